@@ -1,0 +1,216 @@
+//! The one policy: which role may do what, on which units.
+//!
+//! Handlers ask [`authorize`] before they act; repositories additionally filter every
+//! query by the caller's [`Scope`], so a forgotten check in a handler still cannot
+//! reach another unit's records.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::field::FieldError;
+use crate::org::keyed_enum;
+
+keyed_enum! {
+    /// A user's role.
+    Role {
+        /// 县纪委管理员 — sees and manages everything.
+        CommissionAdmin => "commission_admin",
+        /// 纪工委 — the units its sub-commission watches.
+        SubCommissionStaff => "sub_commission_staff",
+        /// 单位管理员 — one unit.
+        UnitAdmin => "unit_admin",
+        /// 干部 — a cadre of one unit: his own records.
+        Cadre => "cadre",
+        /// 监督员 — read access to the units he is assigned to.
+        Supervisor => "supervisor",
+    }
+}
+
+impl Role {
+    /// Whether an account of this role must belong to a unit.
+    #[must_use]
+    pub const fn needs_unit(self) -> bool {
+        matches!(self, Self::UnitAdmin | Self::Cadre)
+    }
+}
+
+/// Unit ids a caller may see. `All` only for the commission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Scope {
+    All,
+    Units(BTreeSet<i64>),
+}
+
+impl Scope {
+    #[must_use]
+    pub fn contains(&self, unit_id: i64) -> bool {
+        match self {
+            Self::All => true,
+            Self::Units(units) => units.contains(&unit_id),
+        }
+    }
+
+    /// The unit ids to filter by, or `None` when nothing is filtered.
+    #[must_use]
+    pub fn unit_ids(&self) -> Option<Vec<i64>> {
+        match self {
+            Self::All => None,
+            Self::Units(units) => Some(units.iter().copied().collect()),
+        }
+    }
+}
+
+/// Who is asking: the account (or API token), its role and its unit scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    /// The name written into the audit chain: `user:<login>` or `token:<name>`.
+    pub actor: String,
+    pub user_id: Option<i64>,
+    pub role: Role,
+    pub scope: Scope,
+    /// True for API tokens: machine clients may only use what the policy lets tokens do.
+    pub is_token: bool,
+}
+
+impl Principal {
+    /// The system itself (command line, demo builder, migrations): all units.
+    #[must_use]
+    pub fn system(actor: &str) -> Self {
+        Self {
+            actor: format!("system:{actor}"),
+            user_id: None,
+            role: Role::CommissionAdmin,
+            scope: Scope::All,
+            is_token: false,
+        }
+    }
+}
+
+/// What a caller wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Read units, sections, positions and persons.
+    ViewOrganization,
+    /// Create, edit or deactivate sub-commissions and units.
+    ManageUnits,
+    /// Create, edit or deactivate a unit's sections, positions and persons.
+    ManageUnitStaff,
+    /// Create accounts, change roles, deactivate accounts.
+    ManageUsers,
+    /// Issue and revoke API tokens for a unit.
+    ManageApiTokens,
+    /// Read the audit log.
+    ViewAudit,
+    /// Read the county's figures.
+    ViewFigures,
+    /// Change one's own password.
+    ChangeOwnPassword,
+}
+
+/// What the action is done to: the county as a whole, or one unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    County,
+    Unit(i64),
+}
+
+/// Why the policy said no.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("this role may not do that")]
+    Role,
+    #[error("the unit is outside the caller's scope")]
+    Scope,
+}
+
+/// Decides role × action × scope.
+pub fn authorize(principal: &Principal, action: Action, target: Target) -> Result<(), Denied> {
+    use Action as A;
+    use Role as R;
+
+    let role_allows = match (principal.role, action) {
+        (R::CommissionAdmin, _) => true,
+        (_, A::ChangeOwnPassword) => !principal.is_token,
+        (R::SubCommissionStaff | R::UnitAdmin | R::Supervisor | R::Cadre, A::ViewOrganization) => true,
+        (R::UnitAdmin, A::ManageUnitStaff | A::ManageApiTokens) => true,
+        _ => false,
+    };
+    // Tokens are for machine clients: they read and push data, never administer.
+    let token_allows = !principal.is_token
+        || matches!(action, A::ViewOrganization | A::ViewFigures);
+    if !(role_allows && token_allows) {
+        return Err(Denied::Role);
+    }
+    match target {
+        Target::County => {
+            // County-wide management is the commission's; others act within their units.
+            let county_wide = matches!(action, A::ManageUnits | A::ManageUsers | A::ViewAudit);
+            if county_wide && principal.scope != Scope::All {
+                return Err(Denied::Scope);
+            }
+            Ok(())
+        }
+        Target::Unit(unit) if principal.scope.contains(unit) => Ok(()),
+        Target::Unit(_) => Err(Denied::Scope),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(role: Role, units: &[i64]) -> Principal {
+        Principal {
+            actor: "user:t".into(),
+            user_id: Some(1),
+            role,
+            scope: if role == Role::CommissionAdmin {
+                Scope::All
+            } else {
+                Scope::Units(units.iter().copied().collect())
+            },
+            is_token: false,
+        }
+    }
+
+    #[test]
+    fn unit_admin_manages_only_its_unit() {
+        let admin = principal(Role::UnitAdmin, &[7]);
+        assert_eq!(authorize(&admin, Action::ManageUnitStaff, Target::Unit(7)), Ok(()));
+        assert_eq!(authorize(&admin, Action::ManageUnitStaff, Target::Unit(8)), Err(Denied::Scope));
+        assert_eq!(authorize(&admin, Action::ManageUnits, Target::County), Err(Denied::Role));
+        assert_eq!(authorize(&admin, Action::ViewAudit, Target::County), Err(Denied::Role));
+    }
+
+    #[test]
+    fn commission_admin_does_everything() {
+        let admin = principal(Role::CommissionAdmin, &[]);
+        for action in [Action::ManageUnits, Action::ManageUsers, Action::ViewAudit, Action::ViewFigures] {
+            assert_eq!(authorize(&admin, action, Target::County), Ok(()));
+            assert_eq!(authorize(&admin, action, Target::Unit(99)), Ok(()));
+        }
+    }
+
+    #[test]
+    fn cadres_and_supervisors_only_read() {
+        for role in [Role::Cadre, Role::Supervisor, Role::SubCommissionStaff] {
+            let p = principal(role, &[3]);
+            assert_eq!(authorize(&p, Action::ViewOrganization, Target::Unit(3)), Ok(()));
+            assert_eq!(authorize(&p, Action::ViewOrganization, Target::Unit(4)), Err(Denied::Scope));
+            assert_eq!(authorize(&p, Action::ManageUnitStaff, Target::Unit(3)), Err(Denied::Role));
+            assert_eq!(authorize(&p, Action::ChangeOwnPassword, Target::County), Ok(()));
+        }
+    }
+
+    #[test]
+    fn tokens_never_administer() {
+        let mut token = principal(Role::UnitAdmin, &[5]);
+        token.is_token = true;
+        assert_eq!(authorize(&token, Action::ViewOrganization, Target::Unit(5)), Ok(()));
+        assert_eq!(authorize(&token, Action::ManageUnitStaff, Target::Unit(5)), Err(Denied::Role));
+        assert_eq!(authorize(&token, Action::ChangeOwnPassword, Target::County), Err(Denied::Role));
+    }
+}
