@@ -321,10 +321,10 @@ fn positions_for(section: &str) -> Vec<(String, bool, bool, bool)> {
         "仲裁",
     ];
     if section.contains("财务") || section.contains("国库") {
-        list.push(("会计岗".to_owned(), false, true, false));
-        list.push(("出纳岗".to_owned(), false, true, false));
+        list.push((format!("{section}会计岗"), false, true, false));
+        list.push((format!("{section}出纳岗"), false, true, false));
     } else if section.contains("人事") || section.contains("政治") {
-        list.push(("干部人事管理岗".to_owned(), true, false, false));
+        list.push((format!("{section}干部管理岗"), true, false, false));
     } else if affairs.iter().any(|a| section.contains(a)) {
         list.push((format!("{section}经办岗"), false, false, true));
     } else {
