@@ -101,6 +101,15 @@ impl Store {
         }
     }
 
+    /// A consistent snapshot of the SQLite database into `out` (`VACUUM INTO`).
+    pub async fn backup_sqlite(&self, out: &Path) -> Result<(), DbErr> {
+        let target = out.to_str().ok_or_else(|| DbErr::Custom("backup path is not UTF-8".into()))?;
+        self.db
+            .execute_raw(sea_orm::Statement::from_sql_and_values(DbBackend::Sqlite, "VACUUM INTO ?", [target.into()]))
+            .await
+            .map(|_| ())
+    }
+
     pub async fn close(self) -> Result<(), DbErr> {
         self.db.close().await
     }

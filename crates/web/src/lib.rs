@@ -1,1 +1,87 @@
+//! Sunlight's web layer: the staff workspace, the public pages, the JSON API and
+//! the operational endpoints, on one axum router.
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::FromRef;
+use sunlight_store::Store;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+pub mod api;
+mod assets;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+mod metrics;
+mod pages;
+pub mod routes;
+mod security;
+pub mod views;
+
+pub use metrics::Metrics;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Largest request body accepted, in bytes (larger: 413).
+    pub body_limit: usize,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// Seconds a request may take before it is cut off.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self { body_limit: 2 * 1024 * 1024, secure_cookies: false, request_timeout_secs: 30 }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl FromRef<AppState> for Store {
+    fn from_ref(state: &AppState) -> Self {
+        state.store.clone()
+    }
+}
+
+/// The whole application.
+pub fn app(store: Store, config: WebConfig) -> Router {
+    let state = AppState { store, config: Arc::new(config.clone()), metrics: Arc::new(Metrics::default()) };
+    let (router, _) = routes::build();
+    #[allow(deprecated)] // TimeoutLayer::new: the replacement with a status code is not in every 0.6 release
+    let timeout = TimeoutLayer::new(Duration::from_secs(config.request_timeout_secs));
+    router
+        .layer(axum::middleware::from_fn(error::render))
+        .layer(axum::middleware::from_fn(i18n::detect))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(timeout)
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    store: Store,
+    config: WebConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = app(store, config);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -48,7 +48,8 @@ both_backends!(tokens_are_scoped_and_revocable);
 
 async fn weak_passwords_and_bad_logins_are_refused_per_field(db: TestDb) {
     let system = Principal::system("test");
-    let new = NewUser { login: "bad login!".into(), password: "short".into(), role: "cadre".into(), ..Default::default() };
+    let new =
+        NewUser { login: "bad login!".into(), password: "short".into(), role: "cadre".into(), ..Default::default() };
     match accounts::create_user(&db.store, &system, new).await {
         Err(StoreError::Invalid(fields)) => {
             assert_eq!(fields.get("login").map(|e| e.code), Some("login_format"));

@@ -45,7 +45,11 @@ async fn deleting_the_newest_record_is_found(db: TestDb) {
         Backend::Sqlite => sea_orm::DbBackend::Sqlite,
         Backend::Postgres => sea_orm::DbBackend::Postgres,
     };
-    db.store.connection().execute_raw(Statement::from_string(backend, "DELETE FROM audit_log WHERE seq = 2")).await.unwrap();
+    db.store
+        .connection()
+        .execute_raw(Statement::from_string(backend, "DELETE FROM audit_log WHERE seq = 2"))
+        .await
+        .unwrap();
     assert!(matches!(audit::verify(&db.store).await.unwrap(), Verification::Broken { seq: 2, .. }));
 }
 both_backends!(deleting_the_newest_record_is_found);

@@ -44,7 +44,12 @@ both_backends!(unit_admin_sees_and_changes_only_its_unit);
 
 async fn duplicate_unit_code_is_a_conflict_on_code(db: TestDb) {
     let system = Principal::system("test");
-    let raw = RawUnit { code: "scjg".into(), name: "市场监管局".into(), category: "law_enforcement".into(), ..Default::default() };
+    let raw = RawUnit {
+        code: "scjg".into(),
+        name: "市场监管局".into(),
+        category: "law_enforcement".into(),
+        ..Default::default()
+    };
     org::create_unit(&db.store, &system, &UnitInput::parse(&raw).unwrap()).await.unwrap();
     let again = RawUnit { name: "另一个局".into(), ..raw };
     let err = org::create_unit(&db.store, &system, &UnitInput::parse(&again).unwrap()).await.unwrap_err();
@@ -58,7 +63,8 @@ async fn a_person_cannot_point_to_another_units_section(db: TestDb) {
     let scjg = org::unit_by_code(&db.store, &system, "SCJG").await.unwrap();
     let zrzy = org::unit_by_code(&db.store, &system, "ZRZY").await.unwrap();
     let foreign = org::list_sections(&db.store, &system, zrzy.id).await.unwrap()[0].id;
-    let raw = RawPerson { name: "张三".into(), tier: "section_head".into(), section_id: Some(foreign), position_id: None };
+    let raw =
+        RawPerson { name: "张三".into(), tier: "section_head".into(), section_id: Some(foreign), position_id: None };
     let err = org::create_person(&db.store, &system, scjg.id, &PersonInput::parse(&raw).unwrap()).await.unwrap_err();
     match err {
         StoreError::Invalid(fields) => assert_eq!(fields.get("section_id").map(|e| e.code), Some("not_in_unit")),

@@ -1,0 +1,86 @@
+//! `sunlight serve`.
+
+use std::fs::File;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use sunlight_store::{accounts, demo};
+use sunlight_web::WebConfig;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+
+pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
+    // Two servers on one SQLite file would fight over it; the second one refuses.
+    let _lock = if config.database_url.is_none() { Some(lock_data_dir(&config)?) } else { None };
+    let store = crate::open_store(&config).await?;
+    if with_demo {
+        let report = demo::build(&store).await.context("building the demo county")?;
+        crate::print_demo(&report);
+    }
+    let listener = TcpListener::bind(&config.bind).await.with_context(|| format!("listening on {}", config.bind))?;
+    let address = listener.local_addr()?;
+    let where_data = config
+        .database_url
+        .as_deref()
+        .map_or_else(|| config.data_dir.join("sunlight.db").display().to_string(), |_| "PostgreSQL".to_owned());
+    println!("Sunlight listening on http://{address} (data: {where_data})");
+
+    let sweeper_store = store.clone();
+    let sweeper = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = accounts::sweep(&sweeper_store).await {
+                tracing::warn!(error = %e, "sweeping expired sessions failed");
+            }
+        }
+    });
+    let web = WebConfig {
+        body_limit: config.body_limit,
+        secure_cookies: config.secure_cookies,
+        request_timeout_secs: config.request_timeout_secs,
+    };
+    sunlight_web::serve(listener, store.clone(), web, shutdown_signal()).await?;
+    sweeper.abort();
+    store.close().await.ok();
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lock_data_dir(config: &Config) -> anyhow::Result<File> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let path = config.data_dir.join("sunlight.lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    if file.try_lock().is_err() {
+        bail!("another `sunlight serve` is using {} (lock {} is held)", config.data_dir.display(), path.display());
+    }
+    Ok(file)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

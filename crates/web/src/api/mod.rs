@@ -1,0 +1,98 @@
+//! The JSON API under `/api/v1`, documented by the OpenAPI document that the
+//! handlers' own annotations produce, so routes and docs cannot drift.
+
+use askama::Template;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+
+use crate::error::AppError;
+
+pub mod org;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Sunlight API",
+        description = "阳光权力运行监控平台 — JSON API. Authenticate with `Authorization: Bearer sl_…` (an API token) or a browser session plus the `X-CSRF-Token` header for changes. Errors are `{\"error\": code, \"message\": text, \"fields\": {...}}`."
+    ),
+    paths(
+        org::me,
+        org::list_sub_commissions,
+        org::create_sub_commission,
+        org::list_units,
+        org::create_unit,
+        org::get_unit,
+        org::update_unit,
+        org::deactivate_unit,
+        org::list_sections,
+        org::create_section,
+        org::list_positions,
+        org::create_position,
+        org::list_persons,
+        org::create_person,
+        org::update_person,
+        org::list_users,
+        org::audit,
+    ),
+    components(schemas(
+        org::Me,
+        org::SubCommissionDto,
+        org::UnitDto,
+        org::UnitBody,
+        org::NamedBody,
+        org::SectionDto,
+        org::PositionDto,
+        org::PositionBody,
+        org::PersonDto,
+        org::PersonBody,
+        org::PersonPageDto,
+        org::UserDto,
+        org::AuditRecordDto,
+        org::AuditPageDto,
+        ErrorBody
+    ))
+)]
+pub struct ApiDoc;
+
+/// The error body every failing API call returns.
+#[derive(utoipa::ToSchema, serde::Serialize)]
+pub struct ErrorBody {
+    /// Stable `snake_case` code, e.g. `invalid_input`, `forbidden`, `conflict`.
+    pub error: String,
+    /// The code in the caller's language.
+    pub message: String,
+    /// Per field: `{"code": …, "message": …}`.
+    pub fields: serde_json::Value,
+}
+
+pub async fn openapi_json() -> Response {
+    match ApiDoc::openapi().to_json() {
+        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
+        Err(e) => AppError::Internal(e.to_string()).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "api_docs.html")]
+struct Docs;
+
+pub async fn docs() -> Result<Html<String>, AppError> {
+    crate::pages::render(&Docs)
+}
+
+/// JSON body whose rejections speak our error format.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(AppError::BadRequest("invalid_json", rejection.body_text())),
+        }
+    }
+}

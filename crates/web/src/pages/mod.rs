@@ -1,0 +1,114 @@
+//! Server-rendered pages: askama templates over the typed views in [`crate::views`].
+
+use askama::Template;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::error::AppError;
+use crate::views::{Cell, Chrome, FieldKind, Form, Table};
+
+pub mod accounts;
+pub mod audit;
+pub mod dashboard;
+pub mod org;
+pub mod public;
+
+/// A list page: actions, filters, a table.
+#[derive(Template)]
+#[template(path = "table_page.html")]
+pub struct TablePage {
+    pub c: Chrome,
+    pub actions: Vec<(String, String)>,
+    pub filter: Option<Form>,
+    pub table: Table,
+    /// A form that adds to the list, below it.
+    pub create: Option<Form>,
+}
+
+/// A form page; `intro` explains what happens on submit.
+#[derive(Template)]
+#[template(path = "form_page.html")]
+pub struct FormPage {
+    pub c: Chrome,
+    pub intro: Option<String>,
+    pub form: Form,
+}
+
+/// A table inside a detail page, with the form that adds to it.
+pub struct Block {
+    pub heading: String,
+    pub table: Table,
+    pub form: Option<Form>,
+}
+
+/// A record's page: facts, then its related lists.
+#[derive(Template)]
+#[template(path = "detail_page.html")]
+pub struct DetailPage {
+    pub c: Chrome,
+    pub actions: Vec<(String, String)>,
+    pub facts: Vec<(String, String)>,
+    pub blocks: Vec<Block>,
+}
+
+/// A secret shown exactly once (a new API token).
+#[derive(Template)]
+#[template(path = "secret_page.html")]
+pub struct SecretPage {
+    pub c: Chrome,
+    pub notice: String,
+    pub secret: String,
+    pub back: String,
+}
+
+// `Cell` and `FieldKind` are matched by name inside the templates.
+#[allow(dead_code)]
+const _: Option<(Cell, FieldKind)> = None;
+
+pub fn render(template: &impl Template) -> Result<Html<String>, AppError> {
+    template.render().map(Html).map_err(|e| AppError::Internal(format!("template: {e}")))
+}
+
+/// Renders with a status (a form with errors answers 422, and keeps what was typed).
+pub fn render_status(status: StatusCode, template: &impl Template) -> Result<Response, AppError> {
+    Ok((status, render(template)?).into_response())
+}
+
+/// After a successful post: back to a page (303, so a reload does not repost).
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// htmx asks for the list only.
+#[must_use]
+pub fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+/// Renders a table page, or just its list for htmx.
+pub fn table_response(page: &TablePage, headers: &HeaderMap) -> Result<Response, AppError> {
+    let mut response = render(page)?.into_response();
+    if is_htmx(headers) {
+        // The same page, of which htmx selects `#list`; caches keep both apart.
+        response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("HX-Request"));
+    }
+    Ok(response)
+}
+
+/// Builds `?page=N` links, keeping the other query parameters.
+#[must_use]
+pub fn page_link(base: &str, query: &[(&str, String)], page: u64) -> String {
+    let mut pairs: Vec<(&str, String)> = query.iter().filter(|(k, v)| *k != "page" && !v.is_empty()).cloned().collect();
+    pairs.push(("page", page.to_string()));
+    format!("{base}?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default())
+}
+
+/// Sets previous/next links of a paged table.
+pub fn paginate(table: &mut Table, base: &str, query: &[(&str, String)], page: u64, per_page: u64) {
+    if page > 1 {
+        table.prev = Some(page_link(base, query, page - 1));
+    }
+    if page * per_page < table.total {
+        table.next = Some(page_link(base, query, page + 1));
+    }
+}

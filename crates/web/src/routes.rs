@@ -1,0 +1,190 @@
+//! Every route, who may use it, and the router built from the same list.
+//!
+//! [`TABLE`] is the route × role matrix: the router registers exactly these routes
+//! (a test compares them), and the matrix test asks every `GET` as every role and
+//! checks the answer against the access written here.
+
+use axum::Router;
+use axum::routing::{MethodRouter, get, post, put};
+use sunlight_domain::policy::Role;
+
+use crate::{AppState, api, assets, pages};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, logged in or not.
+    Public,
+    /// Any logged-in account.
+    Staff,
+    /// Only these roles (others get 403).
+    Roles(&'static [Role]),
+}
+
+const COMMISSION: Access = Access::Roles(&[Role::CommissionAdmin]);
+const UNIT_STAFF: Access = Access::Roles(&[Role::CommissionAdmin, Role::UnitAdmin]);
+
+#[derive(Debug, Clone, Copy)]
+pub struct RouteEntry {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+const fn r(method: &'static str, path: &'static str, access: Access) -> RouteEntry {
+    RouteEntry { method, path, access }
+}
+
+pub const TABLE: &[RouteEntry] = &[
+    r("GET", "/", Access::Public),
+    r("GET", "/healthz", Access::Public),
+    r("GET", "/metrics", Access::Public),
+    r("GET", "/assets/{*path}", Access::Public),
+    r("GET", "/lang/{tag}", Access::Public),
+    r("GET", "/login", Access::Public),
+    r("POST", "/login", Access::Public),
+    r("POST", "/logout", Access::Staff),
+    r("GET", "/api/openapi.json", Access::Public),
+    r("GET", "/api/docs", Access::Public),
+    // staff workspace
+    r("GET", "/staff", Access::Staff),
+    r("GET", "/staff/sub-commissions", COMMISSION),
+    r("GET", "/staff/sub-commissions/new", COMMISSION),
+    r("POST", "/staff/sub-commissions", COMMISSION),
+    r("GET", "/staff/sub-commissions/{id}/edit", COMMISSION),
+    r("POST", "/staff/sub-commissions/{id}", COMMISSION),
+    r("GET", "/staff/units", Access::Staff),
+    r("GET", "/staff/units/new", COMMISSION),
+    r("POST", "/staff/units", COMMISSION),
+    r("GET", "/staff/units/{id}", Access::Staff),
+    r("GET", "/staff/units/{id}/edit", COMMISSION),
+    r("POST", "/staff/units/{id}", COMMISSION),
+    r("POST", "/staff/units/{id}/active", COMMISSION),
+    r("POST", "/staff/units/{id}/sections", UNIT_STAFF),
+    r("POST", "/staff/units/{id}/positions", UNIT_STAFF),
+    r("POST", "/staff/units/{id}/persons", UNIT_STAFF),
+    r("GET", "/staff/sections/{id}/edit", UNIT_STAFF),
+    r("POST", "/staff/sections/{id}", UNIT_STAFF),
+    r("GET", "/staff/positions/{id}/edit", UNIT_STAFF),
+    r("POST", "/staff/positions/{id}", UNIT_STAFF),
+    r("GET", "/staff/persons", Access::Staff),
+    r("GET", "/staff/persons/{id}/edit", UNIT_STAFF),
+    r("POST", "/staff/persons/{id}", UNIT_STAFF),
+    r("GET", "/staff/users", COMMISSION),
+    r("GET", "/staff/users/new", COMMISSION),
+    r("POST", "/staff/users", COMMISSION),
+    r("POST", "/staff/users/{id}/active", COMMISSION),
+    r("GET", "/staff/tokens", UNIT_STAFF),
+    r("POST", "/staff/tokens", UNIT_STAFF),
+    r("POST", "/staff/tokens/{id}/revoke", UNIT_STAFF),
+    r("GET", "/staff/audit", COMMISSION),
+    r("GET", "/staff/account/password", Access::Staff),
+    r("POST", "/staff/account/password", Access::Staff),
+    // JSON API
+    r("GET", "/api/v1/me", Access::Staff),
+    r("GET", "/api/v1/sub-commissions", Access::Staff),
+    r("POST", "/api/v1/sub-commissions", COMMISSION),
+    r("GET", "/api/v1/units", Access::Staff),
+    r("POST", "/api/v1/units", COMMISSION),
+    r("GET", "/api/v1/units/{id}", Access::Staff),
+    r("PUT", "/api/v1/units/{id}", COMMISSION),
+    r("POST", "/api/v1/units/{id}/deactivate", COMMISSION),
+    r("GET", "/api/v1/units/{id}/sections", Access::Staff),
+    r("POST", "/api/v1/units/{id}/sections", UNIT_STAFF),
+    r("GET", "/api/v1/units/{id}/positions", Access::Staff),
+    r("POST", "/api/v1/units/{id}/positions", UNIT_STAFF),
+    r("GET", "/api/v1/persons", Access::Staff),
+    r("POST", "/api/v1/units/{id}/persons", UNIT_STAFF),
+    r("PUT", "/api/v1/persons/{id}", UNIT_STAFF),
+    r("GET", "/api/v1/users", COMMISSION),
+    r("GET", "/api/v1/audit", COMMISSION),
+];
+
+/// Records what it registers so the test can hold it against [`TABLE`].
+struct Builder {
+    router: Router<AppState>,
+    registered: Vec<(&'static str, &'static str)>,
+}
+
+impl Builder {
+    fn add(mut self, path: &'static str, methods: &[&'static str], handler: MethodRouter<AppState>) -> Self {
+        self.registered.extend(methods.iter().map(|m| (*m, path)));
+        self.router = self.router.route(path, handler);
+        self
+    }
+}
+
+/// The router and the (method, path) pairs it serves.
+pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
+    let b = Builder { router: Router::new(), registered: Vec::new() };
+    let b = b
+        .add("/", &["GET"], get(pages::public::home))
+        .add("/healthz", &["GET"], get(pages::public::healthz))
+        .add("/metrics", &["GET"], get(pages::public::metrics))
+        .add("/assets/{*path}", &["GET"], get(assets::serve))
+        .add("/lang/{tag}", &["GET"], get(pages::public::set_language))
+        .add("/login", &["GET", "POST"], get(pages::public::login_page).post(pages::public::login))
+        .add("/logout", &["POST"], post(pages::public::logout))
+        .add("/api/openapi.json", &["GET"], get(api::openapi_json))
+        .add("/api/docs", &["GET"], get(api::docs))
+        .add("/staff", &["GET"], get(pages::dashboard::show))
+        .add(
+            "/staff/sub-commissions",
+            &["GET", "POST"],
+            get(pages::org::sub_commissions).post(pages::org::create_sub_commission),
+        )
+        .add("/staff/sub-commissions/new", &["GET"], get(pages::org::new_sub_commission))
+        .add("/staff/sub-commissions/{id}/edit", &["GET"], get(pages::org::edit_sub_commission))
+        .add("/staff/sub-commissions/{id}", &["POST"], post(pages::org::update_sub_commission))
+        .add("/staff/units", &["GET", "POST"], get(pages::org::units).post(pages::org::create_unit))
+        .add("/staff/units/new", &["GET"], get(pages::org::new_unit))
+        .add("/staff/units/{id}", &["GET", "POST"], get(pages::org::unit).post(pages::org::update_unit))
+        .add("/staff/units/{id}/edit", &["GET"], get(pages::org::edit_unit))
+        .add("/staff/units/{id}/active", &["POST"], post(pages::org::set_unit_active))
+        .add("/staff/units/{id}/sections", &["POST"], post(pages::org::create_section))
+        .add("/staff/units/{id}/positions", &["POST"], post(pages::org::create_position))
+        .add("/staff/units/{id}/persons", &["POST"], post(pages::org::create_person))
+        .add("/staff/sections/{id}/edit", &["GET"], get(pages::org::edit_section))
+        .add("/staff/sections/{id}", &["POST"], post(pages::org::update_section))
+        .add("/staff/positions/{id}/edit", &["GET"], get(pages::org::edit_position))
+        .add("/staff/positions/{id}", &["POST"], post(pages::org::update_position))
+        .add("/staff/persons", &["GET"], get(pages::org::persons))
+        .add("/staff/persons/{id}/edit", &["GET"], get(pages::org::edit_person))
+        .add("/staff/persons/{id}", &["POST"], post(pages::org::update_person))
+        .add("/staff/users", &["GET", "POST"], get(pages::accounts::users).post(pages::accounts::create_user))
+        .add("/staff/users/new", &["GET"], get(pages::accounts::new_user))
+        .add("/staff/users/{id}/active", &["POST"], post(pages::accounts::set_user_active))
+        .add("/staff/tokens", &["GET", "POST"], get(pages::accounts::tokens).post(pages::accounts::create_token))
+        .add("/staff/tokens/{id}/revoke", &["POST"], post(pages::accounts::revoke_token))
+        .add("/staff/audit", &["GET"], get(pages::audit::list))
+        .add(
+            "/staff/account/password",
+            &["GET", "POST"],
+            get(pages::accounts::password_page).post(pages::accounts::change_password),
+        )
+        .add("/api/v1/me", &["GET"], get(api::org::me))
+        .add(
+            "/api/v1/sub-commissions",
+            &["GET", "POST"],
+            get(api::org::list_sub_commissions).post(api::org::create_sub_commission),
+        )
+        .add("/api/v1/units", &["GET", "POST"], get(api::org::list_units).post(api::org::create_unit))
+        .add("/api/v1/units/{id}", &["GET", "PUT"], get(api::org::get_unit).put(api::org::update_unit))
+        .add("/api/v1/units/{id}/deactivate", &["POST"], post(api::org::deactivate_unit))
+        .add(
+            "/api/v1/units/{id}/sections",
+            &["GET", "POST"],
+            get(api::org::list_sections).post(api::org::create_section),
+        )
+        .add(
+            "/api/v1/units/{id}/positions",
+            &["GET", "POST"],
+            get(api::org::list_positions).post(api::org::create_position),
+        )
+        .add("/api/v1/persons", &["GET"], get(api::org::list_persons))
+        .add("/api/v1/units/{id}/persons", &["POST"], post(api::org::create_person))
+        .add("/api/v1/persons/{id}", &["PUT"], put(api::org::update_person))
+        .add("/api/v1/users", &["GET"], get(api::org::list_users))
+        .add("/api/v1/audit", &["GET"], get(api::org::audit));
+    (b.router, b.registered)
+}
