@@ -5,6 +5,7 @@
 //! and the command line alike.
 
 pub mod audit;
+pub mod catalogue;
 pub mod field;
 pub mod org;
 pub mod policy;
