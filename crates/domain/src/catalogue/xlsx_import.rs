@@ -664,6 +664,52 @@ mod tests {
         )
     }
 
+    /// The parts of a valid file, inflated, so that mutations reach the XML parser
+    /// instead of failing the zip's checksums.
+    fn valid_parts() -> Vec<(String, Vec<u8>)> {
+        let bytes = valid_file();
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).unwrap();
+        (0..archive.len())
+            .map(|i| {
+                let mut entry = archive.by_index(i).unwrap();
+                let name = entry.name().unwrap().into_owned();
+                let mut data = Vec::new();
+                entry.read_to_end(&mut data).unwrap();
+                (name, data)
+            })
+            .collect()
+    }
+
+    fn stored_zip(parts: &[(String, Vec<u8>)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (name, data) in parts {
+            writer.start_file(name.as_str(), options).unwrap();
+            writer.write_all(data).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    /// Fragments that real and hostile files contain.
+    const SPLICES: &[&str] = &[
+        r#"<c r="XFD1048576" t="s"><v>0</v></c>"#,
+        r#"<c r="A1" t="s"><v>99999999</v></c>"#,
+        r#"<c r="B2" t="n"><v>1e308</v></c>"#,
+        r#"<row r="4294967295">"#,
+        "<!DOCTYPE x [<!ENTITY a \"aaaaaaaa\">]>",
+        "&a;&#0;&#xFFFFFF;",
+        "</sheetData>",
+        r#"<dimension ref="A1:XFD1048576"/>"#,
+        "\u{0}\u{ffff}",
+    ];
+
+    #[test]
+    fn stored_parts_rebuild_a_valid_file() {
+        assert_eq!(import(&stored_zip(&valid_parts())).unwrap().len(), 2);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
 
@@ -688,6 +734,28 @@ mod tests {
                 bytes.truncate(len);
             }
             let _ = import(&bytes);
+        }
+
+        #[test]
+        fn mutated_xml_never_panics(
+            part in any::<prop::sample::Index>(),
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..10),
+            splice in proptest::option::of((any::<prop::sample::Index>(), 0..SPLICES.len())),
+        ) {
+            let mut parts = valid_parts();
+            let i = part.index(parts.len());
+            let data = &mut parts[i].1;
+            for (at, byte) in edits {
+                if !data.is_empty() {
+                    let j = at.index(data.len());
+                    data[j] = byte;
+                }
+            }
+            if let Some((at, which)) = splice {
+                let j = at.index(data.len() + 1);
+                data.splice(j..j, SPLICES[which].bytes());
+            }
+            let _ = import(&stored_zip(&parts));
         }
     }
 }
