@@ -9,4 +9,5 @@ pub mod catalogue;
 pub mod field;
 pub mod org;
 pub mod policy;
+pub mod risk;
 pub mod text;
