@@ -14,6 +14,7 @@
 //! `header_missing`, `duplicate_column`, `duplicate_code`, `no_rows`,
 //! `too_many_errors`.
 
+mod assign;
 mod code;
 mod column;
 pub mod decomposition;
@@ -29,6 +30,7 @@ mod time_limit;
 pub mod xlsx_export;
 pub mod xlsx_import;
 
+pub use assign::assign_missing_codes;
 pub use code::{PowerCode, next_code};
 pub use column::Column;
 pub use draft::{FieldChange, PowerDraft, PowerDraftParts, PowerName, diff};
