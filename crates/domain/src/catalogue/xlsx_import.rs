@@ -146,15 +146,87 @@ fn check_archive(bytes: &[u8], max_uncompressed: u64) -> Result<(), ImportIssue>
     let mut total: u64 = 0;
     for index in 0..archive.len() {
         let entry = archive.by_index(index).map_err(|_| not_xlsx())?;
+        let shared_strings = entry
+            .name()
+            .is_ok_and(|name| name.to_ascii_lowercase().ends_with("sharedstrings.xml"));
         let budget = max_uncompressed - total;
-        let read = std::io::copy(&mut entry.take(budget + 1), &mut std::io::sink())
-            .map_err(|_| not_xlsx())?;
+        let mut limited = entry.take(budget + 1);
+        let read = if shared_strings {
+            let mut xml = Vec::new();
+            let read = limited.read_to_end(&mut xml).map_err(|_| not_xlsx())?;
+            if !declared_strings_plausible(&xml) {
+                return Err(not_xlsx());
+            }
+            read as u64
+        } else {
+            std::io::copy(&mut limited, &mut std::io::sink()).map_err(|_| not_xlsx())?
+        };
         total += read;
         if total > max_uncompressed {
             return Err(ImportIssue::file("uncompressed_too_large").arg("limit", &max_uncompressed));
         }
     }
     Ok(())
+}
+
+/// calamine reserves room for the `uniqueCount` its shared-strings part declares
+/// before reading a string, and a failed allocation aborts the whole process: a
+/// 1 KB file declaring 10¹⁵ strings would take the server down. Each string needs
+/// at least 16 bytes of XML (`<si><t></t></si>`), so a larger count is a lie.
+/// The part is read the way calamine reads it, up to its `sst` element.
+fn declared_strings_plausible(xml: &[u8]) -> bool {
+    use quick_xml::events::Event;
+
+    let ceiling = xml.len() / 16 + 1024;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(tag) | Event::Empty(tag)) if tag.local_name().as_ref() == "sst" => {
+                return declared_counts(tag.as_bytes())
+                    .all(|count| count.is_some_and(|n| n <= ceiling));
+            }
+            Ok(Event::Eof) => return true,
+            // calamine fails on the same error: the file is refused either way.
+            Err(_) => return false,
+            Ok(_) => buf.clear(),
+        }
+    }
+}
+
+/// Every `uniqueCount` value in a start tag, read from its raw bytes so that no
+/// attribute-parsing difference with calamine can hide one; `None` for a value that
+/// is not plain digits.
+fn declared_counts(tag: &[u8]) -> impl Iterator<Item = Option<usize>> + '_ {
+    const KEY: &[u8] = b"uniqueCount";
+    (0..tag.len())
+        .filter(|&at| tag[at..].starts_with(KEY))
+        .filter_map(move |at| {
+            let rest = tag[at + KEY.len()..].trim_ascii_start();
+            let rest = rest.strip_prefix(b"=")?.trim_ascii_start();
+            let (&quote, value) = rest.split_first()?;
+            if quote != b'"' && quote != b'\'' {
+                return Some(None);
+            }
+            let end = value
+                .iter()
+                .position(|&b| b == quote)
+                .unwrap_or(value.len());
+            let digits = &value[..end];
+            if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+                return Some(None);
+            }
+            Some(
+                std::str::from_utf8(digits)
+                    .ok()
+                    .and_then(|d| d.parse().ok()),
+            )
+        })
 }
 
 /// A worksheet's non-empty cells as text, by 0-based row.
@@ -702,8 +774,27 @@ mod tests {
         "&a;&#0;&#xFFFFFF;",
         "</sheetData>",
         r#"<dimension ref="A1:XFD1048576"/>"#,
+        r#"<sst uniqueCount="999999999999999">"#,
         "\u{0}\u{ffff}",
     ];
+
+    #[test]
+    fn huge_declared_string_counts_are_refused() {
+        let mut parts = valid_parts();
+        let (_, data) = parts
+            .iter_mut()
+            .find(|(name, _)| name.to_ascii_lowercase().ends_with("sharedstrings.xml"))
+            .unwrap();
+        let xml = String::from_utf8(data.clone()).unwrap();
+        let start = xml.find(r#"uniqueCount=""#).unwrap() + r#"uniqueCount=""#.len();
+        let end = start + xml[start..].find('"').unwrap();
+        let patched = format!("{}1000000000000000{}", &xml[..start], &xml[end..]);
+        *data = patched.into_bytes();
+        assert_eq!(
+            codes(&import(&stored_zip(&parts)).unwrap_err()),
+            vec![(None, None, "not_xlsx")]
+        );
+    }
 
     #[test]
     fn stored_parts_rebuild_a_valid_file() {
