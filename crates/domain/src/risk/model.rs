@@ -499,6 +499,38 @@ pub(crate) mod tests {
         assert!(serde_json::from_value::<RiskModel>(twice).is_err());
     }
 
+    /// The default model as the module documentation writes it in TOML, in JSON
+    /// form (the binary's TOML parser produces the same serde input).
+    #[test]
+    fn documented_config_is_the_default() {
+        let grade = serde_json::json!({ "kind": "grade", "max": 5 });
+        let level = |rank: u8, zh: &str, en: &str, colour: &str, czh: &str, cen: &str, min: u8| {
+            serde_json::json!({
+                "rank": rank, "name_zh": zh, "name_en": en, "colour": colour,
+                "colour_zh": czh, "colour_en": cen, "min_score": min
+            })
+        };
+        let documented = serde_json::json!({
+            "version": 1,
+            "factors": [
+                { "factor": "risk_points", "weight": 15, "scale": { "kind": "count", "breaks": [2, 4, 6, 9] } },
+                { "factor": "importance", "weight": 25, "scale": grade },
+                { "factor": "frequency", "weight": 15, "scale": grade },
+                { "factor": "probability", "weight": 25, "scale": grade },
+                { "factor": "harm", "weight": 20, "scale": grade },
+            ],
+            "levels": [
+                level(1, "一级", "Level 1", "#d7191c", "红", "red", 70),
+                level(2, "二级", "Level 2", "#f07c22", "橙", "orange", 45),
+                level(3, "三级", "Level 3", "#f5c400", "黄", "yellow", 0),
+            ],
+        });
+        assert_eq!(
+            serde_json::from_value::<RiskModel>(documented).unwrap(),
+            RiskModel::default()
+        );
+    }
+
     #[test]
     fn names_and_colours_are_configurable() {
         let mut config = RiskModel::default().config().clone();
