@@ -161,6 +161,7 @@ pub struct Level {
     pub colour: Colour,
     pub colour_zh: String,
     pub colour_en: String,
+    #[serde(skip)]
     min_tenths: u16,
 }
 
@@ -195,7 +196,25 @@ impl From<Colour> for String {
 
 /// A score from 0 to 100 in tenths, so that it orders and compares exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u16", into = "u16")]
 pub struct Score(u16);
+
+impl TryFrom<u16> for Score {
+    type Error = &'static str;
+    fn try_from(tenths: u16) -> Result<Self, Self::Error> {
+        if tenths <= 1000 {
+            Ok(Self(tenths))
+        } else {
+            Err("score_out_of_range")
+        }
+    }
+}
+
+impl From<Score> for u16 {
+    fn from(value: Score) -> Self {
+        value.0
+    }
+}
 
 impl Score {
     #[must_use]
@@ -463,6 +482,8 @@ pub(crate) mod tests {
         let model = RiskModel::default();
         let (top, level) = model.assess(&values(10, 5)).unwrap();
         assert_eq!(top.to_string(), "100.0");
+        assert_eq!(serde_json::to_value(top).unwrap(), serde_json::json!(1000));
+        assert!(serde_json::from_value::<Score>(serde_json::json!(1001)).is_err());
         assert_eq!(
             (level.name_zh.as_str(), level.colour_en.as_str()),
             ("一级", "red")
