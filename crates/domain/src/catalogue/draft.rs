@@ -156,7 +156,7 @@ pub fn diff(before: &PowerDraft, after: &PowerDraft) -> Vec<FieldChange> {
 pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::catalogue::time_limit::DayKind;
+    use crate::catalogue::time_limit::LimitUnit;
 
     pub(crate) fn sample() -> PowerDraft {
         PowerDraft::new(PowerDraftParts {
@@ -167,8 +167,8 @@ pub(crate) mod tests {
             unit: UnitCode::parse("SCJG").unwrap(),
             section: Some(Name::parse("食品经营监管股").unwrap()),
             position: None,
-            legal_limit: Some(TimeLimit::new(20, DayKind::Working).unwrap()),
-            promised_limit: Some(TimeLimit::new(10, DayKind::Working).unwrap()),
+            legal_limit: Some(TimeLimit::new(20, LimitUnit::Working).unwrap()),
+            promised_limit: Some(TimeLimit::new(10, LimitUnit::Working).unwrap()),
             fee: Fee::Free,
             unit_head: false,
             public: true,
@@ -180,7 +180,7 @@ pub(crate) mod tests {
     #[test]
     fn promised_limit_may_not_exceed_legal() {
         let mut parts = sample().into_parts();
-        parts.promised_limit = Some(TimeLimit::new(21, DayKind::Working).unwrap());
+        parts.promised_limit = Some(TimeLimit::new(21, LimitUnit::Working).unwrap());
         let errors = PowerDraft::new(parts).unwrap_err();
         assert_eq!(
             errors.get("promised_limit"),
@@ -210,7 +210,7 @@ pub(crate) mod tests {
         let old = sample();
         assert!(diff(&old, &old).is_empty());
         let mut parts = old.clone().into_parts();
-        parts.promised_limit = Some(TimeLimit::new(5, DayKind::Working).unwrap());
+        parts.promised_limit = Some(TimeLimit::new(5, LimitUnit::Working).unwrap());
         parts.unit_head = true;
         let new = PowerDraft::new(parts).unwrap();
         let changes = diff(&old, &new);

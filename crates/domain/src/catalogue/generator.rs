@@ -6,7 +6,7 @@ use crate::catalogue::draft::{PowerDraft, PowerDraftParts, PowerName};
 use crate::catalogue::fee::{Fee, FeeStandard};
 use crate::catalogue::legal_basis::LegalBasis;
 use crate::catalogue::power_type::PowerType;
-use crate::catalogue::time_limit::{DayKind, TimeLimit};
+use crate::catalogue::time_limit::{LimitUnit, TimeLimit};
 use crate::org::UnitCode;
 use crate::text::{Name, Note};
 
@@ -84,7 +84,7 @@ pub fn generate_catalogue(unit: &UnitCode, n: usize, seed: u64) -> Vec<PowerDraf
         power_type: PowerType::Penalty,
         name: format!("对{}的行政处罚", v.act),
         basis: v.basis,
-        legal_limit: TimeLimit::new(90, DayKind::Natural).ok(),
+        legal_limit: TimeLimit::new(90, LimitUnit::Natural).ok(),
     }));
     let base = items.len();
     for variant in LICENCE_VARIANTS {
@@ -142,8 +142,8 @@ fn build(
     rng: &mut SplitMix,
 ) -> Option<PowerDraft> {
     let promised_limit = item.legal_limit.and_then(|legal| {
-        let shorter = (legal.days() / 2).max(1);
-        TimeLimit::new(shorter, legal.kind()).ok()
+        let shorter = (legal.amount() / 2).max(1);
+        TimeLimit::new(shorter, legal.unit()).ok()
     });
     let fee = if item.power_type == PowerType::Licensing && rng.chance(15) {
         Fee::Charged(FeeStandard::parse("按省发展改革委、省财政厅核定的收费标准执行").ok()?)

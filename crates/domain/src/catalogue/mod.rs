@@ -28,7 +28,7 @@ pub use legal_basis::{LegalBasis, LegalReference};
 pub use lifecycle::{PowerAction, PowerState};
 pub use power_type::{PowerType, PowerTypes};
 pub use row::{RowContext, parse_row};
-pub use time_limit::{DayKind, TimeLimit};
+pub use time_limit::{LimitUnit, TimeLimit};
 
 /// Every error code this module reports (the UI translates `field-<code>`): per
 /// field, from [`crate::text`] and [`crate::org::UnitCode`] as well as its own, and
