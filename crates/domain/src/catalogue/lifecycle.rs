@@ -1,9 +1,13 @@
 //! A power's lifecycle: draft → submitted → reviewed → published; abolished or merged.
 
+use std::fmt;
+use std::str::FromStr;
+
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::code::PowerCode;
 use crate::field::FieldError;
+use crate::org::keyed_enum;
 
 /// Where a power stands. Abolished and merged powers are final and keep their
 /// history: the catalogue never deletes a published power.
@@ -39,7 +43,46 @@ pub enum PowerAction {
     },
 }
 
+keyed_enum! {
+    /// An action without its arguments: what the UI offers as buttons.
+    PowerActionKind {
+        Submit => "submit",
+        Return => "return",
+        Review => "review",
+        Publish => "publish",
+        Abolish => "abolish",
+        Merge => "merge",
+    }
+}
+
+impl PowerAction {
+    #[must_use]
+    pub const fn kind(&self) -> PowerActionKind {
+        match self {
+            Self::Submit => PowerActionKind::Submit,
+            Self::Return => PowerActionKind::Return,
+            Self::Review => PowerActionKind::Review,
+            Self::Publish => PowerActionKind::Publish,
+            Self::Abolish => PowerActionKind::Abolish,
+            Self::Merge { .. } => PowerActionKind::Merge,
+        }
+    }
+}
+
 impl PowerState {
+    /// The actions [`Self::apply`] accepts in this state.
+    #[must_use]
+    pub const fn allowed_actions(&self) -> &'static [PowerActionKind] {
+        use PowerActionKind as K;
+        match self {
+            Self::Draft => &[K::Submit],
+            Self::Submitted => &[K::Review, K::Return],
+            Self::Reviewed => &[K::Publish, K::Return],
+            Self::Published => &[K::Abolish, K::Merge],
+            Self::Abolished | Self::Merged { .. } => &[],
+        }
+    }
+
     /// The state after `action`, taken on the power `own_code`.
     ///
     /// Codes: `transition_not_allowed`, `merge_into_itself`.
@@ -106,6 +149,40 @@ mod tests {
         assert_eq!(PowerState::Published.apply(&PowerAction::Return, None), no);
         assert!(PowerState::Abolished.is_final());
         assert!(!PowerState::Published.is_editable());
+    }
+
+    #[test]
+    fn allowed_actions_match_apply() {
+        let own = PowerCode::parse("SCJGXK002").unwrap();
+        let other = PowerCode::parse("SCJGXK001").unwrap();
+        let states = [
+            PowerState::Draft,
+            PowerState::Submitted,
+            PowerState::Reviewed,
+            PowerState::Published,
+            PowerState::Abolished,
+            PowerState::Merged {
+                into: other.clone(),
+            },
+        ];
+        let actions = [
+            PowerAction::Submit,
+            PowerAction::Return,
+            PowerAction::Review,
+            PowerAction::Publish,
+            PowerAction::Abolish,
+            PowerAction::Merge { into: other },
+        ];
+        for state in &states {
+            for action in &actions {
+                let allowed = state.allowed_actions().contains(&action.kind());
+                assert_eq!(
+                    state.apply(action, Some(&own)).is_ok(),
+                    allowed,
+                    "{state:?} {action:?}"
+                );
+            }
+        }
     }
 
     #[test]

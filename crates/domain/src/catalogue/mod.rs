@@ -25,7 +25,7 @@ pub use column::Column;
 pub use draft::{FieldChange, PowerDraft, PowerDraftParts, PowerName, diff};
 pub use fee::{Fee, FeeStandard, parse_flag};
 pub use legal_basis::{LegalBasis, LegalReference};
-pub use lifecycle::{PowerAction, PowerState};
+pub use lifecycle::{PowerAction, PowerActionKind, PowerState};
 pub use power_type::{PowerType, PowerTypes};
 pub use row::{RowContext, parse_row};
 pub use time_limit::{LimitUnit, TimeLimit};
