@@ -78,3 +78,37 @@ impl From<(&str, FieldError)> for FieldErrors {
         errors
     }
 }
+
+/// The error codes a module's sources use, found by the calls that carry them, so
+/// a test can check that every code is in the module's published list (and so in
+/// the translations).
+#[cfg(test)]
+pub(crate) fn codes_in_sources(
+    sources: &[&str],
+    markers: &[&str],
+) -> std::collections::BTreeSet<String> {
+    let is_code =
+        |code: &str| !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    let mut codes = std::collections::BTreeSet::new();
+    for source in sources {
+        let code_part = source.split("#[cfg(test)]").next().unwrap_or_default();
+        let compact: String = code_part.chars().filter(|c| !c.is_whitespace()).collect();
+        for marker in markers {
+            for (at, _) in compact.match_indices(marker) {
+                let rest = &compact[at + marker.len()..];
+                // The call's last literal, when the call ends on it (`fail(field, "code")`)…
+                let last = rest.find("\")").and_then(|end| {
+                    let call = &rest[..end];
+                    let start = call.rfind('"')?;
+                    (!call.contains([';', '{', '}'])).then(|| &call[start + 1..])
+                });
+                // …or else its first (`with_limit("too_long", 100)`).
+                let first = || rest.strip_prefix('"').and_then(|r| r.split('"').next());
+                if let Some(code) = last.or_else(first).filter(|c| is_code(c)) {
+                    codes.insert(code.to_owned());
+                }
+            }
+        }
+    }
+    codes
+}

@@ -5,7 +5,9 @@
 //! and the command line alike.
 
 pub mod audit;
+pub mod catalogue;
 pub mod field;
 pub mod org;
 pub mod policy;
+pub mod risk;
 pub mod text;
