@@ -9,3 +9,4 @@ pub mod field;
 pub mod org;
 pub mod policy;
 pub mod text;
+pub mod trading;
