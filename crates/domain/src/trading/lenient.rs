@@ -57,24 +57,24 @@ pub(crate) use default_for_other_shapes;
 /// Declares a struct read from a JSON object by key, each field lenient, other keys skipped.
 /// Any other JSON shape reads as the struct's default.
 macro_rules! lenient_object {
-    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty = $key:literal),* $(,)? }) => {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident<$a:lifetime> { $($(#[$fmeta:meta])* $field:ident : $ty:ty = $key:literal),* $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Default, Clone)]
-        $vis struct $name {
+        $vis struct $name<$a> {
             $($(#[$fmeta])* pub(crate) $field: $ty,)*
         }
 
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct ObjectVisitor;
-                impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
-                    type Value = $name;
+        impl<$a> serde::Deserialize<$a> for $name<$a> {
+            fn deserialize<D: serde::Deserializer<$a>>(deserializer: D) -> Result<Self, D::Error> {
+                struct ObjectVisitor<$a>(std::marker::PhantomData<&$a ()>);
+                impl<$a> serde::de::Visitor<$a> for ObjectVisitor<$a> {
+                    type Value = $name<$a>;
                     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                         f.write_str("any JSON value")
                     }
-                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                    fn visit_map<A: serde::de::MapAccess<$a>>(self, mut map: A) -> Result<$name<$a>, A::Error> {
                         let mut out = $name::default();
-                        while let Some(key) = map.next_key::<$crate::trading::lenient::Key<'de>>()? {
+                        while let Some(key) = map.next_key::<$crate::trading::lenient::Key<$a>>()? {
                             match key.as_str() {
                                 $($key => out.$field = map.next_value()?,)*
                                 _ => {
@@ -88,7 +88,7 @@ macro_rules! lenient_object {
                     $crate::trading::lenient::default_for_other_shapes!(unit);
                     $crate::trading::lenient::default_for_other_shapes!(seq);
                 }
-                deserializer.deserialize_any(ObjectVisitor)
+                deserializer.deserialize_any(ObjectVisitor(std::marker::PhantomData))
             }
         }
     };
@@ -136,11 +136,12 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// A JSON string; any other value reads as absent.
+/// A JSON string, borrowed from the input when it has no escapes; any other value reads
+/// as absent.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct Text(pub(crate) Option<String>);
+pub(crate) struct Text<'de>(pub(crate) Option<Cow<'de, str>>);
 
-impl Text {
+impl Text<'_> {
     pub(crate) fn get(&self) -> Option<&str> {
         self.0.as_deref()
     }
@@ -150,30 +151,33 @@ impl Text {
     }
 }
 
-impl<'de> Deserialize<'de> for Text {
+impl<'de> Deserialize<'de> for Text<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct TextVisitor;
         impl<'de> Visitor<'de> for TextVisitor {
-            type Value = Text;
+            type Value = Text<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("any JSON value")
             }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text, E> {
-                Ok(Text(Some(v.to_owned())))
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Borrowed(v))))
             }
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Text, E> {
-                Ok(Text(Some(v)))
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Owned(v.to_owned()))))
             }
-            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Text, E> {
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Owned(v))))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Text<'de>, E> {
                 Ok(Text(None))
             }
-            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Text, E> {
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Text<'de>, E> {
                 Ok(Text(None))
             }
-            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Text, E> {
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Text<'de>, E> {
                 Ok(Text(None))
             }
-            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Text, E> {
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Text<'de>, E> {
                 Ok(Text(None))
             }
             default_for_other_shapes!(unit);
@@ -187,38 +191,44 @@ impl<'de> Deserialize<'de> for Text {
 /// An identifier that may be published as a string or an integer (award ids often are);
 /// integers are kept in their decimal form so `awardID` 7 matches award `id` "7".
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct Identifier(pub(crate) Option<String>);
+pub(crate) struct Identifier<'de>(pub(crate) Option<Cow<'de, str>>);
 
-impl Identifier {
+impl Identifier<'_> {
     pub(crate) fn get(&self) -> Option<&str> {
         self.0.as_deref()
     }
 }
 
-impl<'de> Deserialize<'de> for Identifier {
+impl<'de> Deserialize<'de> for Identifier<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct IdentifierVisitor;
         impl<'de> Visitor<'de> for IdentifierVisitor {
-            type Value = Identifier;
+            type Value = Identifier<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("any JSON value")
             }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Identifier, E> {
-                Ok(Identifier(Some(v.to_owned())))
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> Result<Identifier<'de>, E> {
+                Ok(Identifier(Some(Cow::Borrowed(v))))
             }
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Identifier, E> {
-                Ok(Identifier(Some(v)))
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Identifier<'de>, E> {
+                Ok(Identifier(Some(Cow::Owned(v.to_owned()))))
             }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Identifier, E> {
-                Ok(Identifier(Some(v.to_string())))
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Identifier<'de>, E> {
+                Ok(Identifier(Some(Cow::Owned(v))))
             }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Identifier, E> {
-                Ok(Identifier(Some(v.to_string())))
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Identifier<'de>, E> {
+                Ok(Identifier(Some(Cow::Owned(v.to_string()))))
             }
-            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Identifier, E> {
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Identifier<'de>, E> {
+                Ok(Identifier(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Identifier<'de>, E> {
                 Ok(Identifier(None))
             }
-            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Identifier, E> {
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Identifier<'de>, E> {
                 Ok(Identifier(None))
             }
             default_for_other_shapes!(unit);

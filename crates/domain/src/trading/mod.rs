@@ -50,3 +50,6 @@ pub fn run_indicators_on_releases<'a>(
     }
     indicators::finalize(settings, accumulator)
 }
+
+#[cfg(test)]
+mod proptests;

@@ -7,135 +7,135 @@ use super::lenient::{Count, Identifier, List, Number, Text, lenient_object};
 
 lenient_object! {
     /// One contracting process, as far as the indicators are concerned.
-    pub(crate) struct Release {
-        ocid: Text = "ocid",
-        buyer: OrganizationReference = "buyer",
-        tender: Tender = "tender",
-        bids: Bids = "bids",
-        awards: List<Award> = "awards",
-        contracts: List<Contract> = "contracts",
+    pub(crate) struct Release<'de> {
+        ocid: Text<'de> = "ocid",
+        buyer: OrganizationReference<'de> = "buyer",
+        tender: Tender<'de> = "tender",
+        bids: Bids<'de> = "bids",
+        awards: List<Award<'de>> = "awards",
+        contracts: List<Contract<'de>> = "contracts",
     }
 }
 
 lenient_object! {
     /// A reference to an organization: only its `id` matters here.
-    pub(crate) struct OrganizationReference {
-        id: Text = "id",
+    pub(crate) struct OrganizationReference<'de> {
+        id: Text<'de> = "id",
     }
 }
 
 lenient_object! {
-    pub(crate) struct Tender {
-        status: Text = "status",
-        procurement_method: Text = "procurementMethod",
-        procurement_method_details: Text = "procurementMethodDetails",
+    pub(crate) struct Tender<'de> {
+        status: Text<'de> = "status",
+        procurement_method: Text<'de> = "procurementMethod",
+        procurement_method_details: Text<'de> = "procurementMethodDetails",
         number_of_tenderers: Count = "numberOfTenderers",
-        period: Period = "tenderPeriod",
-        procuring_entity: OrganizationReference = "procuringEntity",
-        value: Money = "value",
-        items: List<Item> = "items",
+        period: Period<'de> = "tenderPeriod",
+        procuring_entity: OrganizationReference<'de> = "procuringEntity",
+        value: Money<'de> = "value",
+        items: List<Item<'de>> = "items",
     }
 }
 
 lenient_object! {
-    pub(crate) struct Period {
-        start_date: Text = "startDate",
-        end_date: Text = "endDate",
+    pub(crate) struct Period<'de> {
+        start_date: Text<'de> = "startDate",
+        end_date: Text<'de> = "endDate",
     }
 }
 
 lenient_object! {
-    pub(crate) struct Money {
+    pub(crate) struct Money<'de> {
         amount: Number = "amount",
-        currency: Text = "currency",
+        currency: Text<'de> = "currency",
     }
 }
 
 lenient_object! {
-    pub(crate) struct Bids {
-        details: List<Bid> = "details",
+    pub(crate) struct Bids<'de> {
+        details: List<Bid<'de>> = "details",
     }
 }
 
 lenient_object! {
-    pub(crate) struct Bid {
-        status: Text = "status",
-        date: Text = "date",
-        value: Money = "value",
-        tenderers: List<OrganizationReference> = "tenderers",
+    pub(crate) struct Bid<'de> {
+        status: Text<'de> = "status",
+        date: Text<'de> = "date",
+        value: Money<'de> = "value",
+        tenderers: List<OrganizationReference<'de>> = "tenderers",
     }
 }
 
 lenient_object! {
-    pub(crate) struct Award {
-        id: Identifier = "id",
-        status: Text = "status",
-        date: Text = "date",
-        value: Money = "value",
-        suppliers: List<OrganizationReference> = "suppliers",
-        items: List<Item> = "items",
+    pub(crate) struct Award<'de> {
+        id: Identifier<'de> = "id",
+        status: Text<'de> = "status",
+        date: Text<'de> = "date",
+        value: Money<'de> = "value",
+        suppliers: List<OrganizationReference<'de>> = "suppliers",
+        items: List<Item<'de>> = "items",
     }
 }
 
 lenient_object! {
-    pub(crate) struct Item {
-        classification: Classification = "classification",
+    pub(crate) struct Item<'de> {
+        classification: Classification<'de> = "classification",
     }
 }
 
 lenient_object! {
-    pub(crate) struct Classification {
-        id: Text = "id",
+    pub(crate) struct Classification<'de> {
+        id: Text<'de> = "id",
     }
 }
 
 lenient_object! {
-    pub(crate) struct Contract {
-        award_id: Identifier = "awardID",
-        status: Text = "status",
-        date_signed: Text = "dateSigned",
-        value: Money = "value",
-        implementation: Implementation = "implementation",
-        amendments: List<Amendment> = "amendments",
+    pub(crate) struct Contract<'de> {
+        award_id: Identifier<'de> = "awardID",
+        status: Text<'de> = "status",
+        date_signed: Text<'de> = "dateSigned",
+        value: Money<'de> = "value",
+        implementation: Implementation<'de> = "implementation",
+        amendments: List<Amendment<'de>> = "amendments",
     }
 }
 
 lenient_object! {
-    pub(crate) struct Implementation {
-        transactions: List<Transaction> = "transactions",
-        milestones: List<Milestone> = "milestones",
+    pub(crate) struct Implementation<'de> {
+        transactions: List<Transaction<'de>> = "transactions",
+        milestones: List<Milestone<'de>> = "milestones",
     }
 }
 
 lenient_object! {
-    pub(crate) struct Transaction {
-        date: Text = "date",
-        value: Money = "value",
+    pub(crate) struct Transaction<'de> {
+        date: Text<'de> = "date",
+        value: Money<'de> = "value",
         /// OCDS 1.0's name for `value`, still common in published data.
-        amount: Money = "amount",
+        amount: Money<'de> = "amount",
     }
 }
 
 lenient_object! {
-    pub(crate) struct Milestone {
-        kind: Text = "type",
-        status: Text = "status",
-        date_met: Text = "dateMet",
+    pub(crate) struct Milestone<'de> {
+        kind: Text<'de> = "type",
+        status: Text<'de> = "status",
+        date_met: Text<'de> = "dateMet",
     }
 }
 
 lenient_object! {
-    pub(crate) struct Amendment {
-        date: Text = "date",
-        changes: List<Change> = "changes",
+    pub(crate) struct Amendment<'de> {
+        date: Text<'de> = "date",
+        changes: List<Change<'de>> = "changes",
     }
 }
 
 lenient_object! {
     /// OCDS 1.0's record of what an amendment changed (deprecated in 1.1 but the only
     /// place a former contract value is published).
-    pub(crate) struct Change {
-        property: Text = "property",
+    pub(crate) struct Change<'de> {
+        property: Text<'de> = "property",
         former_value: FormerValue = "former_value",
     }
 }
@@ -188,7 +188,7 @@ impl<'de> serde::Deserialize<'de> for FormerValue {
     }
 }
 
-impl Release {
+impl Release<'_> {
     pub(crate) fn procurement_method_details(&self) -> Option<&str> {
         self.tender.procurement_method_details.get()
     }
@@ -197,13 +197,13 @@ impl Release {
         self.tender.status.is("cancelled")
     }
 
-    pub(crate) fn bid_details(&self) -> Option<&[Bid]> {
+    pub(crate) fn bid_details(&self) -> Option<&[Bid<'_>]> {
         self.bids.details.0.as_deref()
     }
 
     /// Bids that were submitted: pending, valid or disqualified (not invited or withdrawn).
     /// A bid without a string status is not counted, as in cardinal.
-    pub(crate) fn submitted_bids(&self) -> impl Iterator<Item = &Bid> {
+    pub(crate) fn submitted_bids(&self) -> impl Iterator<Item = &Bid<'_>> {
         self.bids.details.items().iter().filter(|bid| {
             bid.status
                 .get()
@@ -213,7 +213,7 @@ impl Release {
 
     /// The active awards and all bids, but only once every award with a status is final
     /// (active, cancelled or unsuccessful): a pending award could still change the result.
-    pub(crate) fn final_awards_and_bids(&self) -> Option<(Vec<&Award>, &[Bid])> {
+    pub(crate) fn final_awards_and_bids(&self) -> Option<(Vec<&Award<'_>>, &[Bid<'_>])> {
         let awards = self.awards.0.as_deref()?;
         let details = self.bid_details()?;
         let mut active = Vec::new();
@@ -229,7 +229,7 @@ impl Release {
 
     /// The supplier of the only active award, when all awards are final and that award has
     /// exactly one supplier with an id.
-    pub(crate) fn sole_winner(&self) -> Option<(&str, &[Bid])> {
+    pub(crate) fn sole_winner(&self) -> Option<(&str, &[Bid<'_>])> {
         let (active, details) = self.final_awards_and_bids()?;
         let [award] = active.as_slice() else {
             return None;
@@ -241,7 +241,7 @@ impl Release {
     }
 }
 
-impl Bid {
+impl Bid<'_> {
     /// The id of the bid's only tenderer; `None` for consortia and anonymous bids.
     pub(crate) fn sole_tenderer(&self) -> Option<&str> {
         match self.tenderers.0.as_deref()? {
@@ -251,13 +251,13 @@ impl Bid {
     }
 }
 
-impl Money {
+impl Money<'_> {
     pub(crate) fn amount_in(&self) -> Option<(f64, &str)> {
         Some((self.amount.0?, self.currency.get()?))
     }
 }
 
-impl Item {
+impl Item<'_> {
     pub(crate) fn classification_id(&self) -> Option<&str> {
         self.classification.id.get()
     }

@@ -86,7 +86,15 @@ pub(crate) fn process_line(
         return;
     }
     accumulator.summary.lines += 1;
-    match serde_json::from_slice::<Release>(line) {
+    // Checking the whole line at once is faster than serde_json checking each string.
+    let text = match std::str::from_utf8(line) {
+        Ok(text) => text,
+        Err(error) => {
+            accumulator.record_invalid_line(number, format!("not UTF-8: {error}"));
+            return;
+        }
+    };
+    match serde_json::from_str::<Release<'_>>(text) {
         Ok(release) => indicators::fold(settings, accumulator, &release, number),
         Err(error) => accumulator.record_invalid_line(number, error.to_string()),
     }

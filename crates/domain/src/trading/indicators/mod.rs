@@ -22,7 +22,7 @@ mod supplier_share;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::interner::Interner;
+use super::interner::{FastMap, Interner};
 use super::output::{Flagged, Group, INVALID_LINE_SAMPLES, Indicator, LineError, Output, Summary};
 use super::release::Release;
 use super::settings::{Settings, ValueSet, matches_details};
@@ -76,19 +76,20 @@ pub(crate) struct Accumulator {
     flags: Vec<ProcessFlag>,
     organization_flags: Vec<OrganizationFlag>,
     bid_ratios: Vec<bid_ratios::BidRatio>,
-    r025: HashMap<u32, Fraction>,
+    r025: FastMap<u32, Fraction>,
     /// R038's fractions by buyer, procuring entity and tenderer.
-    r038: [HashMap<u32, Fraction>; 3],
-    r048: HashMap<u32, (usize, HashSet<Box<str>>)>,
+    r038: [FastMap<u32, Fraction>; 3],
+    r048: FastMap<u32, (usize, HashSet<Box<str>>)>,
     splitting: Vec<splitting::Part>,
     shares: supplier_share::Shares,
+    last_currency: Option<(Box<str>, u32)>,
     pub(crate) summary: Summary,
 }
 
 /// What one release's indicators need to know about it.
 pub(crate) struct Context<'a> {
     pub(crate) settings: &'a Settings,
-    pub(crate) release: &'a Release,
+    pub(crate) release: &'a Release<'a>,
     pub(crate) ocid: &'a str,
     pub(crate) line: u64,
 }
@@ -142,7 +143,16 @@ impl Accumulator {
     }
 
     fn currency(&mut self, code: &str, line: u64) -> u32 {
-        self.currencies.intern(code, line)
+        // Nearly every value is in the same currency: skip the lookup for it.
+        if let Some((last, id)) = &self.last_currency
+            && **last == *code
+            && self.currencies.first_line(*id) <= line
+        {
+            return *id;
+        }
+        let id = self.currencies.intern(code, line);
+        self.last_currency = Some((code.into(), id));
+        id
     }
 
     /// Counts the release's monetary values per currency, so values in other currencies
@@ -489,6 +499,8 @@ pub(crate) mod test_support {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::super::output::Output;
+    use serde::Deserialize;
+
     use super::super::release::Release;
     use super::super::settings::Settings;
     use super::{Accumulator, finalize, fold};
@@ -497,7 +509,7 @@ pub(crate) mod test_support {
         let settings = Settings::from_ini(settings_ini).expect("settings");
         let mut accumulator = Accumulator::default();
         for (index, value) in releases.iter().enumerate() {
-            let release: Release = serde_json::from_value(value.clone()).expect("release");
+            let release = Release::deserialize(value).expect("release");
             fold(&settings, &mut accumulator, &release, index as u64 + 1);
         }
         finalize(&settings, accumulator)

@@ -2,10 +2,10 @@
 //! percentile of bid counts), those whose ratio of winning to submitted bids is a low
 //! outlier (at or below Q1 − 1.5 IQR, or the configured threshold).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use super::{Accumulator, Context, Fraction, Results};
-use crate::trading::interner::Interner;
+use crate::trading::interner::{FastMap, Interner};
 use crate::trading::output::{Group, Indicator};
 use crate::trading::quartiles::{quantile, quartiles};
 use crate::trading::settings::R025Settings;
@@ -32,7 +32,7 @@ pub(super) fn fold(accumulator: &mut Accumulator, context: &Context<'_>) {
 
 pub(super) fn finalize(
     settings: &R025Settings,
-    fractions: &HashMap<u32, Fraction>,
+    fractions: &FastMap<u32, Fraction>,
     organizations: &Interner,
     results: &mut Results,
 ) {

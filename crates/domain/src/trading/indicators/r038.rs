@@ -2,10 +2,8 @@
 //! is a high outlier (at or above Q3 + 1.5 IQR, or the configured threshold) per buyer,
 //! procuring entity or tenderer.
 
-use std::collections::HashMap;
-
 use super::{Accumulator, Context, Fraction, Results};
-use crate::trading::interner::Interner;
+use crate::trading::interner::{FastMap, Interner};
 use crate::trading::output::{Group, Indicator};
 use crate::trading::quartiles::quartiles;
 use crate::trading::settings::R038Settings;
@@ -47,7 +45,7 @@ pub(super) fn fold(accumulator: &mut Accumulator, context: &Context<'_>) {
 
 pub(super) fn finalize(
     settings: &R038Settings,
-    fractions: &[HashMap<u32, Fraction>; 3],
+    fractions: &[FastMap<u32, Fraction>; 3],
     organizations: &Interner,
     results: &mut Results,
 ) {

@@ -1,10 +1,10 @@
 //! R048 heterogeneous supplier: a supplier's awarded items span an outlying number of
 //! classification prefixes (at or above Q3 + 1.5 IQR, or the configured threshold).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::{Accumulator, Context, Results};
-use crate::trading::interner::Interner;
+use crate::trading::interner::{FastMap, Interner};
 use crate::trading::output::{Group, Indicator};
 use crate::trading::quartiles::quartiles;
 use crate::trading::settings::R048Settings;
@@ -43,7 +43,7 @@ pub(super) fn fold(settings: &R048Settings, accumulator: &mut Accumulator, conte
 
 pub(super) fn finalize(
     settings: &R048Settings,
-    classifications: &HashMap<u32, (usize, HashSet<Box<str>>)>,
+    classifications: &FastMap<u32, (usize, HashSet<Box<str>>)>,
     organizations: &Interner,
     results: &mut Results,
 ) {

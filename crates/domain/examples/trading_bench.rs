@@ -1,0 +1,56 @@
+//! Times the trading red-flag engine on synthetic releases.
+//!
+//! `cargo run --release -p sunlight-domain --example trading_bench -- [COUNT] [FILE]`
+//! writes COUNT (default 1,000,000) generated compiled releases to FILE (default in the
+//! temporary directory), then runs every indicator over the file and prints the time
+//! and the process's peak resident memory.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::time::Instant;
+
+use sunlight_domain::trading::{Settings, generate_releases, run_indicators_on_jsonl};
+
+const ALL_INDICATORS: &str = "[R003]\n[R018]\n[R024]\n[R025]\n[R028]\n[R030]\n[R035]\n[R036]\n[R038]\n[R048]\n[R058]\n\
+[S001]\n[S002]\n[S003]\n[S004]\n[S005]\n";
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let count: usize = args.next().map_or(Ok(1_000_000), |a| a.parse())?;
+    let path = args.next().map_or_else(
+        || std::env::temp_dir().join("sunlight-trading-bench.jsonl"),
+        std::path::PathBuf::from,
+    );
+
+    let mut writer = BufWriter::new(File::create(&path)?);
+    let mut bytes = 0;
+    for line in generate_releases(count, 42) {
+        bytes += line.len() + 1;
+        writeln!(writer, "{line}")?;
+    }
+    writer.flush()?;
+    drop(writer);
+
+    let settings = Settings::from_ini(ALL_INDICATORS)?;
+    let started = Instant::now();
+    let output = run_indicators_on_jsonl(File::open(&path)?, &settings);
+    let elapsed = started.elapsed();
+
+    let flagged: usize = output.groups().iter().map(|(_, ids)| ids.len()).sum();
+    println!(
+        "{count} releases, {:.1} MB: {:.2} s, {} results, peak memory {}",
+        bytes as f64 / 1e6,
+        elapsed.as_secs_f64(),
+        flagged,
+        peak_memory().unwrap_or_else(|| "unknown".into()),
+    );
+    println!("{:?}", output.summary);
+    Ok(())
+}
+
+/// The process's peak resident set size, from Linux's `/proc`.
+fn peak_memory() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    Some(line.trim_start_matches("VmHWM:").trim().to_owned())
+}
