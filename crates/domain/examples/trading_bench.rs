@@ -32,15 +32,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop(writer);
 
     let settings = Settings::from_ini(ALL_INDICATORS)?;
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
     let output = run_indicators_on_jsonl(File::open(&path)?, &settings);
     let elapsed = started.elapsed();
+    let cpu = cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
 
     let flagged: usize = output.groups().iter().map(|(_, ids)| ids.len()).sum();
     println!(
-        "{count} releases, {:.1} MB: {:.2} s, {} results, peak memory {}",
+        "{count} releases, {:.1} MB: {:.2} s wall, {} s CPU (user + system), {} results, peak memory {}",
         bytes as f64 / 1e6,
         elapsed.as_secs_f64(),
+        cpu.map_or_else(|| "unknown".into(), |c| format!("{c:.2}")),
         flagged,
         peak_memory().unwrap_or_else(|| "unknown".into()),
     );
@@ -53,4 +58,14 @@ fn peak_memory() -> Option<String> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     Some(line.trim_start_matches("VmHWM:").trim().to_owned())
+}
+
+/// CPU time used by the process so far, from Linux's `/proc` (in clock ticks of 1/100 s).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let user: f64 = fields.get(11)?.parse().ok()?;
+    let system: f64 = fields.get(12)?.parse().ok()?;
+    Some((user + system) / 100.0)
 }

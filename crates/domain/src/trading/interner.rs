@@ -51,7 +51,12 @@ impl Hasher for FastHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        // The product's low bits depend only on the input's low bits ("T1", "T2", … would
+        // share a bucket); fold the well-mixed high bits down, as MurmurHash3 finishes.
+        let mut x = self.0;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^ (x >> 29)
     }
 }
 
@@ -108,7 +113,18 @@ impl Interner {
 
 #[cfg(test)]
 mod tests {
+    use std::hash::BuildHasher;
+
     use super::*;
+
+    #[test]
+    fn similar_ids_spread_over_low_bits() {
+        let hasher = BuildHasherDefault::<FastHasher>::default();
+        let buckets: std::collections::HashSet<u64> = (0..256)
+            .map(|i| hasher.hash_one(format!("T{i}")) & 0xff)
+            .collect();
+        assert!(buckets.len() > 128, "{} distinct low bytes", buckets.len());
+    }
 
     #[test]
     fn absorb_remaps_and_keeps_earliest_line() {

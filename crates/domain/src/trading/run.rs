@@ -168,3 +168,121 @@ fn read_some<R: Read>(reader: &mut R, buffer: &mut [u8]) -> std::io::Result<usiz
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::trading::output::{Group, Indicator};
+
+    /// Hands out its bytes a few at a time, as a pipe may.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(buffer.len()).min(7);
+            buffer[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    /// Fails after its bytes.
+    struct Broken<'a>(&'a [u8]);
+
+    impl Read for Broken<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("disk on fire"));
+            }
+            let n = self.0.len().min(buffer.len());
+            buffer[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    const SINGLE_BID: &str =
+        r#"{"ocid":"single","tender":{"numberOfTenderers":1,"procurementMethod":"open"}}"#;
+
+    #[test]
+    fn invalid_lines_are_numbered_counted_and_skipped() {
+        let text = format!(
+            "{SINGLE_BID}\n\n{{broken\n[1,2]\n\u{0}\n{}\r\n",
+            SINGLE_BID.replace("single", "again")
+        );
+        let settings = Settings::from_ini("[R018]").unwrap();
+        let output = run_indicators_on_jsonl(Trickle(text.as_bytes()), &settings);
+        assert_eq!(output.ids(Group::Ocid), vec!["single", "again"]);
+        let summary = &output.summary;
+        assert_eq!(
+            (
+                summary.lines,
+                summary.releases,
+                summary.not_releases,
+                summary.invalid_lines
+            ),
+            (5, 2, 1, 2)
+        );
+        let lines: Vec<u64> = summary
+            .invalid_line_samples
+            .iter()
+            .map(|e| e.line)
+            .collect();
+        assert_eq!(lines, vec![3, 5]);
+        let mut bytes = text.into_bytes();
+        bytes.extend_from_slice(b"\xff\xfe\n");
+        let output = run_indicators_on_jsonl(bytes.as_slice(), &settings);
+        assert_eq!(output.summary.invalid_line_samples[2].line, 7);
+        assert!(
+            output.summary.invalid_line_samples[2]
+                .message
+                .starts_with("not UTF-8")
+        );
+    }
+
+    #[test]
+    fn lines_longer_than_a_block_are_read_whole() {
+        let long = format!(
+            r#"{{"ocid":"long","note":"{}","tender":{{"numberOfTenderers":1,"procurementMethod":"open"}}}}"#,
+            "x".repeat(BLOCK_BYTES * 2 + 17)
+        );
+        let text = format!(
+            "{SINGLE_BID}\n{long}\n{}",
+            SINGLE_BID.replace("single", "last")
+        );
+        let settings = Settings::from_ini("[R018]").unwrap();
+        let output = run_indicators_on_jsonl(text.as_bytes(), &settings);
+        assert_eq!(output.ids(Group::Ocid), vec!["single", "long", "last"]);
+        assert_eq!(
+            output.value(Group::Ocid, "last", Indicator::R018),
+            Some(1.0)
+        );
+        assert_eq!(output.summary.lines, 3);
+    }
+
+    #[test]
+    fn read_errors_stop_reading_and_are_reported() {
+        let text = format!("{SINGLE_BID}\n");
+        let settings = Settings::from_ini("[R018]").unwrap();
+        let output = run_indicators_on_jsonl(Broken(text.as_bytes()), &settings);
+        assert_eq!(output.ids(Group::Ocid), vec!["single"]);
+        assert_eq!(output.summary.read_error.as_deref(), Some("disk on fire"));
+    }
+
+    #[test]
+    fn the_first_currency_seen_is_the_main_one_whatever_the_threads() {
+        let bid = |ocid: &str, currency: &str| {
+            format!(
+                r#"{{"ocid":"{ocid}","bids":{{"details":[{{"status":"disqualified","value":{{"amount":1,"currency":"{currency}"}}}},{{"status":"valid","value":{{"amount":2,"currency":"{currency}"}}}}]}},"awards":[{{"status":"active"}}]}}"#
+            )
+        };
+        let mut lines = vec![bid("first", "EUR")];
+        lines.extend((0..50_000).map(|i| bid(&format!("usd-{i}"), "USD")));
+        let settings = Settings::from_ini("[R036]").unwrap();
+        let output = run_indicators_on_jsonl(lines.join("\n").as_bytes(), &settings);
+        assert_eq!(output.summary.currency.as_deref(), Some("EUR"));
+        assert_eq!(output.ids(Group::Ocid), vec!["first"]);
+        assert_eq!(output.summary.amounts_in_other_currencies, 100_000);
+    }
+}

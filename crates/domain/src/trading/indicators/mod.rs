@@ -20,7 +20,7 @@ mod r048;
 mod splitting;
 mod supplier_share;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use super::interner::{FastMap, Interner};
 use super::output::{Flagged, Group, INVALID_LINE_SAMPLES, Indicator, LineError, Output, Summary};
@@ -338,7 +338,7 @@ pub(crate) fn fold(
 }
 
 /// Results of one group: by id, where the id first appeared and its values.
-type GroupResults = HashMap<String, (u64, BTreeMap<Indicator, f64>)>;
+type GroupResults = FastMap<String, (u64, BTreeMap<Indicator, f64>)>;
 
 /// Collects results per group and id, remembering where each id first appeared.
 #[derive(Default)]

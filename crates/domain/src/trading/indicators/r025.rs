@@ -2,8 +2,6 @@
 //! percentile of bid counts), those whose ratio of winning to submitted bids is a low
 //! outlier (at or below Q1 − 1.5 IQR, or the configured threshold).
 
-use std::collections::BTreeSet;
-
 use super::{Accumulator, Context, Fraction, Results};
 use crate::trading::interner::{FastMap, Interner};
 use crate::trading::output::{Group, Indicator};
@@ -15,11 +13,13 @@ pub(super) fn fold(accumulator: &mut Accumulator, context: &Context<'_>) {
         return;
     };
     // Each tenderer counts once per process, however many bids it submitted.
-    let tenderers: BTreeSet<&str> = bids
+    let mut tenderers: Vec<&str> = bids
         .iter()
         .filter(|bid| bid.status.is("valid"))
         .filter_map(|bid| bid.sole_tenderer())
         .collect();
+    tenderers.sort_unstable();
+    tenderers.dedup();
     for tenderer in tenderers {
         let id = accumulator.organization(tenderer, context.line);
         accumulator
