@@ -119,9 +119,12 @@ fn classify(imported: &mut Imported, value: Value, path: &str, line: Option<u64>
             }
         }
         Value::Object(mut fields) => {
-            if let Some(Value::Array(releases)) = fields.remove("releases")
-                && !fields.contains_key("ocid")
-            {
+            // A record has an ocid and releases or a compiled release; a release has neither.
+            let is_record = fields.contains_key("ocid")
+                && (fields.contains_key("compiledRecord") || fields.contains_key("releases"));
+            if is_record {
+                add_record(imported, Value::Object(fields), path, line);
+            } else if let Some(Value::Array(releases)) = fields.remove("releases") {
                 for (index, release) in releases.into_iter().enumerate() {
                     add_release(imported, release, &format!("{path}/releases/{index}"), line);
                 }
@@ -335,6 +338,30 @@ mod tests {
             "line 4: /awards/0/value/amount: a number expected, found \"12\""
         );
         assert_eq!(imported.into_compiled().len(), 2);
+    }
+
+    #[test]
+    fn json_lines_of_records() {
+        let lines = [
+            json!({"ocid": "a", "releases": [{"url": "http://example.com/1.json", "date": "2024-01-01T00:00:00Z"}],
+                "compiledRecord": {"ocid": "a", "tag": ["compiled"]}}),
+            json!({"ocid": "b", "releases": [{"ocid": "b", "date": "2024-01-01T00:00:00Z", "tender": {"title": "T"}},
+                {"ocid": "b", "date": "2024-02-01T00:00:00Z", "tender": {"status": "active"}}]}),
+        ];
+        let text = lines
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let imported = read_ocds(&text).unwrap();
+        assert_eq!(imported.compiled_releases.len(), 1);
+        assert_eq!(imported.releases.len(), 2);
+        assert!(imported.issues.is_empty(), "{:?}", imported.issues);
+        let compiled = imported.into_compiled();
+        assert_eq!(
+            compiled[1]["tender"],
+            json!({"title": "T", "status": "active"})
+        );
     }
 
     #[test]

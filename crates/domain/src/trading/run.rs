@@ -277,12 +277,16 @@ mod tests {
                 r#"{{"ocid":"{ocid}","bids":{{"details":[{{"status":"disqualified","value":{{"amount":1,"currency":"{currency}"}}}},{{"status":"valid","value":{{"amount":2,"currency":"{currency}"}}}}]}},"awards":[{{"status":"active"}}]}}"#
             )
         };
-        let mut lines = vec![bid("first", "EUR")];
+        // A tender value in another currency comes first, but bids decide.
+        let mut lines = vec![
+            r#"{"ocid":"tender","tender":{"value":{"amount":5,"currency":"CNY"}}}"#.to_owned(),
+            bid("first", "EUR"),
+        ];
         lines.extend((0..50_000).map(|i| bid(&format!("usd-{i}"), "USD")));
         let settings = Settings::from_ini("[R036]").unwrap();
         let output = run_indicators_on_jsonl(lines.join("\n").as_bytes(), &settings);
         assert_eq!(output.summary.currency.as_deref(), Some("EUR"));
         assert_eq!(output.ids(Group::Ocid), vec!["first"]);
-        assert_eq!(output.summary.amounts_in_other_currencies, 100_000);
+        assert_eq!(output.summary.amounts_in_other_currencies, 100_001);
     }
 }

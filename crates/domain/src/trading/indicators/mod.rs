@@ -72,7 +72,9 @@ pub(crate) struct Accumulator {
     currencies: Interner,
     /// Monetary values seen per currency id.
     currency_counts: Vec<u64>,
-    first_currency: Option<(u64, u32)>,
+    /// The first currency seen: on a bid if any (the amounts cardinal compares), else
+    /// on any value; as (not a bid, line, currency).
+    first_currency: Option<(bool, u64, u32)>,
     flags: Vec<ProcessFlag>,
     organization_flags: Vec<OrganizationFlag>,
     bid_ratios: Vec<bid_ratios::BidRatio>,
@@ -156,7 +158,7 @@ impl Accumulator {
     }
 
     /// Counts the release's monetary values per currency, so values in other currencies
-    /// can be reported, and notes the first currency seen.
+    /// can be reported, and notes the first currency seen (bids first).
     fn tally_currencies(&mut self, release: &Release, line: u64) {
         let bids = release.bids.details.items().iter().map(|b| &b.value);
         let awards = release.awards.items().iter().map(|a| &a.value);
@@ -169,11 +171,13 @@ impl Accumulator {
                 }
             }))
         });
-        let values = bids
-            .chain(std::iter::once(&release.tender.value))
-            .chain(awards)
-            .chain(contracts);
-        for value in values {
+        let values = bids.map(|v| (false, v)).chain(
+            std::iter::once(&release.tender.value)
+                .chain(awards)
+                .chain(contracts)
+                .map(|v| (true, v)),
+        );
+        for (not_bid, value) in values {
             if let Some((_, code)) = value.amount_in() {
                 let id = self.currency(code, line);
                 let index = id as usize;
@@ -181,8 +185,11 @@ impl Accumulator {
                     self.currency_counts.resize(index + 1, 0);
                 }
                 self.currency_counts[index] += 1;
-                if self.first_currency.is_none_or(|(first, _)| line < first) {
-                    self.first_currency = Some((line, id));
+                if self
+                    .first_currency
+                    .is_none_or(|(other, first, _)| (not_bid, line) < (other, first))
+                {
+                    self.first_currency = Some((not_bid, line, id));
                 }
             }
         }
@@ -211,10 +218,12 @@ impl Accumulator {
             }
             self.currency_counts[index] += count;
         }
-        if let Some((line, id)) = other.first_currency
-            && self.first_currency.is_none_or(|(first, _)| line < first)
+        if let Some((not_bid, line, id)) = other.first_currency
+            && self
+                .first_currency
+                .is_none_or(|(mine, first, _)| (not_bid, line) < (mine, first))
         {
-            self.first_currency = Some((line, cur(id)));
+            self.first_currency = Some((not_bid, line, cur(id)));
         }
         self.flags.extend(other.flags.into_iter().map(|mut f| {
             f.currency = f.currency.map(cur);
@@ -395,7 +404,7 @@ pub(crate) fn finalize(settings: &Settings, accumulator: Accumulator) -> Output 
     let mut accumulator = accumulator;
     let main_currency = match &settings.currency {
         Some(code) => accumulator.currencies.lookup(code),
-        None => accumulator.first_currency.map(|(_, id)| id),
+        None => accumulator.first_currency.map(|(_, _, id)| id),
     };
     let mut summary = std::mem::take(&mut accumulator.summary);
     summary.invalid_line_samples.sort_by_key(|e| e.line);
