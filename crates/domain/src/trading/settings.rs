@@ -142,6 +142,75 @@ pub struct NonOpenSettings {
     pub procurement_methods: ValueSet,
 }
 
+/// A settings file enabling every indicator, each default shown commented out; what a
+/// command like cardinal's `init` writes for a user to edit.
+pub const DEFAULT_SETTINGS: &str = "\
+; currency = CNY
+; no_price_comparison_procurement_methods = Random Selection
+; price_comparison_procurement_methods = Reverse Auction
+
+[exclusions]
+; procurement_method_details = Random Selection
+
+[R003]
+; threshold = 15
+; procurement_methods = open|selective|limited
+
+[R003.procurement_method_details]
+; emergency = 10
+
+[R018]
+; procurement_methods = open|selective
+
+[R024]
+; threshold = 0.05
+
+[R025]
+; percentile = 75
+; threshold = 0.05
+
+[R028]
+
+[R030]
+
+[R035]
+; threshold = 1
+
+[R036]
+
+[R038]
+; threshold = 0.5
+; minimum_submitted_bids = 2
+; minimum_contracting_processes = 2
+
+[R048]
+; digits = 2
+; threshold = 10
+; minimum_contracting_processes = 20
+
+[R058]
+; threshold = 0.5
+
+[S001]
+; threshold = 2000000
+; days = 90
+; digits = 4
+
+[S002]
+; threshold = 0.5
+; minimum_awards = 5
+
+[S003]
+; acceptance_milestone_type = delivery
+
+[S004]
+; threshold = 0.1
+
+[S005]
+; threshold = 2000000
+; procurement_methods = selective|limited|direct
+";
+
 /// Everything the indicators command reads from a settings file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Settings {
@@ -577,6 +646,24 @@ mod tests {
         });
         assert_eq!(r003.threshold, 10);
         assert_eq!(r003.procurement_method_details.get("x"), Some(&5));
+    }
+
+    #[test]
+    fn default_settings_enable_everything() {
+        let settings = Settings::from_ini(DEFAULT_SETTINGS).unwrap_or_default();
+        assert!(settings.r003.is_some() && settings.r018.is_some() && settings.r024.is_some());
+        assert!(
+            settings.r025.is_some() && settings.r028 && settings.r030 && settings.r035.is_some()
+        );
+        assert!(
+            settings.r036
+                && settings.r038.is_some()
+                && settings.r048.is_some()
+                && settings.r058.is_some()
+        );
+        assert!(settings.s001.is_some() && settings.s002.is_some() && settings.s003.is_some());
+        assert!(settings.s004.is_some() && settings.s005.is_some());
+        assert_eq!(settings.currency, None);
     }
 
     #[test]
