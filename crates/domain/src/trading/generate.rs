@@ -29,7 +29,7 @@ impl XorShift {
     fn release(&mut self, index: usize) -> String {
         let buyer = self.below(300);
         match self.below(10) {
-            0..=4 => {
+            0..=2 => {
                 let winner = self.below(3000);
                 let loser = self.below(3000);
                 let price = 1000 + self.below(9000);
@@ -44,7 +44,7 @@ impl XorShift {
                     price + gap
                 )
             }
-            5..=7 => {
+            3..=7 => {
                 let method = ["open", "selective", "limited", "direct"]
                     [usize::try_from(self.below(4)).unwrap_or(0)];
                 let day = 1 + self.below(28);

@@ -230,10 +230,22 @@ impl Release<'_> {
     /// The supplier of the only active award, when all awards are final and that award has
     /// exactly one supplier with an id.
     pub(crate) fn sole_winner(&self) -> Option<(&str, &[Bid<'_>])> {
-        let (active, details) = self.final_awards_and_bids()?;
-        let [award] = active.as_slice() else {
-            return None;
-        };
+        // As final_awards_and_bids, without collecting: this runs for most releases.
+        let awards = self.awards.0.as_deref()?;
+        let details = self.bid_details()?;
+        let mut winner = None;
+        let mut active = 0;
+        for award in awards {
+            match award.status.get() {
+                Some("active") => {
+                    active += 1;
+                    winner = Some(award);
+                }
+                Some("cancelled" | "unsuccessful") | None => {}
+                Some(_) => return None,
+            }
+        }
+        let award = winner.filter(|_| active == 1)?;
         let [supplier] = award.suppliers.0.as_deref()? else {
             return None;
         };
