@@ -9,17 +9,13 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 
-use sunlight_domain::trading::{
-    DEFAULT_SETTINGS, Settings, generate_releases, run_indicators_on_jsonl,
-};
+use sunlight_domain::trading::{DEFAULT_SETTINGS, Settings, generate_releases, run_indicators_on_jsonl};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let count: usize = args.next().map_or(Ok(1_000_000), |a| a.parse())?;
-    let path = args.next().map_or_else(
-        || std::env::temp_dir().join("sunlight-trading-bench.jsonl"),
-        std::path::PathBuf::from,
-    );
+    let path =
+        args.next().map_or_else(|| std::env::temp_dir().join("sunlight-trading-bench.jsonl"), std::path::PathBuf::from);
 
     let mut writer = BufWriter::new(File::create(&path)?);
     let mut bytes = 0;
@@ -35,9 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let output = run_indicators_on_jsonl(File::open(&path)?, &settings);
     let elapsed = started.elapsed();
-    let cpu = cpu_seconds()
-        .zip(cpu_before)
-        .map(|(after, before)| after - before);
+    let cpu = cpu_seconds().zip(cpu_before).map(|(after, before)| after - before);
 
     let flagged: usize = output.groups().iter().map(|(_, ids)| ids.len()).sum();
     println!(

@@ -34,19 +34,14 @@ impl XorShift {
                 let loser = self.below(3000);
                 let price = 1000 + self.below(9000);
                 let gap = self.below(price / 4 + 1);
-                let status = if self.below(8) == 0 {
-                    "disqualified"
-                } else {
-                    "valid"
-                };
+                let status = if self.below(8) == 0 { "disqualified" } else { "valid" };
                 format!(
                     r#"{{"ocid":"o-{index}","buyer":{{"id":"B{buyer}"}},"bids":{{"details":[{{"status":"valid","tenderers":[{{"id":"T{winner}"}}],"value":{{"amount":{price},"currency":"CNY"}}}},{{"status":"{status}","tenderers":[{{"id":"T{loser}"}}],"value":{{"amount":{},"currency":"CNY"}}}}]}},"awards":[{{"status":"active","suppliers":[{{"id":"T{winner}"}}]}}]}}"#,
                     price + gap
                 )
             }
             3..=7 => {
-                let method = ["open", "selective", "limited", "direct"]
-                    [usize::try_from(self.below(4)).unwrap_or(0)];
+                let method = ["open", "selective", "limited", "direct"][usize::try_from(self.below(4)).unwrap_or(0)];
                 let day = 1 + self.below(28);
                 let days = 5 + self.below(25);
                 let bidders = 1 + self.below(5);
@@ -83,10 +78,7 @@ mod tests {
         let average = total / first.len();
         assert!((180..=270).contains(&average), "average {average} bytes");
         for line in &first {
-            assert!(
-                serde_json::from_str::<serde_json::Value>(line).is_ok(),
-                "{line}"
-            );
+            assert!(serde_json::from_str::<serde_json::Value>(line).is_ok(), "{line}");
         }
     }
 }

@@ -31,11 +31,7 @@ pub enum IniError {
     #[error("line {line}: empty key")]
     EmptyKey { line: usize },
     #[error("line {line}: `{key}` is set twice in [{section}]")]
-    DuplicateKey {
-        line: usize,
-        section: String,
-        key: String,
-    },
+    DuplicateKey { line: usize, section: String, key: String },
 }
 
 impl IniError {
@@ -54,11 +50,7 @@ impl IniError {
 /// Reads INI text into sections, in file order; a section header repeated later adds to
 /// the earlier section.
 pub fn parse(text: &str) -> Result<Vec<Section>, IniError> {
-    let mut sections = vec![Section {
-        name: String::new(),
-        line: 0,
-        entries: Vec::new(),
-    }];
+    let mut sections = vec![Section { name: String::new(), line: 0, entries: Vec::new() }];
     let mut current = 0;
     for (index, raw) in text.lines().enumerate() {
         let line = index + 1;
@@ -67,21 +59,14 @@ pub fn parse(text: &str) -> Result<Vec<Section>, IniError> {
             continue;
         }
         if let Some(inner) = trimmed.strip_prefix('[') {
-            let name = inner
-                .strip_suffix(']')
-                .ok_or(IniError::Syntax { line })?
-                .trim();
+            let name = inner.strip_suffix(']').ok_or(IniError::Syntax { line })?.trim();
             if name.is_empty() {
                 return Err(IniError::EmptySection { line });
             }
             current = if let Some(found) = sections.iter().position(|s| s.name == name) {
                 found
             } else {
-                sections.push(Section {
-                    name: name.to_owned(),
-                    line,
-                    entries: Vec::new(),
-                });
+                sections.push(Section { name: name.to_owned(), line, entries: Vec::new() });
                 sections.len() - 1
             };
             continue;
@@ -94,26 +79,15 @@ pub fn parse(text: &str) -> Result<Vec<Section>, IniError> {
         let value = unquote(value.trim());
         let section = &mut sections[current];
         if section.entries.iter().any(|e| e.key == key) {
-            return Err(IniError::DuplicateKey {
-                line,
-                section: section.name.clone(),
-                key: key.to_owned(),
-            });
+            return Err(IniError::DuplicateKey { line, section: section.name.clone(), key: key.to_owned() });
         }
-        section.entries.push(Entry {
-            key: key.to_owned(),
-            value: value.to_owned(),
-            line,
-        });
+        section.entries.push(Entry { key: key.to_owned(), value: value.to_owned(), line });
     }
     Ok(sections)
 }
 
 fn unquote(value: &str) -> &str {
-    value
-        .strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-        .unwrap_or(value)
+    value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value)
 }
 
 #[cfg(test)]
@@ -135,17 +109,11 @@ mod tests {
 
     #[test]
     fn rejects_bad_lines_with_their_number() {
-        assert_eq!(
-            parse("[R003]\nthreshold 10"),
-            Err(IniError::Syntax { line: 2 })
-        );
+        assert_eq!(parse("[R003]\nthreshold 10"), Err(IniError::Syntax { line: 2 }));
         assert_eq!(parse("[R003"), Err(IniError::Syntax { line: 1 }));
         assert_eq!(parse("[ ]"), Err(IniError::EmptySection { line: 1 }));
         assert_eq!(parse(" = 1"), Err(IniError::EmptyKey { line: 1 }));
         let duplicate = parse("[R024]\nthreshold = 1\nthreshold = 2");
-        assert_eq!(
-            duplicate.as_ref().map_err(IniError::code),
-            Err("ini_duplicate_key")
-        );
+        assert_eq!(duplicate.as_ref().map_err(IniError::code), Err("ini_duplicate_key"));
     }
 }

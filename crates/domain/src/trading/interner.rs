@@ -94,20 +94,12 @@ impl Interner {
     }
 
     pub(crate) fn first_line(&self, id: u32) -> u64 {
-        self.first_lines
-            .get(id as usize)
-            .copied()
-            .unwrap_or(u64::MAX)
+        self.first_lines.get(id as usize).copied().unwrap_or(u64::MAX)
     }
 
     /// Takes in another interner's names; the returned table maps its ids to ours.
     pub(crate) fn absorb(&mut self, other: &Self) -> Vec<u32> {
-        other
-            .names
-            .iter()
-            .zip(&other.first_lines)
-            .map(|(name, &line)| self.intern(name, line))
-            .collect()
+        other.names.iter().zip(&other.first_lines).map(|(name, &line)| self.intern(name, line)).collect()
     }
 }
 
@@ -120,9 +112,8 @@ mod tests {
     #[test]
     fn similar_ids_spread_over_low_bits() {
         let hasher = BuildHasherDefault::<FastHasher>::default();
-        let buckets: std::collections::HashSet<u64> = (0..256)
-            .map(|i| hasher.hash_one(format!("T{i}")) & 0xff)
-            .collect();
+        let buckets: std::collections::HashSet<u64> =
+            (0..256).map(|i| hasher.hash_one(format!("T{i}")) & 0xff).collect();
         assert!(buckets.len() > 128, "{} distinct low bytes", buckets.len());
     }
 

@@ -207,10 +207,7 @@ impl<'de> Deserialize<'de> for Identifier<'de> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("any JSON value")
             }
-            fn visit_borrowed_str<E: serde::de::Error>(
-                self,
-                v: &'de str,
-            ) -> Result<Identifier<'de>, E> {
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Identifier<'de>, E> {
                 Ok(Identifier(Some(Cow::Borrowed(v))))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Identifier<'de>, E> {

@@ -23,10 +23,7 @@ pub fn compile(releases: &[Value]) -> Vec<Value> {
         });
         groups[index].1.push(release);
     }
-    groups
-        .into_iter()
-        .map(|(ocid, releases)| compile_one(ocid, releases))
-        .collect()
+    groups.into_iter().map(|(ocid, releases)| compile_one(ocid, releases)).collect()
 }
 
 fn compile_one(ocid: &str, mut releases: Vec<&Value>) -> Value {
@@ -40,17 +37,11 @@ fn compile_one(ocid: &str, mut releases: Vec<&Value>) -> Value {
     }
     let date = releases.iter().filter_map(|r| date_of(r)).max();
     compiled.insert("ocid".into(), Value::String(ocid.to_owned()));
-    compiled.insert(
-        "id".into(),
-        Value::String(format!("{ocid}-{}", date.unwrap_or_default())),
-    );
+    compiled.insert("id".into(), Value::String(format!("{ocid}-{}", date.unwrap_or_default())));
     if let Some(date) = date {
         compiled.insert("date".into(), Value::String(date.to_owned()));
     }
-    compiled.insert(
-        "tag".into(),
-        Value::Array(vec![Value::String("compiled".into())]),
-    );
+    compiled.insert("tag".into(), Value::Array(vec![Value::String("compiled".into())]));
     Value::Object(compiled)
 }
 
@@ -65,9 +56,7 @@ fn merge_object(target: &mut Map<String, Value>, source: &Map<String, Value>) {
                 target.remove(key);
             }
             Value::Object(fields) => {
-                let slot = target
-                    .entry(key.clone())
-                    .or_insert_with(|| Value::Object(Map::new()));
+                let slot = target.entry(key.clone()).or_insert_with(|| Value::Object(Map::new()));
                 if let Value::Object(existing) = slot {
                     merge_object(existing, fields);
                 } else {
@@ -77,11 +66,8 @@ fn merge_object(target: &mut Map<String, Value>, source: &Map<String, Value>) {
                 }
             }
             Value::Array(items) if is_identified(items) => {
-                let slot = target
-                    .entry(key.clone())
-                    .or_insert_with(|| Value::Array(Vec::new()));
-                if !matches!(slot, Value::Array(existing) if is_identified(existing) || existing.is_empty())
-                {
+                let slot = target.entry(key.clone()).or_insert_with(|| Value::Array(Vec::new()));
+                if !matches!(slot, Value::Array(existing) if is_identified(existing) || existing.is_empty()) {
                     *slot = Value::Array(Vec::new());
                 }
                 if let Value::Array(existing) = slot {

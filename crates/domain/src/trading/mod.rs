@@ -28,9 +28,9 @@ pub use ini::IniError;
 pub use output::{Flagged, Group, Indicator, LineError, Output, Summary};
 pub use run::run_indicators_on_jsonl;
 pub use settings::{
-    AmendmentSettings, DEFAULT_SETTINGS, EarlyPaymentSettings, FenceOverride, NonOpenSettings,
-    R003Settings, R018Settings, R025Settings, R035Settings, R038Settings, R048Settings, Settings,
-    SettingsError, SplittingSettings, SupplierShareSettings, ValueSet,
+    AmendmentSettings, DEFAULT_SETTINGS, EarlyPaymentSettings, FenceOverride, NonOpenSettings, R003Settings,
+    R018Settings, R025Settings, R035Settings, R038Settings, R048Settings, Settings, SettingsError, SplittingSettings,
+    SupplierShareSettings, ValueSet,
 };
 
 /// Runs the indicators over compiled releases already parsed, such as the output of

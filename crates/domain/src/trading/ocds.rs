@@ -55,11 +55,7 @@ impl Imported {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OcdsError {
     #[error("line {line}, column {column}: not JSON: {message}")]
-    NotJson {
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    NotJson { line: usize, column: usize, message: String },
 }
 
 impl OcdsError {
@@ -146,11 +142,7 @@ fn classify(imported: &mut Imported, value: Value, path: &str, line: Option<u64>
 }
 
 fn root(path: &str) -> String {
-    if path.is_empty() {
-        "/".into()
-    } else {
-        path.to_owned()
-    }
+    if path.is_empty() { "/".into() } else { path.to_owned() }
 }
 
 fn add_record(imported: &mut Imported, record: Value, path: &str, line: Option<u64>) {
@@ -196,10 +188,8 @@ fn add_release(imported: &mut Imported, release: Value, path: &str, line: Option
         return;
     }
     check_fields(imported, &release, path, line);
-    let compiled = release
-        .get("tag")
-        .and_then(Value::as_array)
-        .is_some_and(|tags| tags.iter().any(|t| t == "compiled"));
+    let compiled =
+        release.get("tag").and_then(Value::as_array).is_some_and(|tags| tags.iter().any(|t| t == "compiled"));
     if compiled {
         imported.compiled_releases.push(release);
     } else {
@@ -211,9 +201,7 @@ fn add_release(imported: &mut Imported, release: Value, path: &str, line: Option
 fn check_fields(imported: &mut Imported, release: &Value, path: &str, line: Option<u64>) {
     let mut check = |pointer: String, value: &Value, kind: FieldKind| {
         let ok = match kind {
-            FieldKind::Date => value
-                .as_str()
-                .is_some_and(|text| super::indicators::timestamp(text).is_some()),
+            FieldKind::Date => value.as_str().is_some_and(|text| super::indicators::timestamp(text).is_some()),
             FieldKind::Amount => value.is_number(),
         };
         if !ok && !value.is_null() {
@@ -255,16 +243,10 @@ fn check_fields(imported: &mut Imported, release: &Value, path: &str, line: Opti
     }
     if let Some(Value::Array(contracts)) = release.get("contracts") {
         for (c, contract) in contracts.iter().enumerate() {
-            if let Some(Value::Array(transactions)) =
-                contract.pointer("/implementation/transactions")
-            {
+            if let Some(Value::Array(transactions)) = contract.pointer("/implementation/transactions") {
                 for (t, transaction) in transactions.iter().enumerate() {
                     if let Some(value) = transaction.get("date") {
-                        check(
-                            format!("/contracts/{c}/implementation/transactions/{t}/date"),
-                            value,
-                            FieldKind::Date,
-                        );
+                        check(format!("/contracts/{c}/implementation/transactions/{t}/date"), value, FieldKind::Date);
                     }
                 }
             }
@@ -312,17 +294,10 @@ mod tests {
         let imported = read_ocds(&package.to_string()).unwrap();
         assert_eq!(imported.releases.len(), 1);
         assert_eq!(imported.compiled_releases.len(), 1);
-        let paths: Vec<_> = imported
-            .issues
-            .iter()
-            .map(|i| (i.path.as_str(), i.code))
-            .collect();
+        let paths: Vec<_> = imported.issues.iter().map(|i| (i.path.as_str(), i.code)).collect();
         assert_eq!(
             paths,
-            vec![
-                ("/releases/0/tender/tenderPeriod/endDate", "invalid_date"),
-                ("/releases/2/ocid", "missing_ocid")
-            ]
+            vec![("/releases/0/tender/tenderPeriod/endDate", "invalid_date"), ("/releases/2/ocid", "missing_ocid")]
         );
     }
 
@@ -333,10 +308,7 @@ mod tests {
         assert_eq!(imported.invalid_lines, 1);
         assert_eq!(imported.releases.len(), 2);
         assert_eq!(imported.issues[0].line, Some(3));
-        assert_eq!(
-            imported.issues[1].to_string(),
-            "line 4: /awards/0/value/amount: a number expected, found \"12\""
-        );
+        assert_eq!(imported.issues[1].to_string(), "line 4: /awards/0/value/amount: a number expected, found \"12\"");
         assert_eq!(imported.into_compiled().len(), 2);
     }
 
@@ -348,20 +320,13 @@ mod tests {
             json!({"ocid": "b", "releases": [{"ocid": "b", "date": "2024-01-01T00:00:00Z", "tender": {"title": "T"}},
                 {"ocid": "b", "date": "2024-02-01T00:00:00Z", "tender": {"status": "active"}}]}),
         ];
-        let text = lines
-            .iter()
-            .map(Value::to_string)
-            .collect::<Vec<_>>()
-            .join("\n");
+        let text = lines.iter().map(Value::to_string).collect::<Vec<_>>().join("\n");
         let imported = read_ocds(&text).unwrap();
         assert_eq!(imported.compiled_releases.len(), 1);
         assert_eq!(imported.releases.len(), 2);
         assert!(imported.issues.is_empty(), "{:?}", imported.issues);
         let compiled = imported.into_compiled();
-        assert_eq!(
-            compiled[1]["tender"],
-            json!({"title": "T", "status": "active"})
-        );
+        assert_eq!(compiled[1]["tender"], json!({"title": "T", "status": "active"}));
     }
 
     #[test]

@@ -23,12 +23,7 @@ pub enum Group {
 }
 
 impl Group {
-    pub const ALL: [Self; 4] = [
-        Self::Ocid,
-        Self::Buyer,
-        Self::ProcuringEntity,
-        Self::Tenderer,
-    ];
+    pub const ALL: [Self; 4] = [Self::Ocid, Self::Buyer, Self::ProcuringEntity, Self::Tenderer];
 
     /// The key cardinal uses.
     #[must_use]
@@ -182,10 +177,7 @@ impl Output {
     /// `include_meta` is false).
     #[must_use]
     pub fn to_cardinal_json(&self, include_meta: bool) -> String {
-        let view = CardinalView {
-            output: self,
-            include_meta,
-        };
+        let view = CardinalView { output: self, include_meta };
         // Serializing strings and finite or null numbers into a Vec cannot fail.
         serde_json::to_string(&view).unwrap_or_default()
     }
@@ -269,18 +261,9 @@ mod tests {
             groups: vec![
                 (
                     Group::Ocid,
-                    vec![Flagged {
-                        id: "b".into(),
-                        values: vec![(Indicator::R003, 1.0), (Indicator::R024, 0.25)],
-                    }],
+                    vec![Flagged { id: "b".into(), values: vec![(Indicator::R003, 1.0), (Indicator::R024, 0.25)] }],
                 ),
-                (
-                    Group::Tenderer,
-                    vec![Flagged {
-                        id: "a".into(),
-                        values: vec![(Indicator::R024, 0.0)],
-                    }],
-                ),
+                (Group::Tenderer, vec![Flagged { id: "a".into(), values: vec![(Indicator::R024, 0.0)] }]),
             ],
             meta: vec![(Indicator::R024, vec![("q1", 2.0 / 3.0), ("q3", f64::NAN)])],
             summary: Summary::default(),

@@ -73,12 +73,7 @@ fn json_value() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             prop::collection::vec((prop::sample::select(KEYS), inner), 0..6).prop_map(|pairs| {
-                Value::Object(
-                    pairs
-                        .into_iter()
-                        .map(|(k, v)| ((*k).to_owned(), v))
-                        .collect::<Map<String, Value>>(),
-                )
+                Value::Object(pairs.into_iter().map(|(k, v)| ((*k).to_owned(), v)).collect::<Map<String, Value>>())
             }),
         ]
     })

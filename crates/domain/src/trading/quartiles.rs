@@ -41,10 +41,7 @@ pub fn quantile_of_sorted(sorted: &[f64], p: f64) -> f64 {
 pub fn quartiles(data: &[f64]) -> (f64, f64) {
     let mut sorted = data.to_vec();
     sorted.sort_by(f64::total_cmp);
-    (
-        quantile_of_sorted(&sorted, 0.25),
-        quantile_of_sorted(&sorted, 0.75),
-    )
+    (quantile_of_sorted(&sorted, 0.25), quantile_of_sorted(&sorted, 0.75))
 }
 
 #[cfg(test)]

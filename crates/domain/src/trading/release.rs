@@ -161,10 +161,7 @@ impl<'de> serde::Deserialize<'de> for FormerValue {
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<FormerValue, E> {
                 Ok(FormerValue(Some(v)))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FormerValue, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<FormerValue, A::Error> {
                 let mut amount = None;
                 while let Some(key) = map.next_key::<super::lenient::Key<'de>>()? {
                     if key.as_str() == "amount" {
@@ -204,11 +201,11 @@ impl Release<'_> {
     /// Bids that were submitted: pending, valid or disqualified (not invited or withdrawn).
     /// A bid without a string status is not counted, as in cardinal.
     pub(crate) fn submitted_bids(&self) -> impl Iterator<Item = &Bid<'_>> {
-        self.bids.details.items().iter().filter(|bid| {
-            bid.status
-                .get()
-                .is_some_and(|status| status != "invited" && status != "withdrawn")
-        })
+        self.bids
+            .details
+            .items()
+            .iter()
+            .filter(|bid| bid.status.get().is_some_and(|status| status != "invited" && status != "withdrawn"))
     }
 
     /// The active awards and all bids, but only once every award with a status is final

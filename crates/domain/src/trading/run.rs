@@ -22,37 +22,20 @@ const MAX_THREADS: usize = 8;
 /// not JSON are counted, sampled with their line numbers in [`Output::summary`], and
 /// skipped. An I/O error stops reading and is reported there too.
 pub fn run_indicators_on_jsonl<R: Read + Send>(reader: R, settings: &Settings) -> Output {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, NonZero::get)
-        .min(MAX_THREADS);
-    let source = Mutex::new(BlockSource {
-        reader,
-        carry: Vec::new(),
-        next_line: 1,
-        finished: false,
-        error: None,
-    });
+    let threads = std::thread::available_parallelism().map_or(1, NonZero::get).min(MAX_THREADS);
+    let source = Mutex::new(BlockSource { reader, carry: Vec::new(), next_line: 1, finished: false, error: None });
     let accumulators: Vec<Accumulator> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| scope.spawn(|| work(&source, settings)))
-            .collect();
+        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(|| work(&source, settings))).collect();
         workers
             .into_iter()
-            .map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
+            .map(|worker| worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
             .collect()
     });
     let mut total = Accumulator::default();
     for accumulator in accumulators {
         total.merge(accumulator);
     }
-    let error = source
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner)
-        .error;
+    let error = source.into_inner().unwrap_or_else(PoisonError::into_inner).error;
     let mut output = indicators::finalize(settings, total);
     output.summary.read_error = error;
     output
@@ -61,10 +44,7 @@ pub fn run_indicators_on_jsonl<R: Read + Send>(reader: R, settings: &Settings) -
 fn work<R: Read>(source: &Mutex<BlockSource<R>>, settings: &Settings) -> Accumulator {
     let mut accumulator = Accumulator::default();
     loop {
-        let next = source
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .next_block();
+        let next = source.lock().unwrap_or_else(PoisonError::into_inner).next_block();
         let Some((first_line, block)) = next else {
             return accumulator;
         };
@@ -76,12 +56,7 @@ fn work<R: Read>(source: &Mutex<BlockSource<R>>, settings: &Settings) -> Accumul
 }
 
 /// Parses one line and runs the indicators on it.
-pub(crate) fn process_line(
-    settings: &Settings,
-    accumulator: &mut Accumulator,
-    line: &[u8],
-    number: u64,
-) {
+pub(crate) fn process_line(settings: &Settings, accumulator: &mut Accumulator, line: &[u8], number: u64) {
     if line.iter().all(u8::is_ascii_whitespace) {
         return;
     }
@@ -202,43 +177,23 @@ mod tests {
         }
     }
 
-    const SINGLE_BID: &str =
-        r#"{"ocid":"single","tender":{"numberOfTenderers":1,"procurementMethod":"open"}}"#;
+    const SINGLE_BID: &str = r#"{"ocid":"single","tender":{"numberOfTenderers":1,"procurementMethod":"open"}}"#;
 
     #[test]
     fn invalid_lines_are_numbered_counted_and_skipped() {
-        let text = format!(
-            "{SINGLE_BID}\n\n{{broken\n[1,2]\n\u{0}\n{}\r\n",
-            SINGLE_BID.replace("single", "again")
-        );
+        let text = format!("{SINGLE_BID}\n\n{{broken\n[1,2]\n\u{0}\n{}\r\n", SINGLE_BID.replace("single", "again"));
         let settings = Settings::from_ini("[R018]").unwrap();
         let output = run_indicators_on_jsonl(Trickle(text.as_bytes()), &settings);
         assert_eq!(output.ids(Group::Ocid), vec!["single", "again"]);
         let summary = &output.summary;
-        assert_eq!(
-            (
-                summary.lines,
-                summary.releases,
-                summary.not_releases,
-                summary.invalid_lines
-            ),
-            (5, 2, 1, 2)
-        );
-        let lines: Vec<u64> = summary
-            .invalid_line_samples
-            .iter()
-            .map(|e| e.line)
-            .collect();
+        assert_eq!((summary.lines, summary.releases, summary.not_releases, summary.invalid_lines), (5, 2, 1, 2));
+        let lines: Vec<u64> = summary.invalid_line_samples.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![3, 5]);
         let mut bytes = text.into_bytes();
         bytes.extend_from_slice(b"\xff\xfe\n");
         let output = run_indicators_on_jsonl(bytes.as_slice(), &settings);
         assert_eq!(output.summary.invalid_line_samples[2].line, 7);
-        assert!(
-            output.summary.invalid_line_samples[2]
-                .message
-                .starts_with("not UTF-8")
-        );
+        assert!(output.summary.invalid_line_samples[2].message.starts_with("not UTF-8"));
     }
 
     #[test]
@@ -247,17 +202,11 @@ mod tests {
             r#"{{"ocid":"long","note":"{}","tender":{{"numberOfTenderers":1,"procurementMethod":"open"}}}}"#,
             "x".repeat(BLOCK_BYTES * 2 + 17)
         );
-        let text = format!(
-            "{SINGLE_BID}\n{long}\n{}",
-            SINGLE_BID.replace("single", "last")
-        );
+        let text = format!("{SINGLE_BID}\n{long}\n{}", SINGLE_BID.replace("single", "last"));
         let settings = Settings::from_ini("[R018]").unwrap();
         let output = run_indicators_on_jsonl(text.as_bytes(), &settings);
         assert_eq!(output.ids(Group::Ocid), vec!["single", "long", "last"]);
-        assert_eq!(
-            output.value(Group::Ocid, "last", Indicator::R018),
-            Some(1.0)
-        );
+        assert_eq!(output.value(Group::Ocid, "last", Indicator::R018), Some(1.0));
         assert_eq!(output.summary.lines, 3);
     }
 

@@ -246,19 +246,9 @@ pub enum SettingsError {
     #[error("line {line}: unknown section [{section}]")]
     UnknownSection { line: usize, section: String },
     #[error("line {line}: unknown key `{key}` in [{section}]")]
-    UnknownKey {
-        line: usize,
-        section: String,
-        key: String,
-    },
+    UnknownKey { line: usize, section: String, key: String },
     #[error("line {line}: `{key}` in [{section}] must be {expected}, not `{value}`")]
-    InvalidValue {
-        line: usize,
-        section: String,
-        key: String,
-        value: String,
-        expected: &'static str,
-    },
+    InvalidValue { line: usize, section: String, key: String, value: String, expected: &'static str },
 }
 
 impl SettingsError {
@@ -281,12 +271,7 @@ struct SectionReader<'a> {
 
 impl<'a> SectionReader<'a> {
     fn check_keys(&self, known: &[&str]) -> Result<(), SettingsError> {
-        match self
-            .section
-            .entries
-            .iter()
-            .find(|e| !known.contains(&e.key.as_str()))
-        {
+        match self.section.entries.iter().find(|e| !known.contains(&e.key.as_str())) {
             Some(entry) => Err(SettingsError::UnknownKey {
                 line: entry.line,
                 section: display_name(&self.section.name),
@@ -304,19 +289,11 @@ impl<'a> SectionReader<'a> {
         self.entry(key).map(|e| e.value.as_str())
     }
 
-    fn parsed<T: std::str::FromStr>(
-        &self,
-        key: &str,
-        expected: &'static str,
-    ) -> Result<Option<T>, SettingsError> {
+    fn parsed<T: std::str::FromStr>(&self, key: &str, expected: &'static str) -> Result<Option<T>, SettingsError> {
         let Some(entry) = self.entry(key) else {
             return Ok(None);
         };
-        entry
-            .value
-            .parse()
-            .map(Some)
-            .map_err(|_| self.invalid(entry, expected))
+        entry.value.parse().map(Some).map_err(|_| self.invalid(entry, expected))
     }
 
     fn ratio(&self, key: &str) -> Result<Option<f64>, SettingsError> {
@@ -339,18 +316,11 @@ impl<'a> SectionReader<'a> {
 }
 
 fn unknown_section(section: &Section, name: &str) -> SettingsError {
-    SettingsError::UnknownSection {
-        line: section.line,
-        section: name.to_owned(),
-    }
+    SettingsError::UnknownSection { line: section.line, section: name.to_owned() }
 }
 
 fn display_name(name: &str) -> String {
-    if name.is_empty() {
-        "top level".to_owned()
-    } else {
-        name.to_owned()
-    }
+    if name.is_empty() { "top level".to_owned() } else { name.to_owned() }
 }
 
 impl Settings {
@@ -384,9 +354,7 @@ impl Settings {
                 ])?,
                 // Codelist mappings take any source code as key. The R003 subsection is
                 // read with [R003]; alone it has no effect, as in cardinal.
-                "codelists.bid_status"
-                | "codelists.award_status"
-                | "R003.procurement_method_details" => {}
+                "codelists.bid_status" | "codelists.award_status" | "R003.procurement_method_details" => {}
                 name if name.starts_with('S') => settings.read_sunlight_section(&reader)?,
                 _ => settings.read_cardinal_section(&reader, &sections)?,
             }
@@ -394,34 +362,24 @@ impl Settings {
         Ok(settings)
     }
 
-    fn read_cardinal_section(
-        &mut self,
-        reader: &SectionReader<'_>,
-        sections: &[Section],
-    ) -> Result<(), SettingsError> {
+    fn read_cardinal_section(&mut self, reader: &SectionReader<'_>, sections: &[Section]) -> Result<(), SettingsError> {
         let section = reader.section;
         match section.name.as_str() {
             "R003" => {
-                let details = sections
-                    .iter()
-                    .find(|s| s.name == "R003.procurement_method_details");
+                let details = sections.iter().find(|s| s.name == "R003.procurement_method_details");
                 self.r003 = Some(read_r003(reader, details)?);
             }
             "R018" => {
                 reader.check_keys(&["procurement_methods"])?;
                 self.r018 = Some(R018Settings {
                     procurement_methods: ValueSet::parse(
-                        reader
-                            .text("procurement_methods")
-                            .unwrap_or("open|selective"),
+                        reader.text("procurement_methods").unwrap_or("open|selective"),
                     ),
                 });
             }
             "R024" | "R058" => {
                 reader.check_keys(&["threshold"])?;
-                let fence = FenceOverride {
-                    threshold: reader.ratio("threshold")?,
-                };
+                let fence = FenceOverride { threshold: reader.ratio("threshold")? };
                 if section.name == "R024" {
                     self.r024 = Some(fence);
                 } else {
@@ -430,18 +388,13 @@ impl Settings {
             }
             "R025" => {
                 reader.check_keys(&["percentile", "threshold"])?;
-                let percentile: u8 = reader
-                    .parsed("percentile", "a whole number from 0 to 100")?
-                    .unwrap_or(75);
+                let percentile: u8 = reader.parsed("percentile", "a whole number from 0 to 100")?.unwrap_or(75);
                 if percentile > 100
                     && let Some(entry) = reader.entry("percentile")
                 {
                     return Err(reader.invalid(entry, "a whole number from 0 to 100"));
                 }
-                self.r025 = Some(R025Settings {
-                    percentile,
-                    threshold: reader.ratio("threshold")?,
-                });
+                self.r025 = Some(R025Settings { percentile, threshold: reader.ratio("threshold")? });
             }
             "R028" | "R030" | "R036" => {
                 reader.check_keys(&[])?;
@@ -454,21 +407,13 @@ impl Settings {
             "R035" => {
                 reader.check_keys(&["threshold"])?;
                 let threshold: usize = reader.parsed("threshold", "a whole number")?.unwrap_or(1);
-                self.r035 = Some(R035Settings {
-                    threshold: threshold.max(1),
-                });
+                self.r035 = Some(R035Settings { threshold: threshold.max(1) });
             }
             "R038" => {
-                reader.check_keys(&[
-                    "threshold",
-                    "minimum_submitted_bids",
-                    "minimum_contracting_processes",
-                ])?;
+                reader.check_keys(&["threshold", "minimum_submitted_bids", "minimum_contracting_processes"])?;
                 self.r038 = Some(R038Settings {
                     threshold: reader.ratio("threshold")?,
-                    minimum_submitted_bids: reader
-                        .parsed("minimum_submitted_bids", "a whole number")?
-                        .unwrap_or(2),
+                    minimum_submitted_bids: reader.parsed("minimum_submitted_bids", "a whole number")?.unwrap_or(2),
                     minimum_contracting_processes: reader
                         .parsed("minimum_contracting_processes", "a whole number")?
                         .unwrap_or(2),
@@ -504,9 +449,7 @@ impl Settings {
                 reader.check_keys(&["threshold", "minimum_awards"])?;
                 self.s002 = Some(SupplierShareSettings {
                     threshold: reader.ratio("threshold")?.unwrap_or(0.5),
-                    minimum_awards: reader
-                        .parsed("minimum_awards", "a whole number")?
-                        .unwrap_or(5),
+                    minimum_awards: reader.parsed("minimum_awards", "a whole number")?.unwrap_or(5),
                 });
             }
             "S003" => {
@@ -520,18 +463,14 @@ impl Settings {
             }
             "S004" => {
                 reader.check_keys(&["threshold"])?;
-                self.s004 = Some(AmendmentSettings {
-                    threshold: reader.ratio("threshold")?.unwrap_or(0.1),
-                });
+                self.s004 = Some(AmendmentSettings { threshold: reader.ratio("threshold")?.unwrap_or(0.1) });
             }
             "S005" => {
                 reader.check_keys(&["threshold", "procurement_methods"])?;
                 self.s005 = Some(NonOpenSettings {
                     threshold: reader.ratio("threshold")?.unwrap_or(2_000_000.0),
                     procurement_methods: ValueSet::parse(
-                        reader
-                            .text("procurement_methods")
-                            .unwrap_or("selective|limited|direct"),
+                        reader.text("procurement_methods").unwrap_or("selective|limited|direct"),
                     ),
                 });
             }
@@ -546,20 +485,11 @@ impl Settings {
             "no_price_comparison_procurement_methods",
             "price_comparison_procurement_methods",
         ])?;
-        self.currency = reader
-            .text("currency")
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned);
-        self.no_price_comparison_procurement_methods = ValueSet::parse(
-            reader
-                .text("no_price_comparison_procurement_methods")
-                .unwrap_or(""),
-        );
-        self.price_comparison_procurement_methods = ValueSet::parse(
-            reader
-                .text("price_comparison_procurement_methods")
-                .unwrap_or(""),
-        );
+        self.currency = reader.text("currency").filter(|c| !c.is_empty()).map(str::to_owned);
+        self.no_price_comparison_procurement_methods =
+            ValueSet::parse(reader.text("no_price_comparison_procurement_methods").unwrap_or(""));
+        self.price_comparison_procurement_methods =
+            ValueSet::parse(reader.text("price_comparison_procurement_methods").unwrap_or(""));
         Ok(())
     }
 
@@ -576,11 +506,7 @@ impl Settings {
 
 /// An allow list (when non-empty) or else a deny list over `procurementMethodDetails`;
 /// a process without the field passes only a deny list.
-pub(crate) fn matches_details(
-    details: Option<&str>,
-    include: &ValueSet,
-    exclude: &ValueSet,
-) -> bool {
+pub(crate) fn matches_details(details: Option<&str>, include: &ValueSet, exclude: &ValueSet) -> bool {
     match details {
         Some(details) if include.is_empty() => !exclude.contains(details),
         Some(details) => include.contains(details),
@@ -588,26 +514,18 @@ pub(crate) fn matches_details(
     }
 }
 
-fn read_r003(
-    reader: &SectionReader<'_>,
-    details: Option<&Section>,
-) -> Result<R003Settings, SettingsError> {
+fn read_r003(reader: &SectionReader<'_>, details: Option<&Section>) -> Result<R003Settings, SettingsError> {
     reader.check_keys(&["threshold", "procurement_methods"])?;
     let mut thresholds = HashMap::new();
     if let Some(section) = details {
         let sub = SectionReader { section };
         for entry in &section.entries {
-            let days: i64 = entry
-                .value
-                .parse()
-                .map_err(|_| sub.invalid(entry, "a whole number of days"))?;
+            let days: i64 = entry.value.parse().map_err(|_| sub.invalid(entry, "a whole number of days"))?;
             thresholds.insert(entry.key.clone(), days);
         }
     }
     Ok(R003Settings {
-        threshold: reader
-            .parsed("threshold", "a whole number of days")?
-            .unwrap_or(15),
+        threshold: reader.parsed("threshold", "a whole number of days")?.unwrap_or(15),
         procurement_methods: ValueSet::parse(reader.text("procurement_methods").unwrap_or("")),
         procurement_method_details: thresholds,
     })
@@ -619,26 +537,17 @@ mod tests {
 
     #[test]
     fn sections_enable_indicators_with_defaults() {
-        let settings =
-            Settings::from_ini("[R018]\n[R035]\nthreshold = 0\n[R048]\n").unwrap_or_default();
-        assert_eq!(
-            settings.r018.map(|s| s.procurement_methods),
-            Some(ValueSet::parse("open|selective"))
-        );
+        let settings = Settings::from_ini("[R018]\n[R035]\nthreshold = 0\n[R048]\n").unwrap_or_default();
+        assert_eq!(settings.r018.map(|s| s.procurement_methods), Some(ValueSet::parse("open|selective")));
         assert_eq!(settings.r035, Some(R035Settings { threshold: 1 }));
-        assert_eq!(
-            settings.r048.map(|s| s.minimum_contracting_processes),
-            Some(20)
-        );
+        assert_eq!(settings.r048.map(|s| s.minimum_contracting_processes), Some(20));
         assert!(settings.r003.is_none());
     }
 
     #[test]
     fn subsection_thresholds_belong_to_r003() {
-        let settings = Settings::from_ini(
-            "[R003.procurement_method_details]\nx = 5\n[R003]\nthreshold = 10\n",
-        )
-        .unwrap_or_default();
+        let settings = Settings::from_ini("[R003.procurement_method_details]\nx = 5\n[R003]\nthreshold = 10\n")
+            .unwrap_or_default();
         let r003 = settings.r003.unwrap_or_else(|| R003Settings {
             threshold: 0,
             procurement_methods: ValueSet::default(),
@@ -652,15 +561,8 @@ mod tests {
     fn default_settings_enable_everything() {
         let settings = Settings::from_ini(DEFAULT_SETTINGS).unwrap_or_default();
         assert!(settings.r003.is_some() && settings.r018.is_some() && settings.r024.is_some());
-        assert!(
-            settings.r025.is_some() && settings.r028 && settings.r030 && settings.r035.is_some()
-        );
-        assert!(
-            settings.r036
-                && settings.r038.is_some()
-                && settings.r048.is_some()
-                && settings.r058.is_some()
-        );
+        assert!(settings.r025.is_some() && settings.r028 && settings.r030 && settings.r035.is_some());
+        assert!(settings.r036 && settings.r038.is_some() && settings.r048.is_some() && settings.r058.is_some());
         assert!(settings.s001.is_some() && settings.s002.is_some() && settings.s003.is_some());
         assert!(settings.s004.is_some() && settings.s005.is_some());
         assert_eq!(settings.currency, None);
@@ -669,16 +571,10 @@ mod tests {
     #[test]
     fn unknown_keys_and_sections_are_refused() {
         let key = Settings::from_ini("[R024]\ntreshold = 1");
-        assert_eq!(
-            key.as_ref().map_err(SettingsError::code),
-            Err("settings_unknown_key")
-        );
+        assert_eq!(key.as_ref().map_err(SettingsError::code), Err("settings_unknown_key"));
         assert!(key.is_err_and(|e| e.to_string() == "line 2: unknown key `treshold` in [R024]"));
         let section = Settings::from_ini("[R999]");
-        assert_eq!(
-            section.map_err(|e| e.code()),
-            Err("settings_unknown_section")
-        );
+        assert_eq!(section.map_err(|e| e.code()), Err("settings_unknown_section"));
         let top = Settings::from_ini("curency = USD");
         assert_eq!(top.map_err(|e| e.code()), Err("settings_unknown_key"));
         let value = Settings::from_ini("[R038]\nthreshold = high");

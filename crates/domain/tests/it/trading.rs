@@ -5,9 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
-use sunlight_domain::trading::{
-    Settings, ocds, run_indicators_on_jsonl, run_indicators_on_releases,
-};
+use sunlight_domain::trading::{Settings, ocds, run_indicators_on_jsonl, run_indicators_on_releases};
 
 /// `shared/data` beside the repository, where the project keeps third-party test data.
 fn shared_data() -> PathBuf {
@@ -78,17 +76,11 @@ fn all_cardinal_fixtures_match() {
         .unwrap()
         .filter_map(|e| {
             let path = e.unwrap().path();
-            (path.extension()? == "jsonl")
-                .then(|| path.file_stem().unwrap().to_string_lossy().into_owned())
+            (path.extension()? == "jsonl").then(|| path.file_stem().unwrap().to_string_lossy().into_owned())
         })
         .collect();
     stems.sort();
-    assert_eq!(
-        stems.len(),
-        15,
-        "expected cardinal's 15 indicator fixtures in {}",
-        dir.display()
-    );
+    assert_eq!(stems.len(), 15, "expected cardinal's 15 indicator fixtures in {}", dir.display());
     let mut failures = Vec::new();
     for stem in &stems {
         let ini = settings_for(stem);
@@ -103,18 +95,11 @@ fn all_cardinal_fixtures_match() {
         let actual_groups = serde_json::from_str::<KeyOrder>(&actual_text).unwrap().0;
         let expected_groups = serde_json::from_str::<KeyOrder>(&expected_text).unwrap().0;
         if actual != expected || actual_groups != expected_groups {
-            failures.push(format!(
-                "{stem}:\n  expected {expected_text}\n  actual   {actual_text}"
-            ));
+            failures.push(format!("{stem}:\n  expected {expected_text}\n  actual   {actual_text}"));
         }
         assert_eq!(output.summary.invalid_lines, 0, "{stem}");
     }
-    assert!(
-        failures.is_empty(),
-        "{} of 15 fixtures differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of 15 fixtures differ:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -122,16 +107,10 @@ fn fixtures_give_the_same_results_from_memory_and_from_lines() {
     let dir = shared_data().join("ocds/cardinal-indicators");
     let text = std::fs::read_to_string(dir.join("R024.jsonl")).unwrap();
     let settings = Settings::from_ini(&settings_for("R024")).unwrap();
-    let values: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let values: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let from_memory = run_indicators_on_releases(&values, &settings);
     let from_lines = run_indicators_on_jsonl(text.as_bytes(), &settings);
-    assert_eq!(
-        from_memory.to_cardinal_json(true),
-        from_lines.to_cardinal_json(true)
-    );
+    assert_eq!(from_memory.to_cardinal_json(true), from_lines.to_cardinal_json(true));
     assert!(
         from_lines
             .to_cardinal_json(true)
@@ -151,23 +130,16 @@ fn ocdskit_samples_parse() {
         if name.starts_with("compiled") {
             assert!(!imported.compiled_releases.is_empty(), "{name}");
         } else {
-            assert!(
-                !imported.releases.is_empty() || !imported.compiled_releases.is_empty(),
-                "{name}"
-            );
+            assert!(!imported.releases.is_empty() || !imported.compiled_releases.is_empty(), "{name}");
         }
         let compiled = imported.into_compiled();
         assert!(!compiled.is_empty(), "{name}");
         let is_compiled = |r: &serde_json::Value| {
-            r["ocid"].is_string()
-                && r["tag"]
-                    .as_array()
-                    .is_some_and(|tags| tags.iter().any(|t| t == "compiled"))
+            r["ocid"].is_string() && r["tag"].as_array().is_some_and(|tags| tags.iter().any(|t| t == "compiled"))
         };
         assert!(compiled.iter().all(is_compiled), "{name}");
         // The engine reads what the importer produced.
-        let settings =
-            Settings::from_ini("[R003]\n[R018]\n[R024]\n[R035]\n[R038]\n[S005]\n").unwrap();
+        let settings = Settings::from_ini("[R003]\n[R018]\n[R024]\n[R035]\n[R038]\n[S005]\n").unwrap();
         let output = run_indicators_on_releases(&compiled, &settings);
         assert_eq!(output.summary.releases, compiled.len() as u64, "{name}");
         names.push(name);

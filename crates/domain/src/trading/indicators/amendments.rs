@@ -9,20 +9,12 @@ use super::{Accumulator, Context};
 use crate::trading::output::Indicator;
 use crate::trading::settings::AmendmentSettings;
 
-pub(super) fn fold(
-    settings: AmendmentSettings,
-    accumulator: &mut Accumulator,
-    context: &Context<'_>,
-) {
+pub(super) fn fold(settings: AmendmentSettings, accumulator: &mut Accumulator, context: &Context<'_>) {
     let release = context.release;
     let mut largest: Option<(f64, &str)> = None;
     for contract in release.contracts.items() {
         let amendments = contract.amendments.items();
-        let Some((current, currency)) = contract
-            .value
-            .amount_in()
-            .filter(|_| !amendments.is_empty())
-        else {
+        let Some((current, currency)) = contract.value.amount_in().filter(|_| !amendments.is_empty()) else {
             continue;
         };
         let former = amendments
@@ -32,11 +24,7 @@ pub(super) fn fold(
             .and_then(|change| change.former_value.0);
         let award_value = || {
             let award_id = contract.award_id.get()?;
-            let award = release
-                .awards
-                .items()
-                .iter()
-                .find(|a| a.id.get() == Some(award_id))?;
+            let award = release.awards.items().iter().find(|a| a.id.get() == Some(award_id))?;
             let (amount, award_currency) = award.value.amount_in()?;
             (award_currency == currency).then_some(amount)
         };
@@ -75,10 +63,7 @@ mod tests {
         ];
         let output = run("[S004]\n", &releases);
         assert_eq!(output.ids(Group::Ocid), vec!["former", "award"]);
-        assert_eq!(
-            output.value(Group::Ocid, "award", Indicator::S004),
-            Some(0.25)
-        );
+        assert_eq!(output.value(Group::Ocid, "award", Indicator::S004), Some(0.25));
         let loose = run("[S004]\nthreshold = 0.05\n", &releases);
         assert_eq!(loose.ids(Group::Ocid), vec!["former", "award", "small"]);
     }

@@ -23,11 +23,7 @@ pub(crate) struct BidRatio {
 }
 
 impl BidRatio {
-    pub(super) fn remap(
-        mut self,
-        organization: &impl Fn(u32) -> u32,
-        currency: &impl Fn(u32) -> u32,
-    ) -> Self {
+    pub(super) fn remap(mut self, organization: &impl Fn(u32) -> u32, currency: &impl Fn(u32) -> u32) -> Self {
         self.winner = organization(self.winner);
         self.runner_up = organization(self.runner_up);
         self.currency = currency(self.currency);
@@ -37,10 +33,7 @@ impl BidRatio {
 
 pub(super) fn fold(accumulator: &mut Accumulator, context: &Context<'_>) {
     let release = context.release;
-    if !context
-        .settings
-        .compares_price(release.procurement_method_details())
-    {
+    if !context.settings.compares_price(release.procurement_method_details()) {
         return;
     }
     let Some((winner, bids)) = release.sole_winner() else {
@@ -121,13 +114,7 @@ pub(super) fn finalize_r024(
     }
     for record in in_currency(ratios, currency) {
         if record.ratio <= lower_fence {
-            results.set(
-                Group::Ocid,
-                &record.ocid,
-                record.line,
-                Indicator::R024,
-                record.ratio,
-            );
+            results.set(Group::Ocid, &record.ocid, record.line, Indicator::R024, record.ratio);
             for id in [record.winner, record.runner_up] {
                 results.set(
                     Group::Tenderer,
@@ -161,13 +148,7 @@ pub(super) fn finalize_r058(
     }
     for record in in_currency(ratios, currency) {
         if record.ratio >= upper_fence {
-            results.set(
-                Group::Ocid,
-                &record.ocid,
-                record.line,
-                Indicator::R058,
-                record.ratio,
-            );
+            results.set(Group::Ocid, &record.ocid, record.line, Indicator::R058, record.ratio);
             let winner = record.winner;
             results.set(
                 Group::Tenderer,

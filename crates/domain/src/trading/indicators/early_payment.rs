@@ -7,11 +7,7 @@ use super::{Accumulator, Context, timestamp};
 use crate::trading::output::Indicator;
 use crate::trading::settings::EarlyPaymentSettings;
 
-pub(super) fn fold(
-    settings: &EarlyPaymentSettings,
-    accumulator: &mut Accumulator,
-    context: &Context<'_>,
-) {
+pub(super) fn fold(settings: &EarlyPaymentSettings, accumulator: &mut Accumulator, context: &Context<'_>) {
     let mut early = 0_usize;
     for contract in context.release.contracts.items() {
         let signed = contract.date_signed.get().and_then(timestamp);
@@ -48,20 +44,11 @@ mod tests {
     use crate::trading::indicators::test_support::run;
     use crate::trading::output::{Group, Indicator};
 
-    fn contract(
-        ocid: &str,
-        signed: &str,
-        paid: &[&str],
-        accepted: Option<&str>,
-    ) -> serde_json::Value {
-        let transactions: Vec<_> = paid
-            .iter()
-            .map(|d| json!({"date": d, "value": {"amount": 1, "currency": "CNY"}}))
-            .collect();
-        let milestones: Vec<_> = accepted
-            .iter()
-            .map(|d| json!({"type": "delivery", "status": "met", "dateMet": d}))
-            .collect();
+    fn contract(ocid: &str, signed: &str, paid: &[&str], accepted: Option<&str>) -> serde_json::Value {
+        let transactions: Vec<_> =
+            paid.iter().map(|d| json!({"date": d, "value": {"amount": 1, "currency": "CNY"}})).collect();
+        let milestones: Vec<_> =
+            accepted.iter().map(|d| json!({"type": "delivery", "status": "met", "dateMet": d})).collect();
         json!({"ocid": ocid, "contracts": [{"dateSigned": signed,
             "implementation": {"transactions": transactions, "milestones": milestones}}]})
     }
@@ -69,18 +56,8 @@ mod tests {
     #[test]
     fn flags_payments_before_signature_or_acceptance() {
         let releases = [
-            contract(
-                "before signature",
-                "2024-03-01T00:00:00Z",
-                &["2024-02-28T00:00:00Z"],
-                None,
-            ),
-            contract(
-                "after signature",
-                "2024-03-01T00:00:00Z",
-                &["2024-03-02T00:00:00Z"],
-                None,
-            ),
+            contract("before signature", "2024-03-01T00:00:00Z", &["2024-02-28T00:00:00Z"], None),
+            contract("after signature", "2024-03-01T00:00:00Z", &["2024-03-02T00:00:00Z"], None),
             contract(
                 "before acceptance",
                 "2024-03-01",
@@ -90,14 +67,8 @@ mod tests {
             contract("unparseable", "soon", &["yesterday"], None),
         ];
         let output = run("[S003]\n", &releases);
-        assert_eq!(
-            output.ids(Group::Ocid),
-            vec!["before signature", "before acceptance"]
-        );
-        assert_eq!(
-            output.value(Group::Ocid, "before acceptance", Indicator::S003),
-            Some(1.0)
-        );
+        assert_eq!(output.ids(Group::Ocid), vec!["before signature", "before acceptance"]);
+        assert_eq!(output.value(Group::Ocid, "before acceptance", Indicator::S003), Some(1.0));
         let signature_only = run("[S003]\nacceptance_milestone_type =\n", &releases);
         assert_eq!(signature_only.ids(Group::Ocid), vec!["before signature"]);
     }

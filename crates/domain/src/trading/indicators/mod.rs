@@ -107,13 +107,7 @@ impl Accumulator {
         });
     }
 
-    fn flag_in_currency(
-        &mut self,
-        context: &Context<'_>,
-        indicator: Indicator,
-        value: f64,
-        currency: u32,
-    ) {
+    fn flag_in_currency(&mut self, context: &Context<'_>, indicator: Indicator, value: f64, currency: u32) {
         self.flags.push(ProcessFlag {
             line: context.line,
             ocid: context.ocid.into(),
@@ -123,21 +117,9 @@ impl Accumulator {
         });
     }
 
-    fn flag_organization(
-        &mut self,
-        group: Group,
-        id: &str,
-        line: u64,
-        indicator: Indicator,
-        value: f64,
-    ) {
+    fn flag_organization(&mut self, group: Group, id: &str, line: u64, indicator: Indicator, value: f64) {
         let organization = self.organizations.intern(id, line);
-        self.organization_flags.push(OrganizationFlag {
-            group,
-            organization,
-            indicator,
-            value,
-        });
+        self.organization_flags.push(OrganizationFlag { group, organization, indicator, value });
     }
 
     fn organization(&mut self, id: &str, line: u64) -> u32 {
@@ -163,20 +145,17 @@ impl Accumulator {
         let bids = release.bids.details.items().iter().map(|b| &b.value);
         let awards = release.awards.items().iter().map(|a| &a.value);
         let contracts = release.contracts.items().iter().flat_map(|c| {
-            std::iter::once(&c.value).chain(c.implementation.transactions.items().iter().map(|t| {
-                if t.value.amount.0.is_some() {
-                    &t.value
-                } else {
-                    &t.amount
-                }
-            }))
+            std::iter::once(&c.value).chain(
+                c.implementation
+                    .transactions
+                    .items()
+                    .iter()
+                    .map(|t| if t.value.amount.0.is_some() { &t.value } else { &t.amount }),
+            )
         });
-        let values = bids.map(|v| (false, v)).chain(
-            std::iter::once(&release.tender.value)
-                .chain(awards)
-                .chain(contracts)
-                .map(|v| (true, v)),
-        );
+        let values = bids
+            .map(|v| (false, v))
+            .chain(std::iter::once(&release.tender.value).chain(awards).chain(contracts).map(|v| (true, v)));
         for (not_bid, value) in values {
             if let Some((_, code)) = value.amount_in() {
                 let id = self.currency(code, line);
@@ -185,10 +164,7 @@ impl Accumulator {
                     self.currency_counts.resize(index + 1, 0);
                 }
                 self.currency_counts[index] += 1;
-                if self
-                    .first_currency
-                    .is_none_or(|(other, first, _)| (not_bid, line) < (other, first))
-                {
+                if self.first_currency.is_none_or(|(other, first, _)| (not_bid, line) < (other, first)) {
                     self.first_currency = Some((not_bid, line, id));
                 }
             }
@@ -198,9 +174,7 @@ impl Accumulator {
     pub(crate) fn record_invalid_line(&mut self, line: u64, message: String) {
         self.summary.invalid_lines += 1;
         if self.summary.invalid_line_samples.len() < INVALID_LINE_SAMPLES {
-            self.summary
-                .invalid_line_samples
-                .push(LineError { line, message });
+            self.summary.invalid_line_samples.push(LineError { line, message });
         }
     }
 
@@ -219,9 +193,7 @@ impl Accumulator {
             self.currency_counts[index] += count;
         }
         if let Some((not_bid, line, id)) = other.first_currency
-            && self
-                .first_currency
-                .is_none_or(|(mine, first, _)| (not_bid, line) < (mine, first))
+            && self.first_currency.is_none_or(|(mine, first, _)| (not_bid, line) < (mine, first))
         {
             self.first_currency = Some((not_bid, line, cur(id)));
         }
@@ -229,24 +201,17 @@ impl Accumulator {
             f.currency = f.currency.map(cur);
             f
         }));
-        self.organization_flags
-            .extend(other.organization_flags.into_iter().map(|mut f| {
-                f.organization = org(f.organization);
-                f
-            }));
-        self.bid_ratios
-            .extend(other.bid_ratios.into_iter().map(|r| r.remap(&org, &cur)));
+        self.organization_flags.extend(other.organization_flags.into_iter().map(|mut f| {
+            f.organization = org(f.organization);
+            f
+        }));
+        self.bid_ratios.extend(other.bid_ratios.into_iter().map(|r| r.remap(&org, &cur)));
         for (id, fraction) in other.r025 {
-            self.r025
-                .entry(org(id))
-                .or_default()
-                .add(fraction.numerator, fraction.denominator);
+            self.r025.entry(org(id)).or_default().add(fraction.numerator, fraction.denominator);
         }
         for (mine, theirs) in self.r038.iter_mut().zip(other.r038) {
             for (id, fraction) in theirs {
-                mine.entry(org(id))
-                    .or_default()
-                    .add(fraction.numerator, fraction.denominator);
+                mine.entry(org(id)).or_default().add(fraction.numerator, fraction.denominator);
             }
         }
         for (id, (count, codes)) in other.r048 {
@@ -254,8 +219,7 @@ impl Accumulator {
             entry.0 += count;
             entry.1.extend(codes);
         }
-        self.splitting
-            .extend(other.splitting.into_iter().map(|p| p.remap(&org, &cur)));
+        self.splitting.extend(other.splitting.into_iter().map(|p| p.remap(&org, &cur)));
         self.shares.merge(other.shares, &org, &cur);
 
         let summary = other.summary;
@@ -264,19 +228,12 @@ impl Accumulator {
         self.summary.excluded_releases += summary.excluded_releases;
         self.summary.not_releases += summary.not_releases;
         self.summary.invalid_lines += summary.invalid_lines;
-        self.summary
-            .invalid_line_samples
-            .extend(summary.invalid_line_samples);
+        self.summary.invalid_line_samples.extend(summary.invalid_line_samples);
     }
 }
 
 /// Runs the enabled indicators over one release.
-pub(crate) fn fold(
-    settings: &Settings,
-    accumulator: &mut Accumulator,
-    release: &Release,
-    line: u64,
-) {
+pub(crate) fn fold(settings: &Settings, accumulator: &mut Accumulator, release: &Release, line: u64) {
     let Some(ocid) = release.ocid.get() else {
         accumulator.summary.not_releases += 1;
         return;
@@ -292,12 +249,7 @@ pub(crate) fn fold(
         accumulator.summary.excluded_releases += 1;
         return;
     }
-    let context = Context {
-        settings,
-        release,
-        ocid,
-        line,
-    };
+    let context = Context { settings, release, ocid, line };
     accumulator.tally_currencies(release, line);
     if let Some(r003) = &settings.r003 {
         r003::fold(r003, accumulator, &context);
@@ -358,9 +310,7 @@ pub(crate) struct Results {
 
 impl Results {
     fn set(&mut self, group: Group, id: &str, order: u64, indicator: Indicator, value: f64) {
-        let entry = self.groups[group as usize]
-            .entry(id.to_owned())
-            .or_insert_with(|| (order, BTreeMap::new()));
+        let entry = self.groups[group as usize].entry(id.to_owned()).or_insert_with(|| (order, BTreeMap::new()));
         entry.0 = entry.0.min(order);
         entry.1.insert(indicator, value);
     }
@@ -384,18 +334,11 @@ impl Results {
             entries.sort_by(|(a_id, (a, _)), (b_id, (b, _))| a.cmp(b).then_with(|| a_id.cmp(b_id)));
             let flagged = entries
                 .into_iter()
-                .map(|(id, (_, values))| Flagged {
-                    id,
-                    values: values.into_iter().collect(),
-                })
+                .map(|(id, (_, values))| Flagged { id, values: values.into_iter().collect() })
                 .collect();
             groups.push((group, flagged));
         }
-        Output {
-            groups,
-            meta: self.meta.into_iter().collect(),
-            summary,
-        }
+        Output { groups, meta: self.meta.into_iter().collect(), summary }
     }
 }
 
@@ -409,10 +352,8 @@ pub(crate) fn finalize(settings: &Settings, accumulator: Accumulator) -> Output 
     let mut summary = std::mem::take(&mut accumulator.summary);
     summary.invalid_line_samples.sort_by_key(|e| e.line);
     summary.invalid_line_samples.truncate(INVALID_LINE_SAMPLES);
-    summary.currency = settings
-        .currency
-        .clone()
-        .or_else(|| main_currency.map(|id| accumulator.currencies.name(id).to_owned()));
+    summary.currency =
+        settings.currency.clone().or_else(|| main_currency.map(|id| accumulator.currencies.name(id).to_owned()));
     summary.amounts_in_other_currencies = accumulator
         .currency_counts
         .iter()
@@ -424,13 +365,7 @@ pub(crate) fn finalize(settings: &Settings, accumulator: Accumulator) -> Output 
     let mut results = Results::default();
     for flag in &accumulator.flags {
         if flag.currency.is_none() || flag.currency == main_currency {
-            results.set(
-                Group::Ocid,
-                &flag.ocid,
-                flag.line,
-                flag.indicator,
-                flag.value,
-            );
+            results.set(Group::Ocid, &flag.ocid, flag.line, flag.indicator, flag.value);
         }
     }
     for flag in &accumulator.organization_flags {
@@ -445,22 +380,10 @@ pub(crate) fn finalize(settings: &Settings, accumulator: Accumulator) -> Output 
     }
     let organizations = &accumulator.organizations;
     if let Some(r024) = &settings.r024 {
-        bid_ratios::finalize_r024(
-            r024,
-            &accumulator.bid_ratios,
-            main_currency,
-            organizations,
-            &mut results,
-        );
+        bid_ratios::finalize_r024(r024, &accumulator.bid_ratios, main_currency, organizations, &mut results);
     }
     if let Some(r058) = &settings.r058 {
-        bid_ratios::finalize_r058(
-            r058,
-            &accumulator.bid_ratios,
-            main_currency,
-            organizations,
-            &mut results,
-        );
+        bid_ratios::finalize_r058(r058, &accumulator.bid_ratios, main_currency, organizations, &mut results);
     }
     if let Some(r025) = &settings.r025 {
         r025::finalize(r025, &accumulator.r025, organizations, &mut results);
@@ -472,22 +395,10 @@ pub(crate) fn finalize(settings: &Settings, accumulator: Accumulator) -> Output 
         r048::finalize(r048, &accumulator.r048, organizations, &mut results);
     }
     if let Some(s001) = &settings.s001 {
-        splitting::finalize(
-            s001,
-            &mut accumulator.splitting,
-            main_currency,
-            organizations,
-            &mut results,
-        );
+        splitting::finalize(s001, &mut accumulator.splitting, main_currency, organizations, &mut results);
     }
     if let Some(s002) = &settings.s002 {
-        supplier_share::finalize(
-            s002,
-            &accumulator.shares,
-            main_currency,
-            organizations,
-            &mut results,
-        );
+        supplier_share::finalize(s002, &accumulator.shares, main_currency, organizations, &mut results);
     }
     results.into_output(summary)
 }

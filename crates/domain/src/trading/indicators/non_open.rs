@@ -9,32 +9,17 @@ use super::{Accumulator, Context};
 use crate::trading::output::Indicator;
 use crate::trading::settings::NonOpenSettings;
 
-pub(super) fn fold(
-    settings: &NonOpenSettings,
-    accumulator: &mut Accumulator,
-    context: &Context<'_>,
-) {
+pub(super) fn fold(settings: &NonOpenSettings, accumulator: &mut Accumulator, context: &Context<'_>) {
     let release = context.release;
     let tender = &release.tender;
-    if !tender
-        .procurement_method
-        .get()
-        .is_some_and(|method| settings.procurement_methods.contains(method))
-    {
+    if !tender.procurement_method.get().is_some_and(|method| settings.procurement_methods.contains(method)) {
         return;
     }
     let value = tender.value.amount_in().or_else(|| {
-        let mut awarded = release
-            .awards
-            .items()
-            .iter()
-            .filter(|a| a.status.is("active"))
-            .filter_map(|a| a.value.amount_in());
+        let mut awarded =
+            release.awards.items().iter().filter(|a| a.status.is("active")).filter_map(|a| a.value.amount_in());
         let (first, currency) = awarded.next()?;
-        let rest: f64 = awarded
-            .filter(|(_, c)| *c == currency)
-            .map(|(a, _)| a)
-            .sum();
+        let rest: f64 = awarded.filter(|(_, c)| *c == currency).map(|(a, _)| a).sum();
         Some((first + rest, currency))
     });
     if let Some((amount, currency)) = value
@@ -65,10 +50,7 @@ mod tests {
         ];
         let output = run("[S005]\n", &releases);
         assert_eq!(output.ids(Group::Ocid), vec!["direct", "awards"]);
-        assert_eq!(
-            output.value(Group::Ocid, "awards", Indicator::S005),
-            Some(3_000_000.0)
-        );
+        assert_eq!(output.value(Group::Ocid, "awards", Indicator::S005), Some(3_000_000.0));
         let only_direct = run("[S005]\nprocurement_methods = direct\n", &releases);
         assert_eq!(only_direct.ids(Group::Ocid), vec!["direct"]);
     }

@@ -10,10 +10,7 @@ use crate::trading::settings::R003Settings;
 pub(super) fn fold(settings: &R003Settings, accumulator: &mut Accumulator, context: &Context<'_>) {
     let tender = &context.release.tender;
     if !settings.procurement_methods.is_empty()
-        && !tender
-            .procurement_method
-            .get()
-            .is_some_and(|method| settings.procurement_methods.contains(method))
+        && !tender.procurement_method.get().is_some_and(|method| settings.procurement_methods.contains(method))
     {
         return;
     }
@@ -21,10 +18,7 @@ pub(super) fn fold(settings: &R003Settings, accumulator: &mut Accumulator, conte
     let (Some(start), Some(end)) = (period.start_date.get(), period.end_date.get()) else {
         return;
     };
-    let (Ok(start), Ok(end)) = (
-        DateTime::parse_from_rfc3339(start),
-        DateTime::parse_from_rfc3339(end),
-    ) else {
+    let (Ok(start), Ok(end)) = (DateTime::parse_from_rfc3339(start), DateTime::parse_from_rfc3339(end)) else {
         return;
     };
     // Whole days, truncated: 14 days and 23 hours is 14 days.

@@ -13,20 +13,13 @@ pub(super) fn fold(accumulator: &mut Accumulator, context: &Context<'_>) {
         return;
     };
     // Each tenderer counts once per process, however many bids it submitted.
-    let mut tenderers: Vec<&str> = bids
-        .iter()
-        .filter(|bid| bid.status.is("valid"))
-        .filter_map(|bid| bid.sole_tenderer())
-        .collect();
+    let mut tenderers: Vec<&str> =
+        bids.iter().filter(|bid| bid.status.is("valid")).filter_map(|bid| bid.sole_tenderer()).collect();
     tenderers.sort_unstable();
     tenderers.dedup();
     for tenderer in tenderers {
         let id = accumulator.organization(tenderer, context.line);
-        accumulator
-            .r025
-            .entry(id)
-            .or_default()
-            .add(usize::from(tenderer == winner), 1);
+        accumulator.r025.entry(id).or_default().add(usize::from(tenderer == winner), 1);
     }
 }
 

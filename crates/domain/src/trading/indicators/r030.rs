@@ -8,11 +8,9 @@ use crate::trading::output::{Group, Indicator};
 
 pub(super) fn fold(accumulator: &mut Accumulator, context: &Context<'_>) {
     let release = context.release;
-    let (Some(end_date), Some(awards), Some(bids)) = (
-        release.tender.period.end_date.get(),
-        release.awards.0.as_deref(),
-        release.bid_details(),
-    ) else {
+    let (Some(end_date), Some(awards), Some(bids)) =
+        (release.tender.period.end_date.get(), release.awards.0.as_deref(), release.bid_details())
+    else {
         return;
     };
     let suppliers: BTreeSet<&str> = awards

@@ -11,10 +11,8 @@ pub(super) fn fold(settings: R035Settings, accumulator: &mut Accumulator, contex
     let Some((awards, bids)) = context.release.final_awards_and_bids() else {
         return;
     };
-    let suppliers: BTreeSet<&str> = awards
-        .iter()
-        .flat_map(|award| award.suppliers.items().iter().filter_map(|s| s.id.get()))
-        .collect();
+    let suppliers: BTreeSet<&str> =
+        awards.iter().flat_map(|award| award.suppliers.items().iter().filter_map(|s| s.id.get())).collect();
     let mut valid = BTreeSet::new();
     let mut disqualified = BTreeSet::new();
     for bid in bids {

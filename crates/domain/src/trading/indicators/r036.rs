@@ -6,9 +6,7 @@ use crate::trading::output::Indicator;
 
 pub(super) fn fold(accumulator: &mut Accumulator, context: &Context<'_>) {
     let release = context.release;
-    if !context
-        .settings
-        .compares_price(release.procurement_method_details())
+    if !context.settings.compares_price(release.procurement_method_details())
         || !release.awards.items().iter().any(|a| a.status.is("active"))
     {
         return;

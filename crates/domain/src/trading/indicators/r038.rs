@@ -18,10 +18,7 @@ pub(super) fn fold(accumulator: &mut Accumulator, context: &Context<'_>) {
         disqualified += is_disqualified;
         for tenderer in bid.tenderers.items().iter().filter_map(|t| t.id.get()) {
             let id = accumulator.organization(tenderer, context.line);
-            accumulator.r038[2]
-                .entry(id)
-                .or_default()
-                .add(is_disqualified, 1);
+            accumulator.r038[2].entry(id).or_default().add(is_disqualified, 1);
         }
     }
     if submitted == 0 {
@@ -29,17 +26,11 @@ pub(super) fn fold(accumulator: &mut Accumulator, context: &Context<'_>) {
     }
     if let Some(buyer) = release.buyer.id.get() {
         let id = accumulator.organization(buyer, context.line);
-        accumulator.r038[0]
-            .entry(id)
-            .or_default()
-            .add(disqualified, submitted);
+        accumulator.r038[0].entry(id).or_default().add(disqualified, submitted);
     }
     if let Some(entity) = release.tender.procuring_entity.id.get() {
         let id = accumulator.organization(entity, context.line);
-        accumulator.r038[1]
-            .entry(id)
-            .or_default()
-            .add(disqualified, submitted);
+        accumulator.r038[1].entry(id).or_default().add(disqualified, submitted);
     }
 }
 
@@ -50,34 +41,17 @@ pub(super) fn finalize(
     results: &mut Results,
 ) {
     let groups = [
-        (
-            Group::Buyer,
-            settings.minimum_contracting_processes,
-            ("Buyer_q1", "Buyer_q3", "Buyer_upper_fence"),
-        ),
+        (Group::Buyer, settings.minimum_contracting_processes, ("Buyer_q1", "Buyer_q3", "Buyer_upper_fence")),
         (
             Group::ProcuringEntity,
             settings.minimum_contracting_processes,
-            (
-                "ProcuringEntity_q1",
-                "ProcuringEntity_q3",
-                "ProcuringEntity_upper_fence",
-            ),
+            ("ProcuringEntity_q1", "ProcuringEntity_q3", "ProcuringEntity_upper_fence"),
         ),
-        (
-            Group::Tenderer,
-            settings.minimum_submitted_bids,
-            ("Tenderer_q1", "Tenderer_q3", "Tenderer_upper_fence"),
-        ),
+        (Group::Tenderer, settings.minimum_submitted_bids, ("Tenderer_q1", "Tenderer_q3", "Tenderer_upper_fence")),
     ];
-    for ((group, minimum, (q1_name, q3_name, fence_name)), fractions) in
-        groups.into_iter().zip(fractions)
-    {
-        let ratios: Vec<(u32, f64)> = fractions
-            .iter()
-            .filter(|(_, f)| f.denominator >= minimum)
-            .map(|(&id, f)| (id, f.ratio()))
-            .collect();
+    for ((group, minimum, (q1_name, q3_name, fence_name)), fractions) in groups.into_iter().zip(fractions) {
+        let ratios: Vec<(u32, f64)> =
+            fractions.iter().filter(|(_, f)| f.denominator >= minimum).map(|(&id, f)| (id, f.ratio())).collect();
         if ratios.is_empty() {
             continue;
         }
@@ -94,13 +68,7 @@ pub(super) fn finalize(
         if upper_fence > 0.0 {
             for (id, ratio) in ratios {
                 if ratio >= upper_fence {
-                    results.set(
-                        group,
-                        organizations.name(id),
-                        organizations.first_line(id),
-                        Indicator::R038,
-                        ratio,
-                    );
+                    results.set(group, organizations.name(id), organizations.first_line(id), Indicator::R038, ratio);
                 }
             }
         }

@@ -13,11 +13,9 @@ pub(super) fn fold(settings: &R048Settings, accumulator: &mut Accumulator, conte
     let mut counted: Vec<u32> = Vec::new();
     for award in context.release.awards.items() {
         // With several suppliers nobody knows who supplied which item.
-        let (true, Some([supplier]), Some(items)) = (
-            award.status.is("active"),
-            award.suppliers.0.as_deref(),
-            award.items.0.as_deref(),
-        ) else {
+        let (true, Some([supplier]), Some(items)) =
+            (award.status.is("active"), award.suppliers.0.as_deref(), award.items.0.as_deref())
+        else {
             continue;
         };
         let Some(supplier) = supplier.id.get() else {
@@ -31,12 +29,7 @@ pub(super) fn fold(settings: &R048Settings, accumulator: &mut Accumulator, conte
                 counted.push(id);
                 entry.0 += 1;
             }
-            entry.1.insert(
-                code.chars()
-                    .take(settings.digits)
-                    .collect::<String>()
-                    .into(),
-            );
+            entry.1.insert(code.chars().take(settings.digits).collect::<String>().into());
         }
     }
 }
@@ -65,13 +58,7 @@ pub(super) fn finalize(
     results.set_meta(Indicator::R048, "upper_fence", upper_fence);
     for (id, length) in lengths {
         if length >= upper_fence {
-            results.set(
-                Group::Tenderer,
-                organizations.name(id),
-                organizations.first_line(id),
-                Indicator::R048,
-                length,
-            );
+            results.set(Group::Tenderer, organizations.name(id), organizations.first_line(id), Indicator::R048, length);
         }
     }
 }

@@ -27,11 +27,7 @@ pub(crate) struct Part {
 }
 
 impl Part {
-    pub(super) fn remap(
-        mut self,
-        organization: &impl Fn(u32) -> u32,
-        currency: &impl Fn(u32) -> u32,
-    ) -> Self {
+    pub(super) fn remap(mut self, organization: &impl Fn(u32) -> u32, currency: &impl Fn(u32) -> u32) -> Self {
         self.buyer = organization(self.buyer);
         self.supplier = organization(self.supplier);
         self.currency = currency(self.currency);
@@ -39,38 +35,21 @@ impl Part {
     }
 }
 
-pub(super) fn fold(
-    settings: &SplittingSettings,
-    accumulator: &mut Accumulator,
-    context: &Context<'_>,
-) {
+pub(super) fn fold(settings: &SplittingSettings, accumulator: &mut Accumulator, context: &Context<'_>) {
     let release = context.release;
     let Some(buyer) = release.buyer.id.get() else {
         return;
     };
-    let tender_classification = release
-        .tender
-        .items
-        .items()
-        .iter()
-        .find_map(|item| item.classification_id());
+    let tender_classification = release.tender.items.items().iter().find_map(|item| item.classification_id());
     for award in release.awards.items() {
-        let (true, Some([supplier])) = (award.status.is("active"), award.suppliers.0.as_deref())
-        else {
+        let (true, Some([supplier])) = (award.status.is("active"), award.suppliers.0.as_deref()) else {
             continue;
         };
-        let classification = award
-            .items
-            .items()
-            .iter()
-            .find_map(|item| item.classification_id())
-            .or(tender_classification);
-        let (Some(supplier), Some(classification), Some((amount, currency)), Some(date)) = (
-            supplier.id.get(),
-            classification,
-            award.value.amount_in(),
-            award.date.get().and_then(timestamp),
-        ) else {
+        let classification =
+            award.items.items().iter().find_map(|item| item.classification_id()).or(tender_classification);
+        let (Some(supplier), Some(classification), Some((amount, currency)), Some(date)) =
+            (supplier.id.get(), classification, award.value.amount_in(), award.date.get().and_then(timestamp))
+        else {
             continue;
         };
         // A part at or above the threshold went through the proper procedure.
@@ -80,11 +59,7 @@ pub(super) fn fold(
         let part = Part {
             buyer: accumulator.organization(buyer, context.line),
             supplier: accumulator.organization(supplier, context.line),
-            classification: classification
-                .chars()
-                .take(settings.digits)
-                .collect::<String>()
-                .into(),
+            classification: classification.chars().take(settings.digits).collect::<String>().into(),
             currency: accumulator.currency(currency, context.line),
             date,
             amount,
@@ -122,15 +97,11 @@ pub(super) fn finalize(
                 && p.classification == parts[start].classification
         };
         let end = start + parts[start..].iter().take_while(|p| same(p)).count();
-        let run: Vec<usize> = (start..end)
-            .filter(|&i| Some(parts[i].currency) == currency)
-            .collect();
+        let run: Vec<usize> = (start..end).filter(|&i| Some(parts[i].currency) == currency).collect();
         let mut last = 0;
         for first in 0..run.len() {
             last = last.max(first);
-            while last + 1 < run.len()
-                && parts[run[last + 1]].date - parts[run[first]].date <= window
-            {
+            while last + 1 < run.len() && parts[run[last + 1]].date - parts[run[first]].date <= window {
                 last += 1;
             }
             let members = &run[first..=last];
@@ -147,13 +118,7 @@ pub(super) fn finalize(
     let mut buyers: HashMap<u32, Vec<&str>> = HashMap::new();
     for (&index, &size) in &sizes {
         let part = &parts[index];
-        results.set(
-            Group::Ocid,
-            &part.ocid,
-            part.line,
-            Indicator::S001,
-            size as f64,
-        );
+        results.set(Group::Ocid, &part.ocid, part.line, Indicator::S001, size as f64);
         let ocids = buyers.entry(part.buyer).or_default();
         if !ocids.contains(&&*part.ocid) {
             ocids.push(&part.ocid);
@@ -177,13 +142,7 @@ mod tests {
     use crate::trading::indicators::test_support::run;
     use crate::trading::output::{Group, Indicator};
 
-    fn award(
-        ocid: &str,
-        supplier: &str,
-        amount: f64,
-        date: &str,
-        class: &str,
-    ) -> serde_json::Value {
+    fn award(ocid: &str, supplier: &str, amount: f64, date: &str, class: &str) -> serde_json::Value {
         json!({"ocid": ocid, "buyer": {"id": "B"}, "awards": [{"status": "active", "date": date,
             "value": {"amount": amount, "currency": "CNY"}, "suppliers": [{"id": supplier}],
             "items": [{"classification": {"id": class}}]}]})

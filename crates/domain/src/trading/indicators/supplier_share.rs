@@ -21,23 +21,13 @@ pub(crate) struct Shares {
 }
 
 impl Shares {
-    pub(super) fn merge(
-        &mut self,
-        other: Self,
-        organization: &impl Fn(u32) -> u32,
-        currency: &impl Fn(u32) -> u32,
-    ) {
+    pub(super) fn merge(&mut self, other: Self, organization: &impl Fn(u32) -> u32, currency: &impl Fn(u32) -> u32) {
         for ((buyer, supplier, code), amount) in other.by_supplier {
-            *self
-                .by_supplier
-                .entry((organization(buyer), organization(supplier), currency(code)))
-                .or_default() += amount;
+            *self.by_supplier.entry((organization(buyer), organization(supplier), currency(code))).or_default() +=
+                amount;
         }
         for ((buyer, code), (amount, awards)) in other.by_buyer {
-            let entry = self
-                .by_buyer
-                .entry((organization(buyer), currency(code)))
-                .or_default();
+            let entry = self.by_buyer.entry((organization(buyer), currency(code))).or_default();
             entry.0 += amount;
             entry.1 += awards;
         }
@@ -50,31 +40,19 @@ pub(super) fn fold(accumulator: &mut Accumulator, context: &Context<'_>) {
         return;
     };
     for award in release.awards.items() {
-        let Some((amount, currency)) = award
-            .value
-            .amount_in()
-            .filter(|_| award.status.is("active"))
-        else {
+        let Some((amount, currency)) = award.value.amount_in().filter(|_| award.status.is("active")) else {
             continue;
         };
         let buyer_id = accumulator.organization(buyer, context.line);
         let currency = accumulator.currency(currency, context.line);
-        let total = accumulator
-            .shares
-            .by_buyer
-            .entry((buyer_id, currency))
-            .or_default();
+        let total = accumulator.shares.by_buyer.entry((buyer_id, currency)).or_default();
         total.0 += amount;
         total.1 += 1;
         if let Some([supplier]) = award.suppliers.0.as_deref()
             && let Some(supplier) = supplier.id.get()
         {
             let supplier = accumulator.organization(supplier, context.line);
-            *accumulator
-                .shares
-                .by_supplier
-                .entry((buyer_id, supplier, currency))
-                .or_default() += amount;
+            *accumulator.shares.by_supplier.entry((buyer_id, supplier, currency)).or_default() += amount;
         }
     }
 }
@@ -106,13 +84,7 @@ pub(super) fn finalize(
         }
     }
     for ((group, id), share) in highest {
-        results.set(
-            group,
-            organizations.name(id),
-            organizations.first_line(id),
-            Indicator::S002,
-            share,
-        );
+        results.set(group, organizations.name(id), organizations.first_line(id), Indicator::S002, share);
     }
 }
 
@@ -141,10 +113,7 @@ mod tests {
         ];
         let output = run("[S002]\n", &releases);
         assert_eq!(output.value(Group::Buyer, "B", Indicator::S002), Some(0.8));
-        assert_eq!(
-            output.value(Group::Tenderer, "S", Indicator::S002),
-            Some(0.8)
-        );
+        assert_eq!(output.value(Group::Tenderer, "S", Indicator::S002), Some(0.8));
         assert_eq!(output.value(Group::Buyer, "C", Indicator::S002), None);
         let strict = run("[S002]\nthreshold = 0.8\n", &releases);
         assert!(strict.groups().is_empty());
@@ -159,10 +128,8 @@ mod tests {
             award("4", "B", "V", 100.0),
             award("5", "B", "W", 100.0),
         ];
-        releases.push(
-            json!({"ocid": "6", "buyer": {"id": "B"}, "awards": [{"status": "active",
-            "value": {"amount": 1.0e9, "currency": "USD"}, "suppliers": [{"id": "S"}]}]}),
-        );
+        releases.push(json!({"ocid": "6", "buyer": {"id": "B"}, "awards": [{"status": "active",
+            "value": {"amount": 1.0e9, "currency": "USD"}, "suppliers": [{"id": "S"}]}]}));
         let output = run("currency = CNY\n[S002]\n", &releases);
         assert!(output.groups().is_empty());
         assert_eq!(output.summary.amounts_in_other_currencies, 1);
