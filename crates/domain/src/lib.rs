@@ -11,3 +11,4 @@ pub mod org;
 pub mod policy;
 pub mod risk;
 pub mod text;
+pub mod trading;
