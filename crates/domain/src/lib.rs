@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod field;
+pub mod flow;
 pub mod org;
 pub mod policy;
 pub mod text;

@@ -1,0 +1,5 @@
+//! Flowcharts, the working-day calendar and electronic supervision (网上监察) of
+//! approvals: a published flowchart is replayed against what really happened (an
+//! event log) and every deviation, delay or anomaly becomes a finding of a rule.
+
+pub mod calendar;
