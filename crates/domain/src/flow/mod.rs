@@ -2,4 +2,8 @@
 //! approvals: a published flowchart is replayed against what really happened (an
 //! event log) and every deviation, delay or anomaly becomes a finding of a rule.
 
+pub mod bpmn;
 pub mod calendar;
+pub mod eventlog;
+pub mod flowchart;
+mod xml;
