@@ -6,4 +6,5 @@ pub mod bpmn;
 pub mod calendar;
 pub mod eventlog;
 pub mod flowchart;
+pub mod replay;
 mod xml;
