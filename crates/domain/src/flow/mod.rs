@@ -4,7 +4,9 @@
 
 pub mod bpmn;
 pub mod calendar;
+pub mod check;
 pub mod eventlog;
 pub mod flowchart;
 pub mod replay;
+pub mod rules;
 mod xml;

@@ -75,6 +75,10 @@ pub struct ReplayOutcome {
     pub deviations: Vec<Deviation>,
     /// The fewest returns (cycles taken) that explain the trace.
     pub returns: u32,
+    /// Whether the flowchart can end right after the trace without another step.
+    pub finished: bool,
+    /// Steps the flowchart expects next (labels), in label order.
+    pub pending: Vec<u32>,
 }
 
 #[derive(Clone)]
@@ -198,6 +202,19 @@ impl Replayer {
             }
         }
         outcome.returns = frontier.iter().map(|s| s.returns).min().unwrap_or(0);
+        let settled = self.silent_closure(&frontier);
+        outcome.finished = settled.iter().any(|m| m.iter().all(|&t| t == 0));
+        let mut pending: Vec<u32> = self
+            .nodes
+            .iter()
+            .filter_map(|n| {
+                n.label
+                    .filter(|_| settled.iter().any(|m| n.incoming.iter().any(|&f| m[f] > 0)))
+            })
+            .collect();
+        pending.sort_unstable();
+        pending.dedup();
+        outcome.pending = pending;
         if closed {
             match self.search(&frontier, Goal::Final) {
                 Some((goals, missing)) => {
@@ -212,6 +229,28 @@ impl Replayer {
             }
         }
         outcome
+    }
+
+    /// Every marking reachable from `frontier` by silent moves alone.
+    fn silent_closure(&self, frontier: &[State]) -> Vec<Marking> {
+        let mut seen: HashSet<Marking> = frontier.iter().map(|s| s.marking.clone()).collect();
+        let mut queue: Vec<State> = frontier.to_vec();
+        let mut out = Vec::new();
+        while let Some(state) = queue.pop() {
+            for (n, node) in self.nodes.iter().enumerate() {
+                if node.label.is_some() {
+                    continue;
+                }
+                out.clear();
+                self.fire(&state, n, &mut out);
+                for s in out.drain(..) {
+                    if seen.len() < MAX_STATES && seen.insert(s.marking.clone()) {
+                        queue.push(s);
+                    }
+                }
+            }
+        }
+        seen.into_iter().collect()
     }
 
     fn enabled(&self, marking: &[u8], label: u32) -> bool {
