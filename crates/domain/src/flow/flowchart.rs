@@ -63,6 +63,12 @@ impl ElementId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// An id made by the program (`n0`, `n1`, …), valid by construction.
+    #[must_use]
+    pub fn generated(index: usize) -> Self {
+        Self(format!("n{index}"))
+    }
 }
 
 impl TryFrom<String> for ElementId {

@@ -7,6 +7,8 @@ pub mod calendar;
 pub mod check;
 pub mod eventlog;
 pub mod flowchart;
+#[path = "gen.rs"]
+pub mod generator;
 pub mod replay;
 pub mod rules;
 mod xml;
