@@ -332,6 +332,10 @@ impl fmt::Display for TimeLimit {
 #[derive(Debug, Clone)]
 pub struct Calendar {
     special: HashMap<NaiveDate, DayKind>,
+    /// The listed days as a dense table from `dense_from` on: the check asks about
+    /// every day of every step of every case.
+    dense: Vec<Option<DayKind>>,
+    dense_from: i32,
     hours: OfficeHours,
     offset: FixedOffset,
 }
@@ -355,7 +359,24 @@ impl Calendar {
         for day in parsed.days {
             calendar.special.insert(day.date, day.kind);
         }
+        calendar.rebuild();
         calendar
+    }
+
+    fn rebuild(&mut self) {
+        let days = self.special.keys().map(Datelike::num_days_from_ce);
+        let (Some(from), Some(to)) = (days.clone().min(), days.max()) else {
+            self.dense.clear();
+            return;
+        };
+        let mut dense = vec![None; usize::try_from(to - from + 1).unwrap_or(0)];
+        for (date, kind) in &self.special {
+            if let Ok(i) = usize::try_from(date.num_days_from_ce() - from) {
+                dense[i] = Some(*kind);
+            }
+        }
+        self.dense = dense;
+        self.dense_from = from;
     }
 
     /// Saturdays and Sundays off, nothing else.
@@ -363,6 +384,8 @@ impl Calendar {
     pub fn weekends_only(offset: FixedOffset) -> Self {
         Self {
             special: HashMap::new(),
+            dense: Vec::new(),
+            dense_from: 0,
             hours: OfficeHours::default(),
             offset,
         }
@@ -379,11 +402,13 @@ impl Calendar {
         for day in days {
             self.special.insert(day.date, day.kind);
         }
+        self.rebuild();
     }
 
     /// Returns a date to the weekday/weekend default.
     pub fn clear(&mut self, date: NaiveDate) {
         self.special.remove(&date);
+        self.rebuild();
     }
 
     #[must_use]
@@ -398,7 +423,10 @@ impl Calendar {
 
     #[must_use]
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
-        match self.special.get(&date) {
+        let listed = usize::try_from(date.num_days_from_ce() - self.dense_from)
+            .ok()
+            .and_then(|i| self.dense.get(i).copied().flatten());
+        match listed {
             Some(DayKind::Holiday) => false,
             Some(DayKind::Workday) => true,
             None => !matches!(date.weekday(), Weekday::Sat | Weekday::Sun),

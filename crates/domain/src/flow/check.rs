@@ -3,15 +3,16 @@
 //! Traces are replayed once per distinct variant (most cases follow a handful of
 //! paths); the per-case rules then run on chunks of cases in parallel.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 use super::calendar::Calendar;
-use super::eventlog::{EventLog, Lifecycle, Sym};
+use super::eventlog::{EventLog, Lifecycle};
 use super::flowchart::{Flowchart, Step, StepGaps};
+use super::hash::FxMap;
 use super::replay::{ReplayOutcome, Replayer};
 use super::rules::{Context, Finding, RuleConfig, RuleId, check_case};
 
@@ -166,22 +167,24 @@ struct Variants {
     positions: Vec<Vec<usize>>,
 }
 
+/// The replay label of every name of the log, looked up once.
+fn sym_labels(replayer: &Replayer, log: &EventLog) -> Vec<Option<u32>> {
+    log.symbols().map(|s| replayer.label(log.name(s))).collect()
+}
+
 fn variants(replayer: &Replayer, log: &EventLog) -> Variants {
     // Replay labels of the log's names, resolved once per name, not per event.
-    let mut labels: HashMap<Sym, Option<u32>> = HashMap::new();
+    let labels = sym_labels(replayer, log);
     let mut variant_of: Vec<usize> = Vec::with_capacity(log.cases.len());
     let mut positions: Vec<Vec<usize>> = Vec::with_capacity(log.cases.len());
-    let mut variants: HashMap<Vec<Option<u32>>, usize> = HashMap::new();
+    let mut variants: FxMap<Vec<Option<u32>>, usize> = FxMap::default();
     let mut traces: Vec<Vec<Option<u32>>> = Vec::new();
     for case in &log.cases {
         let mut trace = Vec::with_capacity(case.events.len());
         let mut at = Vec::with_capacity(case.events.len());
         for (i, e) in case.events.iter().enumerate() {
             if e.lifecycle == Lifecycle::Complete {
-                let label = *labels
-                    .entry(e.activity)
-                    .or_insert_with(|| replayer.label(log.name(e.activity)));
-                trace.push(label);
+                trace.push(labels.get(e.activity.index()).copied().flatten());
                 at.push(i);
             }
         }
@@ -239,10 +242,13 @@ pub fn check_log(chart: &Flowchart, log: &EventLog, options: &CheckOptions) -> C
         .map(|t| replayer.replay(t, options.closed))
         .collect();
 
-    let steps: HashMap<u32, &Step> = chart
-        .steps()
-        .filter_map(|(n, s)| replayer.label(&n.name).map(|l| (l, s)))
-        .collect();
+    let mut steps: Vec<Option<&Step>> = vec![None; replayer.label_count()];
+    for (node, step) in chart.steps() {
+        if let Some(l) = replayer.label(&node.name) {
+            steps[l as usize].get_or_insert(step);
+        }
+    }
+    let labels = sym_labels(&replayer, log);
     let name_of = |id: &super::flowchart::ElementId| {
         chart
             .node(id.as_str())
@@ -264,6 +270,7 @@ pub fn check_log(chart: &Flowchart, log: &EventLog, options: &CheckOptions) -> C
         closed: options.closed,
         now: options.now,
         steps: &steps,
+        labels: &labels,
         separations: &separations,
     };
     let run = |range: std::ops::Range<usize>| -> Vec<Option<CaseReport>> {

@@ -17,6 +17,7 @@ use quick_xml::events::{BytesStart, Event as XmlEvent};
 use quick_xml::reader::Reader;
 use serde::Serialize;
 
+use super::hash::FxMap;
 use super::xml::{line_of, push_ref};
 
 /// Bounds the memory a log may take; a county's year of approvals is far below it.
@@ -62,7 +63,7 @@ impl Sym {
 #[derive(Debug, Clone, Default)]
 struct Interner {
     names: Vec<Box<str>>,
-    index: HashMap<Box<str>, u32>,
+    index: FxMap<Box<str>, u32>,
 }
 
 impl Interner {
@@ -187,6 +188,11 @@ impl EventLog {
     #[must_use]
     pub fn event_count(&self) -> usize {
         self.cases.iter().map(|c| c.events.len()).sum()
+    }
+
+    /// Every interned name's symbol.
+    pub fn symbols(&self) -> impl Iterator<Item = Sym> + use<> {
+        (0..u32::try_from(self.strings.names.len()).unwrap_or(u32::MAX)).map(Sym)
     }
 
     /// Appends another log's cases, re-interning its names.

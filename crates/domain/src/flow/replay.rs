@@ -167,6 +167,12 @@ impl Replayer {
         self.label_index.get(name.trim()).copied()
     }
 
+    /// How many distinct activity names the flowchart has.
+    #[must_use]
+    pub fn label_count(&self) -> usize {
+        self.labels.len()
+    }
+
     #[must_use]
     pub fn label_name(&self, label: u32) -> &str {
         self.labels.get(label as usize).map_or("", String::as_str)

@@ -13,7 +13,7 @@ use chrono::{DateTime, FixedOffset, TimeDelta};
 use serde::{Serialize, Serializer};
 
 use super::calendar::{Calendar, LimitUnit, TimeLimit};
-use super::eventlog::{Case, EventLog, Lifecycle};
+use super::eventlog::{Case, EventLog, Lifecycle, Sym};
 use super::flowchart::{Flowchart, Step, StepMarker};
 use super::replay::{Deviation, ReplayOutcome, Replayer};
 
@@ -231,9 +231,21 @@ pub(crate) struct Context<'a> {
     pub closed: bool,
     pub now: DateTime<FixedOffset>,
     /// Steps by replay label.
-    pub steps: &'a HashMap<u32, &'a Step>,
+    pub steps: &'a [Option<&'a Step>],
+    /// Replay labels by the log's symbols.
+    pub labels: &'a [Option<u32>],
     /// Pairs of step names that must be done by different persons.
     pub separations: &'a [(String, String)],
+}
+
+impl Context<'_> {
+    fn label(&self, sym: Sym) -> Option<u32> {
+        self.labels.get(sym.index()).copied().flatten()
+    }
+
+    fn step(&self, label: u32) -> Option<&Step> {
+        self.steps.get(label as usize).copied().flatten()
+    }
 }
 
 /// A case's findings, and whether it ran past its deadline.
@@ -396,7 +408,7 @@ fn process_rules(
         if event.lifecycle != Lifecycle::Complete {
             continue;
         }
-        let step = ctx.replayer.label(name).and_then(|l| ctx.steps.get(&l));
+        let step = ctx.label(event.activity).and_then(|l| ctx.step(l));
         if let Some(step) = step {
             if let (Some(role), Some(group)) = (&step.role, event.group) {
                 let group = ctx.log.name(group);
@@ -432,7 +444,7 @@ fn process_rules(
                 None => {}
             }
         }
-        if let Some(r) = event.resource {
+        if let Some(r) = event.resource.filter(|_| !ctx.separations.is_empty()) {
             done_by.entry(name).or_default().push((i, ctx.log.name(r)));
         }
     }
@@ -483,7 +495,7 @@ fn content_rules(ctx: &Context<'_>, case: &Case, sink: &mut Sink<'_>) {
             previous = Some(previous.map_or(t, |p| p.max(t)));
         }
         if event.lifecycle == Lifecycle::Complete
-            && let Some(step) = ctx.replayer.label(name).and_then(|l| ctx.steps.get(&l))
+            && let Some(step) = ctx.label(event.activity).and_then(|l| ctx.step(l))
             && !step.documents.is_empty()
         {
             let given: HashSet<&str> = event.documents.iter().map(|d| ctx.log.name(*d)).collect();
@@ -620,19 +632,22 @@ fn time_rules(
     sink: &mut Sink<'_>,
 ) -> bool {
     type Spells = Vec<(DateTime<FixedOffset>, DateTime<FixedOffset>)>;
-    let mut spells: HashMap<u32, Spells> = HashMap::new();
-    let mut open_since: HashMap<u32, DateTime<FixedOffset>> = HashMap::new();
+    let labels = ctx.steps.len();
+    let mut spells: Vec<Spells> = vec![Vec::new(); labels];
+    let mut open_since: Vec<Option<DateTime<FixedOffset>>> = vec![None; labels];
     let mut previous: Option<DateTime<FixedOffset>> = None;
     for event in &case.events {
         let Some(t) = event.time else { continue };
-        if let Some(label) = ctx.replayer.label(ctx.log.name(event.activity)) {
+        if let Some(label) = ctx
+            .label(event.activity)
+            .map(|l| l as usize)
+            .filter(|&l| l < labels)
+        {
             match event.lifecycle {
-                Lifecycle::Start | Lifecycle::Resume => {
-                    open_since.insert(label, t);
-                }
+                Lifecycle::Start | Lifecycle::Resume => open_since[label] = Some(t),
                 Lifecycle::Suspend | Lifecycle::Complete => {
-                    let from = open_since.remove(&label).or(previous).unwrap_or(t);
-                    spells.entry(label).or_default().push((from, t));
+                    let from = open_since[label].take().or(previous).unwrap_or(t);
+                    spells[label].push((from, t));
                 }
                 _ => {}
             }
@@ -643,18 +658,21 @@ fn time_rules(
     if !finished {
         let from = previous.unwrap_or(ctx.now);
         for &label in &outcome.pending {
-            let since = open_since.get(&label).copied().unwrap_or(from);
-            spells.entry(label).or_default().push((since, ctx.now));
+            if let Some(list) = spells.get_mut(label as usize) {
+                let since = open_since[label as usize].unwrap_or(from);
+                list.push((since, ctx.now));
+            }
         }
     }
-    let mut labels: Vec<_> = spells.keys().copied().collect();
-    labels.sort_unstable();
-    for label in labels {
-        let Some(limit) = ctx.steps.get(&label).and_then(|s| s.limit) else {
+    for (label, list) in (0_u32..).zip(&spells) {
+        if list.is_empty() {
+            continue;
+        }
+        let Some(limit) = ctx.step(label).and_then(|s| s.limit) else {
             continue;
         };
         let open = !finished && outcome.pending.contains(&label);
-        let u = usage(ctx.calendar, limit, &spells[&label]);
+        let u = usage(ctx.calendar, limit, list);
         card(ctx, &u, open, Some(ctx.replayer.label_name(label)), sink);
     }
     case_limit(ctx, case, finished, previous, sink)
