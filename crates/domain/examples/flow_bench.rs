@@ -46,8 +46,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "file {:.3} s  + XES read {:.3} s  + replay and rules {:.3} s  = {:.3} s",
         t_file.as_secs_f64(),
-        (t_read - t_file).as_secs_f64(),
-        (total - t_read).as_secs_f64(),
+        t_read.as_secs_f64() - t_file.as_secs_f64(),
+        total.as_secs_f64() - t_read.as_secs_f64(),
         total.as_secs_f64()
     );
     let found: std::collections::BTreeMap<_, _> = report
