@@ -9,6 +9,7 @@
 //! Strings are interned: a log of 100,000 cases names a few dozen activities and
 //! people many times over.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -324,17 +325,15 @@ impl XesChunk<'_> {
         }
         let mut key = None;
         let mut value = None;
-        let mut attrs = tag.attributes();
-        attrs.with_checks(false);
-        for attr in attrs {
-            let attr = attr.map_err(|e| self.invalid(pos, e.to_string()))?;
-            let v = if attr.value.contains('&') {
-                attr.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                    .map_err(|e| self.invalid(pos, e.to_string()))?
+        let mut raw = RawAttributes(tag.attributes_raw());
+        while let Some(attr) = raw.next_pair() {
+            let (name, v) = attr.map_err(|m| self.invalid(pos, m))?;
+            let v = if v.as_bytes().contains(&b'&') {
+                quick_xml::escape::unescape(v).map_err(|e| self.invalid(pos, e.to_string()))?
             } else {
-                attr.value
+                Cow::Borrowed(v)
             };
-            match attr.key.as_ref() {
+            match name {
                 "key" => key = Some(v),
                 "value" => value = Some(v),
                 _ => {}
@@ -452,6 +451,43 @@ impl XesChunk<'_> {
             Ctx::Log | Ctx::Other => {}
         }
         Ok(())
+    }
+}
+
+/// The `name="value"` pairs of a tag, read straight from its text: XES files hold
+/// millions of two-attribute elements and this is the reader's hottest loop.
+struct RawAttributes<'a>(&'a str);
+
+impl<'a> RawAttributes<'a> {
+    fn next_pair(&mut self) -> Option<Result<(&'a str, &'a str), String>> {
+        let rest = self.0.trim_start();
+        if rest.is_empty() {
+            return None;
+        }
+        let Some(eq) = memchr::memchr(b'=', rest.as_bytes()) else {
+            self.0 = "";
+            return Some(Err("attribute without a value".into()));
+        };
+        let name = rest[..eq].trim_end();
+        let after = rest[eq + 1..].trim_start();
+        let Some(&quote @ (b'"' | b'\'')) = after.as_bytes().first() else {
+            self.0 = "";
+            return Some(Err("attribute value without quotes".into()));
+        };
+        let Some(end) = memchr::memchr(quote, &after.as_bytes()[1..]) else {
+            self.0 = "";
+            return Some(Err("unclosed attribute value".into()));
+        };
+        let value = &after[1..=end];
+        self.0 = &after[end + 2..];
+        if name.is_empty()
+            || name.contains(|c: char| c.is_whitespace() || c == '<')
+            || value.contains('<')
+        {
+            self.0 = "";
+            return Some(Err("malformed attribute".into()));
+        }
+        Some(Ok((name, value)))
     }
 }
 
@@ -574,12 +610,12 @@ fn split_point(input: &str) -> Option<usize> {
         return None;
     }
     let first_trace = input.find("<trace")?;
-    let body = &input[first_trace..];
-    if body.contains("<!") || body.contains("<?") {
+    let body = &input.as_bytes()[first_trace..];
+    if memchr::memmem::find(body, b"<!").is_some() || memchr::memmem::find(body, b"<?").is_some() {
         return None;
     }
     let mid = input.len() / 2;
-    let at = input.get(mid..)?.find("<trace>")? + mid;
+    let at = memchr::memmem::find(input.get(mid..)?.as_bytes(), b"<trace>")? + mid;
     // The first stretch must end between two traces, not inside a nested element.
     let before = input[..at].trim_end();
     before.ends_with("</trace>").then_some(at)

@@ -6,7 +6,7 @@
 //! takes its thresholds from [`RuleConfig`]. Rules read one case at a time together
 //! with the replay of its trace, so cases can be checked in parallel.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, TimeDelta};
@@ -384,7 +384,8 @@ fn process_rules(
     }
     let mut corrections = 0;
     let mut accepted = false;
-    let mut done_by: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
+    // (event, step name, person) of steps that take part in a separation.
+    let mut done_by: Vec<(usize, &str, &str)> = Vec::new();
     for (i, event) in case.events.iter().enumerate() {
         let name = ctx.log.name(event.activity);
         match event.lifecycle {
@@ -444,17 +445,18 @@ fn process_rules(
                 None => {}
             }
         }
-        if let Some(r) = event.resource.filter(|_| !ctx.separations.is_empty()) {
-            done_by.entry(name).or_default().push((i, ctx.log.name(r)));
+        if let Some(r) = event.resource
+            && ctx.separations.iter().any(|(a, b)| a == name || b == name)
+        {
+            done_by.push((i, name, ctx.log.name(r)));
         }
     }
     for (a, b) in ctx.separations {
-        let (Some(first), Some(second)) = (done_by.get(a.as_str()), done_by.get(b.as_str())) else {
-            continue;
-        };
-        let mut reported = HashSet::new();
-        for &(i, who) in second {
-            if first.iter().any(|&(_, p)| p == who) && reported.insert(who) {
+        let mut reported: Vec<&str> = Vec::new();
+        for &(i, step, who) in &done_by {
+            let did_first = || done_by.iter().any(|&(_, s, p)| s == a && p == who);
+            if step == b && !reported.contains(&who) && did_first() {
+                reported.push(who);
                 sink.push(RuleId::ProcessSeparationOfDuties, || Finding {
                     person: Some(who.to_owned()),
                     at: case.events.get(i).and_then(|e| e.time),
@@ -498,12 +500,11 @@ fn content_rules(ctx: &Context<'_>, case: &Case, sink: &mut Sink<'_>) {
             && let Some(step) = ctx.label(event.activity).and_then(|l| ctx.step(l))
             && !step.documents.is_empty()
         {
-            let given: HashSet<&str> = event.documents.iter().map(|d| ctx.log.name(*d)).collect();
             let missing: Vec<&str> = step
                 .documents
                 .iter()
                 .map(String::as_str)
-                .filter(|d| !given.contains(d))
+                .filter(|d| !event.documents.iter().any(|g| ctx.log.name(*g) == *d))
                 .collect();
             if !missing.is_empty() {
                 sink.push(RuleId::ContentMissingDocuments, || Finding {
