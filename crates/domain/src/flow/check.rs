@@ -386,4 +386,249 @@ mod tests {
         assert!(case.rules.contains(&RuleId::ProcessNotAllowed), "{case:?}");
         assert!(case.rules.contains(&RuleId::ProcessReturned), "{case:?}");
     }
+
+    struct Row<'a> {
+        case: &'a str,
+        activity: &'a str,
+        role: &'a str,
+        at: DateTime<FixedOffset>,
+        lifecycle: &'a str,
+        extra: &'a str,
+    }
+
+    fn csv(rows: &[Row<'_>]) -> String {
+        let mut out = String::from(
+            "case:concept:name,concept:name,org:resource,org:group,time:timestamp,lifecycle:transition,case:deadline,case:application,fee:due,fee:paid,documents\n",
+        );
+        for r in rows {
+            let extra = if r.extra.is_empty() { ",,,," } else { r.extra };
+            let docs = if r.activity == "Register application" && r.extra.is_empty() {
+                "Application form;Identity card"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "{},{},P-{},{},{},{},{}{}",
+                r.case,
+                r.activity,
+                r.role,
+                r.role,
+                r.at.to_rfc3339(),
+                r.lifecycle,
+                extra,
+                docs
+            );
+        }
+        out
+    }
+
+    fn path(
+        case: &str,
+        start: DateTime<FixedOffset>,
+        gap_hours: i64,
+        steps: &[(&'static str, &'static str)],
+    ) -> Vec<(String, &'static str, &'static str, DateTime<FixedOffset>)> {
+        let cal = Calendar::china();
+        let mut t = start;
+        steps
+            .iter()
+            .map(|&(a, r)| {
+                let row = (case.to_owned(), a, r, t);
+                t = cal
+                    .add_working_time(t, chrono::TimeDelta::hours(gap_hours))
+                    .unwrap();
+                row
+            })
+            .collect()
+    }
+
+    const APPROVE: [(&str, &str); 8] = [
+        ("Register application", "clerk"),
+        ("Check completeness", "clerk"),
+        ("Accept application", "clerk"),
+        ("Site inspection", "inspector"),
+        ("Technical review", "reviewer"),
+        ("Decide", "leader"),
+        ("Collect fee", "cashier"),
+        ("Issue licence", "clerk"),
+    ];
+
+    fn rules_of(report: &CheckReport, case: &str) -> Vec<&'static str> {
+        report
+            .cases_detail
+            .iter()
+            .find(|c| c.case == case)
+            .map(|c| c.rules.iter().map(|r| r.as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    #[allow(clippy::too_many_lines)] // five handmade cases, each with its own comment
+    fn every_rule_family_on_handmade_cases() {
+        let chart = Flowchart::new(crate::flow::generator::generator_flowchart()).unwrap();
+        let t0 = DateTime::parse_from_rfc3339("2025-03-03T09:30:00+08:00").unwrap();
+        let mut rows = Vec::new();
+        let plain = |v: Vec<(String, &'static str, &'static str, DateTime<FixedOffset>)>| {
+            v.into_iter()
+                .map(|(c, a, r, t)| (c, a, r, t, "complete", String::new()))
+                .collect::<Vec<_>>()
+        };
+        // Paused, then terminated: the flowchart is never finished either.
+        let mut a = plain(path("pause", t0, 1, &APPROVE[..3]));
+        a[1].4 = "suspend";
+        a.insert(
+            2,
+            (
+                a[1].0.clone(),
+                a[1].1,
+                a[1].2,
+                a[1].3 + chrono::TimeDelta::minutes(20),
+                "resume",
+                String::new(),
+            ),
+        );
+        a.insert(
+            3,
+            (
+                a[1].0.clone(),
+                a[1].1,
+                a[1].2,
+                a[1].3 + chrono::TimeDelta::minutes(30),
+                "complete",
+                String::new(),
+            ),
+        );
+        a.last_mut().unwrap().4 = "pi_abort";
+        rows.extend(a);
+        // Two corrections: returned twice, correction repeated.
+        let mut steps = vec![APPROVE[0], APPROVE[1]];
+        for _ in 0..2 {
+            steps.extend([
+                ("Request correction", "clerk"),
+                ("Check completeness", "clerk"),
+            ]);
+        }
+        steps.extend_from_slice(&APPROVE[2..]);
+        rows.extend(plain(path("corrections", t0, 1, &steps)));
+        // Documents missing and an event before the application was filed.
+        let mut c = plain(path("papers", t0, 1, &APPROVE));
+        let filed = (t0 + chrono::TimeDelta::minutes(30)).to_rfc3339();
+        for row in &mut c {
+            row.5 = format!(",{filed},,,");
+        }
+        c[0].5 = format!(",{filed},,,Application form");
+        rows.extend(c);
+        // Every step on time or at most a day late, the whole case 14 days: red.
+        rows.extend(plain(path("slow", t0, 14, &APPROVE)));
+        // A promise beyond the legal limit; a fee within 5%.
+        let promised = Calendar::china()
+            .add_working_days(t0, 30)
+            .unwrap()
+            .to_rfc3339();
+        let mut f = plain(path("promise", t0, 1, &APPROVE));
+        for row in &mut f {
+            row.5 = format!("{promised},,,,");
+        }
+        f[0].5 = format!("{promised},,,,Application form;Identity card");
+        f[6].5 = format!("{promised},,200,205,");
+        rows.extend(f);
+        let text = csv(&rows
+            .iter()
+            .map(|(c, a, r, t, l, e)| Row {
+                case: c,
+                activity: a,
+                role: r,
+                at: *t,
+                lifecycle: l,
+                extra: e,
+            })
+            .collect::<Vec<_>>());
+        let log = read_csv(&text, cst()).unwrap();
+        let now = t0 + chrono::TimeDelta::days(60);
+        let report = check_log(&chart, &log, &CheckOptions::new(now));
+        assert_eq!(
+            rules_of(&report, "pause"),
+            ["process.incomplete", "process.paused", "process.terminated"]
+        );
+        assert_eq!(
+            rules_of(&report, "corrections"),
+            [
+                "process.returned",
+                "process.returned_repeatedly",
+                "process.correction_repeated"
+            ]
+        );
+        assert_eq!(
+            rules_of(&report, "papers"),
+            ["content.before_application", "content.missing_documents"]
+        );
+        assert_eq!(rules_of(&report, "slow"), ["time.red_card"]);
+        assert_eq!(rules_of(&report, "promise"), ["time.promise_exceeds_legal"]);
+        assert_eq!(report.overdue_cases, 1);
+        let slow = report
+            .cases_detail
+            .iter()
+            .find(|c| c.case == "slow")
+            .unwrap();
+        assert!(slow.overdue && slow.findings[0].step.is_none());
+
+        let quiet = CheckOptions {
+            rules: RuleConfig::default().disable("process.paused").unwrap(),
+            ..CheckOptions::new(now)
+        };
+        let report = check_log(&chart, &log, &quiet);
+        assert_eq!(
+            rules_of(&report, "pause"),
+            ["process.incomplete", "process.terminated"]
+        );
+    }
+
+    #[test]
+    fn open_cases_get_reminders_and_the_strongest_card() {
+        let chart = Flowchart::new(crate::flow::generator::generator_flowchart()).unwrap();
+        let t0 = DateTime::parse_from_rfc3339("2025-03-03T09:30:00+08:00").unwrap();
+        let rows: Vec<_> = path("open", t0, 1, &APPROVE[..2]);
+        let text = csv(&rows
+            .iter()
+            .map(|(c, a, r, t)| Row {
+                case: c,
+                activity: a,
+                role: r,
+                at: *t,
+                lifecycle: "complete",
+                extra: "",
+            })
+            .collect::<Vec<_>>());
+        let log = read_csv(&text, cst()).unwrap();
+        let cal = Calendar::china();
+        // 8.5 of the 10 promised working days have passed.
+        let now = cal
+            .add_working_time(t0, cal.office_hours().day_length() * 17 / 2)
+            .unwrap();
+        let options = CheckOptions {
+            closed: false,
+            ..CheckOptions::new(now)
+        };
+        let report = check_log(&chart, &log, &options);
+        let case = &report.cases_detail[0];
+        assert!(!case.overdue);
+        let summary: Vec<(&str, Option<&str>)> = case
+            .findings
+            .iter()
+            .map(|f| (f.rule.as_str(), f.step.as_deref()))
+            .collect();
+        // The pending steps after the check are far past their one-day limits: only
+        // the red card each, no yellow card or reminder beside it.
+        assert_eq!(
+            summary,
+            [
+                ("time.red_card", Some("Request correction")),
+                ("time.red_card", Some("Accept application")),
+                ("time.reminder", None),
+            ]
+        );
+        let closed = check_log(&chart, &log, &CheckOptions::new(now));
+        assert_eq!(closed.cases_detail[0].rules, [RuleId::ProcessIncomplete]);
+    }
 }
