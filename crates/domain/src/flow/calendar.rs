@@ -481,17 +481,50 @@ impl Calendar {
         if self.is_working_day(db) {
             total += i64::from(self.hours.overlap(0, sb));
         }
-        let mut day = da.succ_opt();
-        while let Some(d) = day {
-            if d >= db {
-                break;
-            }
-            if self.is_working_day(d) {
-                total += i64::from(self.hours.day_seconds);
-            }
-            day = d.succ_opt();
+        let full_days = self.working_days_in(da.num_days_from_ce() + 1, db.num_days_from_ce());
+        total + full_days * i64::from(self.hours.day_seconds)
+    }
+
+    /// Working days among day numbers `from..to` (days from the common era).
+    fn working_days_in(&self, from: i32, to: i32) -> i64 {
+        if to <= from {
+            return 0;
         }
-        total
+        // Short spans are counted day by day; long ones (a bogus timestamp decades
+        // off) by whole weeks plus the listed days, so no input makes this slow.
+        if to - from < 64 {
+            return (from..to)
+                .map(|n| {
+                    i64::from(
+                        NaiveDate::from_num_days_from_ce_opt(n)
+                            .is_some_and(|d| self.is_working_day(d)),
+                    )
+                })
+                .sum();
+        }
+        let is_weekday = |n: i32| (n - 1).rem_euclid(7) < 5;
+        let span = i64::from(to) - i64::from(from);
+        let mut count = span / 7 * 5;
+        let rest = i32::try_from(span % 7).unwrap_or(0);
+        count += (0..rest)
+            .map(|k| i64::from(is_weekday(to - 1 - k)))
+            .sum::<i64>();
+        let start = from.max(self.dense_from);
+        let end = to.min(
+            self.dense_from
+                .saturating_add(i32::try_from(self.dense.len()).unwrap_or(i32::MAX)),
+        );
+        for n in start..end {
+            let listed = usize::try_from(n - self.dense_from)
+                .ok()
+                .and_then(|i| self.dense.get(i).copied().flatten());
+            match (listed, is_weekday(n)) {
+                (Some(DayKind::Holiday), true) => count -= 1,
+                (Some(DayKind::Workday), false) => count += 1,
+                _ => {}
+            }
+        }
+        count
     }
 
     /// Office time covered by several intervals (a step's spells between returns and
@@ -547,8 +580,12 @@ impl Calendar {
                         }
                         let available = i64::from(e - start);
                         if remaining <= available {
-                            let at = date.and_time(chrono::NaiveTime::MIN)
-                                + TimeDelta::seconds(i64::from(start) + remaining);
+                            let at = date
+                                .and_time(chrono::NaiveTime::MIN)
+                                .checked_add_signed(TimeDelta::seconds(
+                                    i64::from(start) + remaining,
+                                ))
+                                .ok_or(CalendarError::OutOfRange)?;
                             return self.zoned(at);
                         }
                         remaining -= available;
@@ -726,6 +763,28 @@ mod tests {
                 .unwrap(),
             at("2025-03-13T11:00:00+08:00")
         );
+    }
+
+    #[test]
+    fn long_spans_count_like_short_ones() {
+        let cal = Calendar::china();
+        let a = at("2019-12-20T10:00:00+08:00");
+        let b = at("2027-01-10T10:00:00+08:00");
+        let mut by_day = 0;
+        let mut d = a.date_naive().succ_opt().unwrap();
+        while d < b.date_naive() {
+            by_day += i64::from(cal.is_working_day(d));
+            d = d.succ_opt().unwrap();
+        }
+        // Friday 10:00 leaves 6 office hours; Sunday has none.
+        let edges = TimeDelta::hours(6);
+        assert_eq!(
+            cal.working_time_between(a, b),
+            cal.office_hours().day_length() * i32::try_from(by_day).unwrap() + edges
+        );
+        // Centuries apart still answers at once.
+        let far = at("2999-01-01T00:00:00+08:00");
+        assert!(cal.working_time_between(at("1000-01-01T00:00:00+08:00"), far) > TimeDelta::zero());
     }
 
     #[test]
