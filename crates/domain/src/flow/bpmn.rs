@@ -940,6 +940,24 @@ mod tests {
 
     proptest! {
         #[test]
+        fn names_with_markup_and_unicode_round_trip(
+            name in "[a-zA-Z0-9 <>&\"'受理补正审批，。]{1,40}",
+            role in "[a-zA-Z0-9 <>&\"'窗口科室]{1,20}",
+            condition in "[a-z0-9 <>=&!]{1,20}",
+        ) {
+            let mut parts = crate::flow::flowchart::tests::linear();
+            parts.nodes[1].name = name.trim().to_owned();
+            if let NodeKind::Task(step) = &mut parts.nodes[1].kind {
+                step.role = Some(role.trim().to_owned()).filter(|r| !r.is_empty());
+                step.supervisor = Some(format!("{}!", name.trim()));
+            }
+            parts.flows[1].condition = Some(condition.trim().to_owned()).filter(|c| !c.is_empty());
+            parts.flows[1].name = name.trim().to_owned();
+            let chart = Flowchart::new(parts).unwrap();
+            prop_assert_eq!(import_bpmn(&export_bpmn(&chart)).unwrap(), chart);
+        }
+
+        #[test]
         fn never_panics_on_arbitrary_text(s in ".{0,300}") {
             let _ = import_bpmn(&s);
         }

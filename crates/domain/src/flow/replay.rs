@@ -612,4 +612,26 @@ mod tests {
         broken.swap(0, 1);
         assert!(!r.replay(&broken, true).deviations.is_empty());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_trace_replays_without_panic(labels in proptest::collection::vec(0_u32..10, 0..25), closed: bool) {
+            let chart = import_bpmn(&shared("running-example.bpmn")).unwrap();
+            let r = Replayer::new(&chart);
+            // Labels 8 and 9 do not exist: they stand for unknown activities.
+            let trace: Vec<Option<u32>> = labels.iter().map(|&l| (l < 8).then_some(l)).collect();
+            let outcome = r.replay(&trace, closed);
+            for d in &outcome.deviations {
+                match d {
+                    Deviation::Skipped { event, .. } | Deviation::NotAllowed { event } | Deviation::Unknown { event } => {
+                        proptest::prop_assert!(*event < trace.len());
+                    }
+                    Deviation::Incomplete { .. } => proptest::prop_assert!(closed),
+                }
+            }
+            let unknown = trace.iter().filter(|l| l.is_none()).count();
+            let reported = outcome.deviations.iter().filter(|d| matches!(d, Deviation::Unknown { .. })).count();
+            proptest::prop_assert_eq!(unknown, reported);
+        }
+    }
 }
