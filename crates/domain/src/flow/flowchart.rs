@@ -200,9 +200,18 @@ pub struct FlowchartParts {
     pub promised_limit: Option<TimeLimit>,
 }
 
-/// A flowchart whose ids are unique and whose references all resolve.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A flowchart whose ids are unique and whose references all resolve. It is
+/// stored as JSON of its parts and checked again when read back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "FlowchartParts")]
 pub struct Flowchart(FlowchartParts);
+
+impl TryFrom<FlowchartParts> for Flowchart {
+    type Error = FlowchartError;
+    fn try_from(parts: FlowchartParts) -> Result<Self, Self::Error> {
+        Self::new(parts)
+    }
+}
 
 /// One of the four clarities a published step must state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -486,6 +495,15 @@ pub(crate) mod tests {
         assert_eq!(Flowchart::new(parts).unwrap_err(), FlowchartError::NoEnd);
         assert!(ElementId::parse("a b").is_err());
         assert!(ElementId::parse("").is_err());
+    }
+
+    #[test]
+    fn json_round_trip_checks_references_again() {
+        let chart = Flowchart::new(linear()).unwrap();
+        let json = serde_json::to_string(&chart).unwrap();
+        assert_eq!(serde_json::from_str::<Flowchart>(&json).unwrap(), chart);
+        let broken = json.replace("\"target\":\"e\"", "\"target\":\"nowhere\"");
+        assert!(serde_json::from_str::<Flowchart>(&broken).is_err());
     }
 
     #[test]

@@ -676,7 +676,8 @@ fn time_rules(
         let u = usage(ctx.calendar, limit, list);
         card(ctx, &u, open, Some(ctx.replayer.label_name(label)), sink);
     }
-    case_limit(ctx, case, finished, previous, sink)
+    let last = case.events.iter().filter_map(|e| e.time).max();
+    case_limit(ctx, case, finished, last, sink)
 }
 
 fn case_limit(
