@@ -318,8 +318,7 @@ impl XesChunk<'_> {
     }
 
     fn attribute(&mut self, parent: Ctx, tag: &BytesStart<'_>, pos: u64) -> Result<(), LogError> {
-        let kind = tag.local_name();
-        let kind = kind.as_ref();
+        let kind = local_name(tag);
         if !matches!(kind, "string" | "date" | "int" | "float" | "boolean" | "id") {
             return Ok(());
         }
@@ -328,7 +327,7 @@ impl XesChunk<'_> {
         let mut raw = RawAttributes(tag.attributes_raw());
         while let Some(attr) = raw.next_pair() {
             let (name, v) = attr.map_err(|m| self.invalid(pos, m))?;
-            let v = if v.as_bytes().contains(&b'&') {
+            let v = if memchr::memchr(b'&', v.as_bytes()).is_some() {
                 quick_xml::escape::unescape(v).map_err(|e| self.invalid(pos, e.to_string()))?
             } else {
                 Cow::Borrowed(v)
@@ -403,8 +402,7 @@ impl XesChunk<'_> {
     }
 
     fn open(&mut self, parent: Ctx, tag: &BytesStart<'_>, pos: u64) -> Result<Ctx, LogError> {
-        let name = tag.local_name();
-        Ok(match (parent, name.as_ref()) {
+        Ok(match (parent, local_name(tag)) {
             (Ctx::Other, "log") if self.case.is_none() => Ctx::Log,
             (Ctx::Log, "trace") => {
                 self.case = Some(Case {
@@ -454,13 +452,19 @@ impl XesChunk<'_> {
     }
 }
 
+/// A tag's name without its prefix (found with `memchr`: this runs per element).
+fn local_name<'a>(tag: &'a BytesStart<'_>) -> &'a str {
+    let name: &'a str = tag.name().into_inner();
+    memchr::memchr(b':', name.as_bytes()).map_or(name, |i| &name[i + 1..])
+}
+
 /// The `name="value"` pairs of a tag, read straight from its text: XES files hold
 /// millions of two-attribute elements and this is the reader's hottest loop.
 struct RawAttributes<'a>(&'a str);
 
 impl<'a> RawAttributes<'a> {
     fn next_pair(&mut self) -> Option<Result<(&'a str, &'a str), String>> {
-        let rest = self.0.trim_start();
+        let rest = self.0.trim_ascii_start();
         if rest.is_empty() {
             return None;
         }
@@ -468,8 +472,8 @@ impl<'a> RawAttributes<'a> {
             self.0 = "";
             return Some(Err("attribute without a value".into()));
         };
-        let name = rest[..eq].trim_end();
-        let after = rest[eq + 1..].trim_start();
+        let name = rest[..eq].trim_ascii_end();
+        let after = rest[eq + 1..].trim_ascii_start();
         let Some(&quote @ (b'"' | b'\'')) = after.as_bytes().first() else {
             self.0 = "";
             return Some(Err("attribute value without quotes".into()));
@@ -480,10 +484,9 @@ impl<'a> RawAttributes<'a> {
         };
         let value = &after[1..=end];
         self.0 = &after[end + 2..];
-        if name.is_empty()
-            || name.contains(|c: char| c.is_whitespace() || c == '<')
-            || value.contains('<')
-        {
+        // Names other than `key` and `value` are ignored, so only an empty one is
+        // refused here; quick-xml has already found where the tag ends.
+        if name.is_empty() {
             self.0 = "";
             return Some(Err("malformed attribute".into()));
         }
