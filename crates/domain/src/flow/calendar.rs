@@ -164,6 +164,27 @@ pub fn parse_holiday_csv(text: &str) -> ParsedDays {
     out
 }
 
+/// Writes days in the form [`parse_holiday_csv`] reads.
+#[must_use]
+pub fn write_holiday_csv(days: &[SpecialDay]) -> String {
+    let mut out = String::from("date,kind,festival\n");
+    for day in days {
+        // A festival name is free text: commas and line breaks would split the row.
+        let festival: String = day
+            .festival
+            .chars()
+            .map(|c| if c == ',' || c.is_control() { ' ' } else { c })
+            .collect();
+        out.push_str(&day.date.format("%Y-%m-%d").to_string());
+        out.push(',');
+        out.push_str(day.kind.as_str());
+        out.push(',');
+        out.push_str(festival.trim());
+        out.push('\n');
+    }
+    out
+}
+
 /// Daily office periods, sorted, non-overlapping, non-empty; seconds of the day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfficeHours {
@@ -409,6 +430,14 @@ impl Calendar {
     pub fn clear(&mut self, date: NaiveDate) {
         self.special.remove(&date);
         self.rebuild();
+    }
+
+    /// The listed days (shipped and admin-entered), by date, for an admin page.
+    #[must_use]
+    pub fn listed_days(&self) -> Vec<(NaiveDate, DayKind)> {
+        let mut days: Vec<_> = self.special.iter().map(|(d, k)| (*d, *k)).collect();
+        days.sort_unstable_by_key(|(d, _)| *d);
+        days
     }
 
     #[must_use]
@@ -702,6 +731,15 @@ mod tests {
         assert!(!cal.is_working_day(day));
         cal.clear(day);
         assert!(cal.is_working_day(day));
+    }
+
+    #[test]
+    fn holiday_csv_round_trips() {
+        let days = parse_holiday_csv(EMBEDDED_CN).days;
+        assert_eq!(parse_holiday_csv(&write_holiday_csv(&days)).days, days);
+        let cal = Calendar::china();
+        assert_eq!(cal.listed_days().len(), days.len());
+        assert!(cal.listed_days().windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]
