@@ -134,15 +134,13 @@ pub fn authorize(principal: &Principal, action: Action, target: Target) -> Resul
     let role_allows = match (principal.role, action) {
         (R::CommissionAdmin, _) => true,
         (_, A::ChangeOwnPassword) => !principal.is_token,
-        (R::SubCommissionStaff | R::UnitAdmin | R::Supervisor | R::Cadre, A::ViewOrganization) => {
-            true
-        }
+        (R::SubCommissionStaff | R::UnitAdmin | R::Supervisor | R::Cadre, A::ViewOrganization) => true,
         (R::UnitAdmin, A::ManageUnitStaff | A::ManageApiTokens) => true,
         _ => false,
     };
     // Tokens are for machine clients: they read and push data, never administer.
-    let token_allows =
-        !principal.is_token || matches!(action, A::ViewOrganization | A::ViewFigures);
+    let token_allows = !principal.is_token
+        || matches!(action, A::ViewOrganization | A::ViewFigures);
     if !(role_allows && token_allows) {
         return Err(Denied::Role);
     }
@@ -181,33 +179,16 @@ mod tests {
     #[test]
     fn unit_admin_manages_only_its_unit() {
         let admin = principal(Role::UnitAdmin, &[7]);
-        assert_eq!(
-            authorize(&admin, Action::ManageUnitStaff, Target::Unit(7)),
-            Ok(())
-        );
-        assert_eq!(
-            authorize(&admin, Action::ManageUnitStaff, Target::Unit(8)),
-            Err(Denied::Scope)
-        );
-        assert_eq!(
-            authorize(&admin, Action::ManageUnits, Target::County),
-            Err(Denied::Role)
-        );
-        assert_eq!(
-            authorize(&admin, Action::ViewAudit, Target::County),
-            Err(Denied::Role)
-        );
+        assert_eq!(authorize(&admin, Action::ManageUnitStaff, Target::Unit(7)), Ok(()));
+        assert_eq!(authorize(&admin, Action::ManageUnitStaff, Target::Unit(8)), Err(Denied::Scope));
+        assert_eq!(authorize(&admin, Action::ManageUnits, Target::County), Err(Denied::Role));
+        assert_eq!(authorize(&admin, Action::ViewAudit, Target::County), Err(Denied::Role));
     }
 
     #[test]
     fn commission_admin_does_everything() {
         let admin = principal(Role::CommissionAdmin, &[]);
-        for action in [
-            Action::ManageUnits,
-            Action::ManageUsers,
-            Action::ViewAudit,
-            Action::ViewFigures,
-        ] {
+        for action in [Action::ManageUnits, Action::ManageUsers, Action::ViewAudit, Action::ViewFigures] {
             assert_eq!(authorize(&admin, action, Target::County), Ok(()));
             assert_eq!(authorize(&admin, action, Target::Unit(99)), Ok(()));
         }
@@ -217,22 +198,10 @@ mod tests {
     fn cadres_and_supervisors_only_read() {
         for role in [Role::Cadre, Role::Supervisor, Role::SubCommissionStaff] {
             let p = principal(role, &[3]);
-            assert_eq!(
-                authorize(&p, Action::ViewOrganization, Target::Unit(3)),
-                Ok(())
-            );
-            assert_eq!(
-                authorize(&p, Action::ViewOrganization, Target::Unit(4)),
-                Err(Denied::Scope)
-            );
-            assert_eq!(
-                authorize(&p, Action::ManageUnitStaff, Target::Unit(3)),
-                Err(Denied::Role)
-            );
-            assert_eq!(
-                authorize(&p, Action::ChangeOwnPassword, Target::County),
-                Ok(())
-            );
+            assert_eq!(authorize(&p, Action::ViewOrganization, Target::Unit(3)), Ok(()));
+            assert_eq!(authorize(&p, Action::ViewOrganization, Target::Unit(4)), Err(Denied::Scope));
+            assert_eq!(authorize(&p, Action::ManageUnitStaff, Target::Unit(3)), Err(Denied::Role));
+            assert_eq!(authorize(&p, Action::ChangeOwnPassword, Target::County), Ok(()));
         }
     }
 
@@ -240,17 +209,8 @@ mod tests {
     fn tokens_never_administer() {
         let mut token = principal(Role::UnitAdmin, &[5]);
         token.is_token = true;
-        assert_eq!(
-            authorize(&token, Action::ViewOrganization, Target::Unit(5)),
-            Ok(())
-        );
-        assert_eq!(
-            authorize(&token, Action::ManageUnitStaff, Target::Unit(5)),
-            Err(Denied::Role)
-        );
-        assert_eq!(
-            authorize(&token, Action::ChangeOwnPassword, Target::County),
-            Err(Denied::Role)
-        );
+        assert_eq!(authorize(&token, Action::ViewOrganization, Target::Unit(5)), Ok(()));
+        assert_eq!(authorize(&token, Action::ManageUnitStaff, Target::Unit(5)), Err(Denied::Role));
+        assert_eq!(authorize(&token, Action::ChangeOwnPassword, Target::County), Err(Denied::Role));
     }
 }
