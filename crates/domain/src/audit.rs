@@ -161,11 +161,7 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self {
-            last_seq: 0,
-            last_hash: GENESIS_HASH.to_owned(),
-            count: 0,
-        }
+        Self { last_seq: 0, last_hash: GENESIS_HASH.to_owned(), count: 0 }
     }
 }
 
@@ -173,10 +169,7 @@ impl ChainVerifier {
     pub fn push(&mut self, record: &AuditRecord) -> Result<(), ChainBreak> {
         let expected = self.last_seq + 1;
         if record.seq != expected {
-            return Err(ChainBreak::Sequence {
-                seq: record.seq,
-                expected,
-            });
+            return Err(ChainBreak::Sequence { seq: record.seq, expected });
         }
         if record.prev_hash != self.last_hash {
             return Err(ChainBreak::Link { seq: record.seq });

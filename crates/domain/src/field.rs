@@ -21,10 +21,7 @@ impl FieldError {
 
     #[must_use]
     pub const fn with_limit(code: &'static str, limit: usize) -> Self {
-        Self {
-            code,
-            limit: Some(limit),
-        }
+        Self { code, limit: Some(limit) }
     }
 }
 

@@ -5,7 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::field::FieldError;
+use crate::field::{FieldError, FieldErrors};
+use crate::text::Name;
 
 /// A unit's human-facing code: 2–16 upper-case ASCII letters or digits, starting
 /// with a letter (`ZRZY`, `SCJG`). Power codes are built from it, so it stays short.
@@ -57,7 +58,7 @@ impl fmt::Display for UnitCode {
     }
 }
 
-/// Declares a closed set of values stored and exchanged by a stable snake_case key.
+/// Declares a closed set of values stored and exchanged by a stable `snake_case` key.
 /// Every enum gets `ALL`, `key()`, `FromStr` and serde by key, so forms, JSON and
 /// the database all speak the same words.
 macro_rules! keyed_enum {
@@ -161,6 +162,117 @@ impl HotFlags {
             powers.push(HotPower::Affairs);
         }
         powers
+    }
+}
+
+/// A unit as the user typed it, before parsing.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawUnit {
+    pub code: String,
+    pub name: String,
+    pub category: String,
+    pub pilot: bool,
+    pub sub_commission_id: Option<i64>,
+}
+
+/// A unit that can be stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitInput {
+    pub code: UnitCode,
+    pub name: Name,
+    pub category: UnitCategory,
+    pub pilot: bool,
+    pub sub_commission_id: Option<i64>,
+}
+
+impl UnitInput {
+    pub fn parse(raw: &RawUnit) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let code = errors.take("code", UnitCode::parse(&raw.code));
+        let name = errors.take("name", Name::parse(&raw.name));
+        let category = errors.take("category", raw.category.parse());
+        match (code, name, category) {
+            (Some(code), Some(name), Some(category)) if errors.is_empty() => {
+                Ok(Self { code, name, category, pilot: raw.pilot, sub_commission_id: raw.sub_commission_id })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A section, position or sub-commission needs only a name; a position adds its
+/// section and hot-power flags.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawPosition {
+    pub name: String,
+    pub section_id: Option<i64>,
+    pub hot_personnel: bool,
+    pub hot_finance: bool,
+    pub hot_affairs: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PositionInput {
+    pub name: Name,
+    pub section_id: Option<i64>,
+    pub hot: HotFlags,
+}
+
+impl PositionInput {
+    pub fn parse(raw: &RawPosition) -> Result<Self, FieldErrors> {
+        let name = Name::parse(&raw.name).map_err(|e| FieldErrors::from(("name", e)))?;
+        Ok(Self {
+            name,
+            section_id: raw.section_id,
+            hot: HotFlags { personnel: raw.hot_personnel, finance: raw.hot_finance, affairs: raw.hot_affairs },
+        })
+    }
+}
+
+/// A person as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawPerson {
+    pub name: String,
+    pub tier: String,
+    pub section_id: Option<i64>,
+    pub position_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonInput {
+    pub name: Name,
+    pub tier: PersonTier,
+    pub section_id: Option<i64>,
+    pub position_id: Option<i64>,
+}
+
+impl PersonInput {
+    pub fn parse(raw: &RawPerson) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = errors.take("name", Name::parse(&raw.name));
+        let tier = errors.take("tier", raw.tier.parse());
+        match (name, tier) {
+            (Some(name), Some(tier)) => {
+                Ok(Self { name, tier, section_id: raw.section_id, position_id: raw.position_id })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Only a name: sections and sub-commissions.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawNamed {
+    pub name: String,
+}
+
+impl RawNamed {
+    pub fn parse(&self) -> Result<Name, FieldErrors> {
+        Name::parse(&self.name).map_err(|e| FieldErrors::from(("name", e)))
     }
 }
 

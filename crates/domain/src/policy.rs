@@ -132,15 +132,14 @@ pub fn authorize(principal: &Principal, action: Action, target: Target) -> Resul
     use Role as R;
 
     let role_allows = match (principal.role, action) {
-        (R::CommissionAdmin, _) => true,
+        (R::CommissionAdmin, _)
+        | (R::SubCommissionStaff | R::UnitAdmin | R::Supervisor | R::Cadre, A::ViewOrganization)
+        | (R::UnitAdmin, A::ManageUnitStaff | A::ManageApiTokens) => true,
         (_, A::ChangeOwnPassword) => !principal.is_token,
-        (R::SubCommissionStaff | R::UnitAdmin | R::Supervisor | R::Cadre, A::ViewOrganization) => true,
-        (R::UnitAdmin, A::ManageUnitStaff | A::ManageApiTokens) => true,
         _ => false,
     };
     // Tokens are for machine clients: they read and push data, never administer.
-    let token_allows = !principal.is_token
-        || matches!(action, A::ViewOrganization | A::ViewFigures);
+    let token_allows = !principal.is_token || matches!(action, A::ViewOrganization | A::ViewFigures);
     if !(role_allows && token_allows) {
         return Err(Denied::Role);
     }

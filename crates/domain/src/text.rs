@@ -25,10 +25,7 @@ impl<const MAX: usize> BoundedText<MAX> {
         if trimmed.chars().count() > MAX {
             return Err(FieldError::with_limit("too_long", MAX));
         }
-        if trimmed
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-        {
+        if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
             return Err(FieldError::new("control_characters"));
         }
         Ok(Self(trimmed.to_owned()))
@@ -89,10 +86,7 @@ mod tests {
     fn counts_characters_not_bytes() {
         let hundred_han = "权".repeat(100);
         assert!(Name::parse(&hundred_han).is_ok());
-        assert_eq!(
-            Name::parse(&format!("{hundred_han}权")).map(|n| n.0),
-            Err(FieldError::with_limit("too_long", 100))
-        );
+        assert_eq!(Name::parse(&format!("{hundred_han}权")).map(|n| n.0), Err(FieldError::with_limit("too_long", 100)));
     }
 
     proptest! {

@@ -1,0 +1,15 @@
+//! One migration set for SQLite and PostgreSQL, written with the schema builder so
+//! that neither backend gets SQL the other lacks.
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_foundation::Migration)]
+    }
+}

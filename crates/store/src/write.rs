@@ -1,0 +1,116 @@
+//! A write transaction that cannot commit without its audit records.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait, Statement, TransactionTrait,
+};
+use serde::Serialize;
+use sunlight_domain::audit::AuditEntry;
+use sunlight_domain::policy::Principal;
+
+use crate::entity::{audit_head, audit_log};
+use crate::{Store, StoreError};
+
+/// One transaction of mutations by one actor. Every change is recorded with
+/// [`Write::record`]; [`Write::commit`] appends the records to the audit chain in the
+/// same transaction, so a change and its audit entry are stored together or not at all.
+pub struct Write {
+    txn: DatabaseTransaction,
+    actor: String,
+    now: DateTime<Utc>,
+    head_seq: i64,
+    head_hash: String,
+    pending: Vec<AuditEntry>,
+}
+
+impl Write {
+    /// Begins the transaction and locks the chain's head first: on SQLite the first
+    /// statement being a write takes the write lock at once (so no snapshot can go
+    /// stale); on PostgreSQL the row lock orders appenders.
+    pub async fn begin(store: &Store, principal: &Principal) -> Result<Self, StoreError> {
+        let txn = store.connection().begin().await?;
+        txn.execute_raw(Statement::from_string(store.db_backend(), "UPDATE audit_head SET seq = seq WHERE id = 1"))
+            .await?;
+        let head = audit_head::Entity::find_by_id(1)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::Internal("audit head is missing: run migrations".into()))?;
+        Ok(Self {
+            txn,
+            actor: principal.actor.clone(),
+            now: Utc::now(),
+            head_seq: head.seq,
+            head_hash: head.hash,
+            pending: Vec::new(),
+        })
+    }
+
+    /// The transaction, for the repository's own statements.
+    #[must_use]
+    pub fn txn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// The time of this write (one instant for all its records).
+    #[must_use]
+    pub const fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// Records one change: `before` is `None` for a creation, `after` for a removal.
+    pub fn record<B: Serialize, A: Serialize>(
+        &mut self,
+        action: &str,
+        entity: &str,
+        entity_id: impl std::fmt::Display,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) -> Result<(), StoreError> {
+        self.pending.push(AuditEntry {
+            at: self.now.to_rfc3339_opts(SecondsFormat::Micros, true),
+            actor: self.actor.clone(),
+            action: action.to_owned(),
+            entity: entity.to_owned(),
+            entity_id: entity_id.to_string(),
+            before: before.map(to_json).transpose()?,
+            after: after.map(to_json).transpose()?,
+        });
+        Ok(())
+    }
+
+    /// Appends the recorded changes to the chain and commits everything.
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        if self.pending.is_empty() {
+            return Err(StoreError::Internal("a write must record what it changed".into()));
+        }
+        for entry in std::mem::take(&mut self.pending) {
+            let record = entry.chain(self.head_seq, &self.head_hash);
+            let canonical = |v: &Option<serde_json::Value>| v.as_ref().map(sunlight_domain::audit::canonical_json);
+            audit_log::ActiveModel {
+                seq: Set(record.seq),
+                at: Set(record.at.clone()),
+                actor: Set(record.actor.clone()),
+                action: Set(record.action.clone()),
+                entity: Set(record.entity.clone()),
+                entity_id: Set(record.entity_id.clone()),
+                before: Set(canonical(&record.before)),
+                after: Set(canonical(&record.after)),
+                prev_hash: Set(record.prev_hash.clone()),
+                hash: Set(record.hash.clone()),
+            }
+            .insert(&self.txn)
+            .await?;
+            self.head_seq = record.seq;
+            self.head_hash = record.hash;
+        }
+        audit_head::ActiveModel { id: Set(1), seq: Set(self.head_seq), hash: Set(self.head_hash.clone()) }
+            .update(&self.txn)
+            .await?;
+        self.txn.commit().await?;
+        Ok(())
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value, StoreError> {
+    serde_json::to_value(value).map_err(|e| StoreError::Internal(format!("audit body: {e}")))
+}
