@@ -50,14 +50,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         total.as_secs_f64() - t_read.as_secs_f64(),
         total.as_secs_f64()
     );
-    let found: std::collections::BTreeMap<_, _> = report
-        .cases_detail
-        .iter()
-        .map(|c| (c.case.clone(), c.rules.clone()))
-        .collect();
-    println!(
-        "findings match the injected deviations: {}",
-        found == generated.expected
-    );
+    let found: std::collections::BTreeMap<_, _> =
+        report.cases_detail.iter().map(|c| (c.case.clone(), c.rules.clone())).collect();
+    println!("findings match the injected deviations: {}", found == generated.expected);
     Ok(())
 }

@@ -19,8 +19,7 @@ use quick_xml::reader::NsReader;
 
 use super::calendar::{LimitUnit, TimeLimit};
 use super::flowchart::{
-    ElementId, Flow, Flowchart, FlowchartError, FlowchartParts, Node, NodeKind, Step, StepMarker,
-    Timer,
+    ElementId, Flow, Flowchart, FlowchartError, FlowchartParts, Node, NodeKind, Step, StepMarker, Timer,
 };
 use super::xml::{attributes, get, line_of, push_ref};
 
@@ -38,17 +37,9 @@ pub enum BpmnError {
     #[error("line {line}: malformed XML: {message}")]
     Xml { line: usize, message: String },
     #[error("line {line}: <{element}> lacks the attribute {attribute}")]
-    MissingAttribute {
-        line: usize,
-        element: String,
-        attribute: &'static str,
-    },
+    MissingAttribute { line: usize, element: String, attribute: &'static str },
     #[error("line {line}: <{element}>: {reason}")]
-    Invalid {
-        line: usize,
-        element: String,
-        reason: String,
-    },
+    Invalid { line: usize, element: String, reason: String },
     #[error("line {line}: <{element}> is not supported in a flowchart")]
     Unsupported { line: usize, element: String },
     #[error("no <process> element")]
@@ -87,14 +78,8 @@ const TASKS: &[&str] = &[
     "businessRuleTask",
     "callActivity",
 ];
-const UNSUPPORTED: &[&str] = &[
-    "inclusiveGateway",
-    "complexGateway",
-    "eventBasedGateway",
-    "subProcess",
-    "adHocSubProcess",
-    "transaction",
-];
+const UNSUPPORTED: &[&str] =
+    &["inclusiveGateway", "complexGateway", "eventBasedGateway", "subProcess", "adHocSubProcess", "transaction"];
 
 struct Boundary {
     id: ElementId,
@@ -134,20 +119,14 @@ pub fn import_bpmn(input: &str) -> Result<Flowchart, BpmnError> {
         let (ns, event) = match reader.read_resolved_event() {
             Ok((ns, event)) => (namespace_kind(&ns), event),
             Err(e) => {
-                return Err(BpmnError::Xml {
-                    line: line_of(input, reader.error_position()),
-                    message: e.to_string(),
-                });
+                return Err(BpmnError::Xml { line: line_of(input, reader.error_position()), message: e.to_string() });
             }
         };
         match event {
             Event::Start(ref tag) | Event::Empty(ref tag) => {
                 let empty = matches!(event, Event::Empty(_));
                 let name = qualified(ns, tag.local_name().as_ref());
-                let attrs = attributes(tag).map_err(|m| BpmnError::Xml {
-                    line: line(),
-                    message: m,
-                })?;
+                let attrs = attributes(tag).map_err(|m| BpmnError::Xml { line: line(), message: m })?;
                 text.clear();
                 on_start(&mut state, &stack, &name, &attrs, line())?;
                 if empty {
@@ -170,10 +149,7 @@ pub fn import_bpmn(input: &str) -> Result<Flowchart, BpmnError> {
             }
             Event::Text(t) => text.push_str(&t.xml10_content()),
             Event::CData(t) => text.push_str(&t.xml10_content()),
-            Event::GeneralRef(r) => push_ref(&mut text, &r).map_err(|m| BpmnError::Xml {
-                line: line(),
-                message: m,
-            })?,
+            Event::GeneralRef(r) => push_ref(&mut text, &r).map_err(|m| BpmnError::Xml { line: line(), message: m })?,
             Event::Eof => break,
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
         }
@@ -217,37 +193,20 @@ fn require<'a>(
     element: &str,
     line: usize,
 ) -> Result<&'a str, BpmnError> {
-    get(attrs, key).ok_or_else(|| BpmnError::MissingAttribute {
-        line,
-        element: element.to_owned(),
-        attribute: key,
-    })
+    get(attrs, key).ok_or_else(|| BpmnError::MissingAttribute { line, element: element.to_owned(), attribute: key })
 }
 
 fn element_id(raw: &str, element: &str, line: usize) -> Result<ElementId, BpmnError> {
-    ElementId::parse(raw).map_err(|e| BpmnError::Invalid {
-        line,
-        element: element.to_owned(),
-        reason: e.to_string(),
-    })
+    ElementId::parse(raw).map_err(|e| BpmnError::Invalid { line, element: element.to_owned(), reason: e.to_string() })
 }
 
-fn parse_limit(
-    attrs: &[(String, String)],
-    element: &str,
-    line: usize,
-) -> Result<TimeLimit, BpmnError> {
-    let invalid = |reason: String| BpmnError::Invalid {
-        line,
-        element: element.to_owned(),
-        reason,
-    };
+fn parse_limit(attrs: &[(String, String)], element: &str, line: usize) -> Result<TimeLimit, BpmnError> {
+    let invalid = |reason: String| BpmnError::Invalid { line, element: element.to_owned(), reason };
     let amount: u32 = require(attrs, "amount", element, line)?
         .trim()
         .parse()
         .map_err(|_| invalid("amount is not a whole number".into()))?;
-    let unit = LimitUnit::parse(require(attrs, "unit", element, line)?)
-        .map_err(|e| invalid(e.to_string()))?;
+    let unit = LimitUnit::parse(require(attrs, "unit", element, line)?).map_err(|e| invalid(e.to_string()))?;
     TimeLimit::new(amount, unit).map_err(|e| invalid(e.to_string()))
 }
 
@@ -264,9 +223,7 @@ fn on_start(
         if let Some(id) = get(attrs, "id") {
             state.parts.id = Some(element_id(id, name, line)?);
         }
-        get(attrs, "name")
-            .unwrap_or("")
-            .clone_into(&mut state.parts.name);
+        get(attrs, "name").unwrap_or("").clone_into(&mut state.parts.name);
         return Ok(());
     }
     let Some(depth) = state.process_depth else {
@@ -274,21 +231,16 @@ fn on_start(
     };
     let direct = stack.len() == depth + 1;
     if direct && UNSUPPORTED.contains(&name) {
-        return Err(BpmnError::Unsupported {
-            line,
-            element: name.to_owned(),
-        });
+        return Err(BpmnError::Unsupported { line, element: name.to_owned() });
     }
     let kind = match name {
         _ if !direct => None,
         "startEvent" => Some(NodeKind::Start),
         "endEvent" => Some(NodeKind::End),
         "intermediateCatchEvent" | "intermediateThrowEvent" => Some(NodeKind::Intermediate),
-        "exclusiveGateway" => Some(NodeKind::Exclusive {
-            default: get(attrs, "default")
-                .map(|d| element_id(d, name, line))
-                .transpose()?,
-        }),
+        "exclusiveGateway" => {
+            Some(NodeKind::Exclusive { default: get(attrs, "default").map(|d| element_id(d, name, line)).transpose()? })
+        }
         "parallelGateway" => Some(NodeKind::Parallel),
         n if TASKS.contains(&n) => Some(NodeKind::Task(Step::default())),
         _ => None,
@@ -296,11 +248,7 @@ fn on_start(
     if let Some(kind) = kind {
         let id = element_id(require(attrs, "id", name, line)?, name, line)?;
         state.lines.insert(id.as_str().to_owned(), line);
-        state.parts.nodes.push(Node {
-            id,
-            name: get(attrs, "name").unwrap_or("").trim().to_owned(),
-            kind,
-        });
+        state.parts.nodes.push(Node { id, name: get(attrs, "name").unwrap_or("").trim().to_owned(), kind });
         state.node = Some(state.parts.nodes.len() - 1);
         return Ok(());
     }
@@ -339,10 +287,7 @@ fn on_start(
             state.flow = Some(state.parts.flows.len() - 1);
         }
         "lane" => {
-            state.lanes.push((
-                get(attrs, "name").unwrap_or("").trim().to_owned(),
-                Vec::new(),
-            ));
+            state.lanes.push((get(attrs, "name").unwrap_or("").trim().to_owned(), Vec::new()));
             state.lane = Some(state.lanes.len() - 1);
         }
         "sunlight:caseLimit" if state.node.is_none() => {
@@ -365,13 +310,10 @@ fn on_start(
             state.parts.separations.push((first, second));
         }
         "sunlight:step" | "sunlight:limit" | "sunlight:document" => {
-            let Some(step) = state
-                .node
-                .and_then(|i| match &mut state.parts.nodes[i].kind {
-                    NodeKind::Task(step) => Some(step),
-                    _ => None,
-                })
-            else {
+            let Some(step) = state.node.and_then(|i| match &mut state.parts.nodes[i].kind {
+                NodeKind::Task(step) => Some(step),
+                _ => None,
+            }) else {
                 return Err(BpmnError::Invalid {
                     line,
                     element: name.to_owned(),
@@ -381,26 +323,19 @@ fn on_start(
             match name {
                 "sunlight:limit" => step.limit = Some(parse_limit(attrs, name, line)?),
                 "sunlight:document" => {
-                    step.documents
-                        .push(require(attrs, "name", name, line)?.trim().to_owned());
+                    step.documents.push(require(attrs, "name", name, line)?.trim().to_owned());
                 }
                 _ => {
-                    let text = |k| {
-                        get(attrs, k)
-                            .map(str::trim)
-                            .filter(|v| !v.is_empty())
-                            .map(str::to_owned)
-                    };
+                    let text = |k| get(attrs, k).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
                     step.position = text("position");
                     step.person = text("person").or(step.person.take());
                     step.supervisor = text("supervisor");
                     if let Some(marker) = get(attrs, "marker") {
-                        step.marker =
-                            Some(StepMarker::parse(marker).ok_or_else(|| BpmnError::Invalid {
-                                line,
-                                element: name.to_owned(),
-                                reason: "marker must be acceptance or correction".into(),
-                            })?);
+                        step.marker = Some(StepMarker::parse(marker).ok_or_else(|| BpmnError::Invalid {
+                            line,
+                            element: name.to_owned(),
+                            reason: "marker must be acceptance or correction".into(),
+                        })?);
                     }
                 }
             }
@@ -421,30 +356,17 @@ fn on_end(state: &mut State, stack: &[String], name: &str, text: &str) {
             state.process_done = true;
         }
         "formalExpression" => {
-            let owner = stack
-                .iter()
-                .any(|s| s == "potentialOwner" || s == "humanPerformer");
-            let task = state
-                .node
-                .and_then(|i| match &mut state.parts.nodes[i].kind {
-                    NodeKind::Task(step) => Some(step),
-                    _ => None,
-                });
+            let owner = stack.iter().any(|s| s == "potentialOwner" || s == "humanPerformer");
+            let task = state.node.and_then(|i| match &mut state.parts.nodes[i].kind {
+                NodeKind::Task(step) => Some(step),
+                _ => None,
+            });
             if let (true, Some(step)) = (owner, task) {
                 let value = text.trim();
-                if let Some(person) = value
-                    .strip_prefix("user:")
-                    .or_else(|| value.strip_prefix("person:"))
-                {
+                if let Some(person) = value.strip_prefix("user:").or_else(|| value.strip_prefix("person:")) {
                     step.person = Some(person.trim().to_owned());
                 } else if !value.is_empty() {
-                    step.role = Some(
-                        value
-                            .strip_prefix("role:")
-                            .unwrap_or(value)
-                            .trim()
-                            .to_owned(),
-                    );
+                    step.role = Some(value.strip_prefix("role:").unwrap_or(value).trim().to_owned());
                 }
             }
         }
@@ -478,17 +400,9 @@ fn finish(mut state: State) -> Result<Flowchart, BpmnError> {
     }
     for boundary in std::mem::take(&mut state.boundaries) {
         let Some(duration) = boundary.duration else {
-            return Err(BpmnError::Unsupported {
-                line: boundary.line,
-                element: "boundaryEvent (not a timer)".into(),
-            });
+            return Err(BpmnError::Unsupported { line: boundary.line, element: "boundaryEvent (not a timer)".into() });
         };
-        let target = state
-            .parts
-            .flows
-            .iter()
-            .find(|f| f.source == boundary.id)
-            .map(|f| f.target.clone());
+        let target = state.parts.flows.iter().find(|f| f.source == boundary.id).map(|f| f.target.clone());
         state.parts.flows.retain(|f| f.source != boundary.id);
         state.parts.timers.push(Timer {
             id: boundary.id,
@@ -589,49 +503,25 @@ pub fn export_bpmn(chart: &Flowchart) -> String {
         ],
         false,
     );
-    open(
-        &mut out,
-        1,
-        "bpmn:process",
-        &[
-            ("id", pid),
-            ("name", &parts.name),
-            ("isExecutable", "false"),
-        ],
-        false,
-    );
-    let has_process_ext = parts.legal_limit.is_some()
-        || parts.promised_limit.is_some()
-        || !parts.separations.is_empty();
+    open(&mut out, 1, "bpmn:process", &[("id", pid), ("name", &parts.name), ("isExecutable", "false")], false);
+    let has_process_ext =
+        parts.legal_limit.is_some() || parts.promised_limit.is_some() || !parts.separations.is_empty();
     if has_process_ext {
         open(&mut out, 2, "bpmn:extensionElements", &[], false);
-        for (kind, limit) in [
-            ("legal", parts.legal_limit),
-            ("promised", parts.promised_limit),
-        ] {
+        for (kind, limit) in [("legal", parts.legal_limit), ("promised", parts.promised_limit)] {
             if let Some(limit) = limit {
                 let amount = limit.amount().to_string();
                 open(
                     &mut out,
                     3,
                     "sunlight:caseLimit",
-                    &[
-                        ("kind", kind),
-                        ("amount", &amount),
-                        ("unit", limit.unit().as_str()),
-                    ],
+                    &[("kind", kind), ("amount", &amount), ("unit", limit.unit().as_str())],
                     true,
                 );
             }
         }
         for (a, b) in &parts.separations {
-            open(
-                &mut out,
-                3,
-                "sunlight:separation",
-                &[("first", a.as_str()), ("second", b.as_str())],
-                true,
-            );
+            open(&mut out, 3, "sunlight:separation", &[("first", a.as_str()), ("second", b.as_str())], true);
         }
         close(&mut out, 2, "bpmn:extensionElements");
     }
@@ -649,13 +539,7 @@ pub fn export_bpmn(chart: &Flowchart) -> String {
         open(&mut out, 2, "bpmn:laneSet", &[("id", &set_id)], false);
         for (i, (role, ids)) in roles.iter().enumerate() {
             let lane_id = format!("{pid}_lane_{i}");
-            open(
-                &mut out,
-                3,
-                "bpmn:lane",
-                &[("id", &lane_id), ("name", role)],
-                false,
-            );
+            open(&mut out, 3, "bpmn:lane", &[("id", &lane_id), ("name", role)], false);
             for id in ids {
                 leaf(&mut out, 4, "bpmn:flowNodeRef", &[], id);
             }
@@ -682,13 +566,7 @@ pub fn export_bpmn(chart: &Flowchart) -> String {
             false,
         );
         open(&mut out, 3, "bpmn:timerEventDefinition", &[], false);
-        leaf(
-            &mut out,
-            4,
-            "bpmn:timeDuration",
-            &[("xsi:type", "bpmn:tFormalExpression")],
-            &timer.duration,
-        );
+        leaf(&mut out, 4, "bpmn:timeDuration", &[("xsi:type", "bpmn:tFormalExpression")], &timer.duration);
         close(&mut out, 3, "bpmn:timerEventDefinition");
         close(&mut out, 2, tag);
     }
@@ -702,11 +580,7 @@ pub fn export_bpmn(chart: &Flowchart) -> String {
                 &mut out,
                 2,
                 "bpmn:sequenceFlow",
-                &[
-                    ("id", &id),
-                    ("sourceRef", timer.id.as_str()),
-                    ("targetRef", target.as_str()),
-                ],
+                &[("id", &id), ("sourceRef", timer.id.as_str()), ("targetRef", target.as_str())],
                 true,
             );
         }
@@ -727,13 +601,7 @@ fn write_flow(out: &mut String, flow: &Flow) {
         None => open(out, 2, "bpmn:sequenceFlow", &attrs, true),
         Some(condition) => {
             open(out, 2, "bpmn:sequenceFlow", &attrs, false);
-            leaf(
-                out,
-                3,
-                "bpmn:conditionExpression",
-                &[("xsi:type", "bpmn:tFormalExpression")],
-                condition,
-            );
+            leaf(out, 3, "bpmn:conditionExpression", &[("xsi:type", "bpmn:tFormalExpression")], condition);
             close(out, 2, "bpmn:sequenceFlow");
         }
     }
@@ -742,8 +610,7 @@ fn write_flow(out: &mut String, flow: &Flow) {
 fn write_node(out: &mut String, node: &Node) {
     let id = node.id.as_str();
     let name = node.name.as_str();
-    let simple =
-        |out: &mut String, tag: &str| open(out, 2, tag, &[("id", id), ("name", name)], true);
+    let simple = |out: &mut String, tag: &str| open(out, 2, tag, &[("id", id), ("name", name)], true);
     match &node.kind {
         NodeKind::Start => simple(out, "bpmn:startEvent"),
         NodeKind::End => simple(out, "bpmn:endEvent"),
@@ -761,11 +628,9 @@ fn write_node(out: &mut String, node: &Node) {
             open(out, 2, tag, &[("id", id), ("name", name)], false);
             open(out, 3, "bpmn:extensionElements", &[], false);
             let mut attrs = Vec::new();
-            for (key, value) in [
-                ("position", &step.position),
-                ("person", &step.person),
-                ("supervisor", &step.supervisor),
-            ] {
+            for (key, value) in
+                [("position", &step.position), ("person", &step.person), ("supervisor", &step.supervisor)]
+            {
                 if let Some(v) = value {
                     attrs.push((key, v.as_str()));
                 }
@@ -776,13 +641,7 @@ fn write_node(out: &mut String, node: &Node) {
             open(out, 4, "sunlight:step", &attrs, true);
             if let Some(limit) = step.limit {
                 let amount = limit.amount().to_string();
-                open(
-                    out,
-                    4,
-                    "sunlight:limit",
-                    &[("amount", &amount), ("unit", limit.unit().as_str())],
-                    true,
-                );
+                open(out, 4, "sunlight:limit", &[("amount", &amount), ("unit", limit.unit().as_str())], true);
             }
             for doc in &step.documents {
                 open(out, 4, "sunlight:document", &[("name", doc)], true);
@@ -791,13 +650,7 @@ fn write_node(out: &mut String, node: &Node) {
             if let Some(role) = &step.role {
                 open(out, 3, "bpmn:potentialOwner", &[], false);
                 open(out, 4, "bpmn:resourceAssignmentExpression", &[], false);
-                leaf(
-                    out,
-                    5,
-                    "bpmn:formalExpression",
-                    &[],
-                    &format!("role:{role}"),
-                );
+                leaf(out, 5, "bpmn:formalExpression", &[], &format!("role:{role}"));
                 close(out, 4, "bpmn:resourceAssignmentExpression");
                 close(out, 3, "bpmn:potentialOwner");
             }
@@ -813,20 +666,14 @@ mod tests {
     use proptest::prelude::*;
 
     fn shared(name: &str) -> String {
-        let path = format!(
-            "{}/../../../shared/data/eventlogs/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let path = format!("{}/../../../shared/data/eventlogs/{name}", env!("CARGO_MANIFEST_DIR"));
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
     #[test]
     fn imports_the_permit_flowchart() {
         let chart = import_bpmn(&shared("permit-minimal.bpmn")).unwrap();
-        let steps: Vec<_> = chart
-            .steps()
-            .map(|(n, s)| (n.name.as_str(), s.role.as_deref()))
-            .collect();
+        let steps: Vec<_> = chart.steps().map(|(n, s)| (n.name.as_str(), s.role.as_deref())).collect();
         assert_eq!(
             steps,
             vec![
@@ -841,17 +688,11 @@ mod tests {
         assert_eq!(overdue.duration, "P10D");
         assert!(!overdue.interrupting);
         assert_eq!(overdue.target.as_ref().unwrap().as_str(), "escalate");
-        let ret = chart
-            .flows()
-            .iter()
-            .find(|f| f.id.as_str() == "f_ret")
-            .unwrap();
+        let ret = chart.flows().iter().find(|f| f.id.as_str() == "f_ret").unwrap();
         assert_eq!(ret.condition.as_deref(), Some("complete = false"));
         assert_eq!(
             chart.node("gw").unwrap().kind,
-            NodeKind::Exclusive {
-                default: Some(ElementId::parse("f_ok").unwrap())
-            }
+            NodeKind::Exclusive { default: Some(ElementId::parse("f_ok").unwrap()) }
         );
     }
 
@@ -859,14 +700,7 @@ mod tests {
     fn imports_pm4py_models() {
         let running = import_bpmn(&shared("running-example.bpmn")).unwrap();
         assert_eq!(running.steps().count(), 8);
-        assert_eq!(
-            running
-                .nodes()
-                .iter()
-                .filter(|n| n.kind == NodeKind::Parallel)
-                .count(),
-            2
-        );
+        assert_eq!(running.nodes().iter().filter(|n| n.kind == NodeKind::Parallel).count(), 2);
         assert_eq!(running.flows().len(), 21);
         let receipt = import_bpmn(&shared("receipt.bpmn")).unwrap();
         assert_eq!(receipt.steps().count(), 27);
@@ -875,11 +709,7 @@ mod tests {
 
     #[test]
     fn export_then_import_round_trips() {
-        for file in [
-            "permit-minimal.bpmn",
-            "running-example.bpmn",
-            "receipt.bpmn",
-        ] {
+        for file in ["permit-minimal.bpmn", "running-example.bpmn", "receipt.bpmn"] {
             let chart = import_bpmn(&shared(file)).unwrap();
             let again = import_bpmn(&export_bpmn(&chart)).unwrap();
             assert_eq!(chart, again, "{file}");
@@ -887,10 +717,7 @@ mod tests {
         let mut parts = crate::flow::flowchart::tests::linear();
         parts.legal_limit = Some(TimeLimit::new(20, LimitUnit::WorkingDays).unwrap());
         parts.promised_limit = Some(TimeLimit::new(10, LimitUnit::WorkingDays).unwrap());
-        parts.separations.push((
-            ElementId::parse("a").unwrap(),
-            ElementId::parse("b").unwrap(),
-        ));
+        parts.separations.push((ElementId::parse("a").unwrap(), ElementId::parse("b").unwrap()));
         if let NodeKind::Task(step) = &mut parts.nodes[1].kind {
             step.documents = vec!["申请表 & <附件>".into()];
             step.marker = Some(StepMarker::Acceptance);
@@ -903,25 +730,20 @@ mod tests {
 
     #[test]
     fn errors_name_the_element_and_line() {
-        let err = import_bpmn(
-            "<definitions>\n<process id=\"p\">\n<task name=\"x\"/>\n</process></definitions>",
-        )
-        .unwrap_err();
+        let err =
+            import_bpmn("<definitions>\n<process id=\"p\">\n<task name=\"x\"/>\n</process></definitions>").unwrap_err();
         assert_eq!(err.code(), "missing_attribute");
         assert!(err.to_string().contains("line 3"), "{err}");
         assert!(err.to_string().contains("task"), "{err}");
-        let err = import_bpmn("<definitions>\n<process id=\"p\">\n<inclusiveGateway id=\"g\"/>\n</process></definitions>")
-            .unwrap_err();
+        let err =
+            import_bpmn("<definitions>\n<process id=\"p\">\n<inclusiveGateway id=\"g\"/>\n</process></definitions>")
+                .unwrap_err();
         assert_eq!(err.code(), "unsupported_element");
-        let err = import_bpmn("<definitions>\n<process id=\"p\">\n<task id=\"t\">\n</process>")
-            .unwrap_err();
+        let err = import_bpmn("<definitions>\n<process id=\"p\">\n<task id=\"t\">\n</process>").unwrap_err();
         assert_eq!(err.code(), "malformed_xml");
         let err = import_bpmn("<definitions><process id=\"p\"><startEvent id=\"s\"/><endEvent id=\"e\"/><sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"x\"/></process></definitions>").unwrap_err();
         assert_eq!(err.code(), "invalid_model");
-        assert_eq!(
-            import_bpmn("<definitions/>").unwrap_err(),
-            BpmnError::NoProcess
-        );
+        assert_eq!(import_bpmn("<definitions/>").unwrap_err(), BpmnError::NoProcess);
     }
 
     #[test]

@@ -112,10 +112,7 @@ pub fn parse_holiday_csv(text: &str) -> ParsedDays {
             header_seen = true;
             let cols: Vec<&str> = row.split(',').map(str::trim).collect();
             if cols.len() < 2 || cols[0] != "date" || cols[1] != "kind" {
-                out.errors.push(RowError {
-                    line,
-                    code: "bad_header",
-                });
+                out.errors.push(RowError { line, code: "bad_header" });
                 return out;
             }
             continue;
@@ -125,41 +122,25 @@ pub fn parse_holiday_csv(text: &str) -> ParsedDays {
         let kind = cols.next().unwrap_or("").trim();
         let festival = cols.next().unwrap_or("").trim();
         let Ok(date) = NaiveDate::parse_from_str(date, "%Y-%m-%d") else {
-            out.errors.push(RowError {
-                line,
-                code: "bad_date",
-            });
+            out.errors.push(RowError { line, code: "bad_date" });
             continue;
         };
         let kind = match kind {
             "holiday" => DayKind::Holiday,
             "workday" => DayKind::Workday,
             _ => {
-                out.errors.push(RowError {
-                    line,
-                    code: "bad_kind",
-                });
+                out.errors.push(RowError { line, code: "bad_kind" });
                 continue;
             }
         };
         if seen.insert(date, line).is_some() {
-            out.errors.push(RowError {
-                line,
-                code: "duplicate_date",
-            });
+            out.errors.push(RowError { line, code: "duplicate_date" });
             continue;
         }
-        out.days.push(SpecialDay {
-            date,
-            kind,
-            festival: festival.to_owned(),
-        });
+        out.days.push(SpecialDay { date, kind, festival: festival.to_owned() });
     }
     if !header_seen {
-        out.errors.push(RowError {
-            line: 1,
-            code: "bad_header",
-        });
+        out.errors.push(RowError { line: 1, code: "bad_header" });
     }
     out
 }
@@ -170,11 +151,7 @@ pub fn write_holiday_csv(days: &[SpecialDay]) -> String {
     let mut out = String::from("date,kind,festival\n");
     for day in days {
         // A festival name is free text: commas and line breaks would split the row.
-        let festival: String = day
-            .festival
-            .chars()
-            .map(|c| if c == ',' || c.is_control() { ' ' } else { c })
-            .collect();
+        let festival: String = day.festival.chars().map(|c| if c == ',' || c.is_control() { ' ' } else { c }).collect();
         out.push_str(&day.date.format("%Y-%m-%d").to_string());
         out.push(',');
         out.push_str(day.kind.as_str());
@@ -194,10 +171,7 @@ pub struct OfficeHours {
 
 impl Default for OfficeHours {
     fn default() -> Self {
-        Self {
-            periods: vec![(9 * 3600, 12 * 3600), (13 * 3600 + 1800, 17 * 3600 + 1800)],
-            day_seconds: 7 * 3600,
-        }
+        Self { periods: vec![(9 * 3600, 12 * 3600), (13 * 3600 + 1800, 17 * 3600 + 1800)], day_seconds: 7 * 3600 }
     }
 }
 
@@ -220,20 +194,14 @@ impl OfficeHours {
             previous_end = end;
             total += end - start;
         }
-        Ok(Self {
-            periods,
-            day_seconds: total,
-        })
+        Ok(Self { periods, day_seconds: total })
     }
 
     /// Parses `09:00-12:00,13:30-17:30`.
     pub fn parse(text: &str) -> Result<Self, CalendarError> {
         let mut periods = Vec::new();
         for part in text.split(',') {
-            let (a, b) = part
-                .trim()
-                .split_once('-')
-                .ok_or(CalendarError::InvalidOfficeHours("bad_syntax"))?;
+            let (a, b) = part.trim().split_once('-').ok_or(CalendarError::InvalidOfficeHours("bad_syntax"))?;
             periods.push((parse_hhmm(a)?, parse_hhmm(b)?));
         }
         Self::new(periods)
@@ -247,10 +215,7 @@ impl OfficeHours {
 
     /// Office seconds within `[from, to)` seconds of one working day.
     fn overlap(&self, from: u32, to: u32) -> u32 {
-        self.periods
-            .iter()
-            .map(|&(s, e)| e.min(to).saturating_sub(s.max(from)))
-            .sum()
+        self.periods.iter().map(|&(s, e)| e.min(to).saturating_sub(s.max(from))).sum()
     }
 }
 
@@ -317,10 +282,7 @@ impl TryFrom<RawLimit> for TimeLimit {
 
 impl From<TimeLimit> for RawLimit {
     fn from(limit: TimeLimit) -> Self {
-        Self {
-            amount: limit.amount,
-            unit: limit.unit,
-        }
+        Self { amount: limit.amount, unit: limit.unit }
     }
 }
 
@@ -403,13 +365,7 @@ impl Calendar {
     /// Saturdays and Sundays off, nothing else.
     #[must_use]
     pub fn weekends_only(offset: FixedOffset) -> Self {
-        Self {
-            special: HashMap::new(),
-            dense: Vec::new(),
-            dense_from: 0,
-            hours: OfficeHours::default(),
-            offset,
-        }
+        Self { special: HashMap::new(), dense: Vec::new(), dense_from: 0, hours: OfficeHours::default(), offset }
     }
 
     #[must_use]
@@ -474,18 +430,12 @@ impl Calendar {
     }
 
     fn zoned(&self, t: NaiveDateTime) -> Result<DateTime<FixedOffset>, CalendarError> {
-        t.and_local_timezone(self.offset)
-            .single()
-            .ok_or(CalendarError::OutOfRange)
+        t.and_local_timezone(self.offset).single().ok_or(CalendarError::OutOfRange)
     }
 
     /// Office time between two instants (zero when `b <= a`).
     #[must_use]
-    pub fn working_time_between(
-        &self,
-        a: DateTime<FixedOffset>,
-        b: DateTime<FixedOffset>,
-    ) -> TimeDelta {
+    pub fn working_time_between(&self, a: DateTime<FixedOffset>, b: DateTime<FixedOffset>) -> TimeDelta {
         if b <= a {
             return TimeDelta::zero();
         }
@@ -497,11 +447,7 @@ impl Calendar {
         let sa = seconds_of_day(a);
         let sb = seconds_of_day(b);
         if da == db {
-            return if self.is_working_day(da) {
-                i64::from(self.hours.overlap(sa, sb))
-            } else {
-                0
-            };
+            return if self.is_working_day(da) { i64::from(self.hours.overlap(sa, sb)) } else { 0 };
         }
         let mut total = 0_i64;
         if self.is_working_day(da) {
@@ -523,30 +469,18 @@ impl Calendar {
         // off) by whole weeks plus the listed days, so no input makes this slow.
         if to - from < 64 {
             return (from..to)
-                .map(|n| {
-                    i64::from(
-                        NaiveDate::from_num_days_from_ce_opt(n)
-                            .is_some_and(|d| self.is_working_day(d)),
-                    )
-                })
+                .map(|n| i64::from(NaiveDate::from_num_days_from_ce_opt(n).is_some_and(|d| self.is_working_day(d))))
                 .sum();
         }
         let is_weekday = |n: i32| (n - 1).rem_euclid(7) < 5;
         let span = i64::from(to) - i64::from(from);
         let mut count = span / 7 * 5;
         let rest = i32::try_from(span % 7).unwrap_or(0);
-        count += (0..rest)
-            .map(|k| i64::from(is_weekday(to - 1 - k)))
-            .sum::<i64>();
+        count += (0..rest).map(|k| i64::from(is_weekday(to - 1 - k))).sum::<i64>();
         let start = from.max(self.dense_from);
-        let end = to.min(
-            self.dense_from
-                .saturating_add(i32::try_from(self.dense.len()).unwrap_or(i32::MAX)),
-        );
+        let end = to.min(self.dense_from.saturating_add(i32::try_from(self.dense.len()).unwrap_or(i32::MAX)));
         for n in start..end {
-            let listed = usize::try_from(n - self.dense_from)
-                .ok()
-                .and_then(|i| self.dense.get(i).copied().flatten());
+            let listed = usize::try_from(n - self.dense_from).ok().and_then(|i| self.dense.get(i).copied().flatten());
             match (listed, is_weekday(n)) {
                 (Some(DayKind::Holiday), true) => count -= 1,
                 (Some(DayKind::Workday), false) => count += 1,
@@ -559,10 +493,7 @@ impl Calendar {
     /// Office time covered by several intervals (a step's spells between returns and
     /// pauses); overlapping spells count once.
     #[must_use]
-    pub fn working_time_over(
-        &self,
-        intervals: &[(DateTime<FixedOffset>, DateTime<FixedOffset>)],
-    ) -> TimeDelta {
+    pub fn working_time_over(&self, intervals: &[(DateTime<FixedOffset>, DateTime<FixedOffset>)]) -> TimeDelta {
         let mut spans: Vec<_> = intervals.iter().filter(|(a, b)| a < b).copied().collect();
         spans.sort_unstable();
         let mut total = TimeDelta::zero();
@@ -611,9 +542,7 @@ impl Calendar {
                         if remaining <= available {
                             let at = date
                                 .and_time(chrono::NaiveTime::MIN)
-                                .checked_add_signed(TimeDelta::seconds(
-                                    i64::from(start) + remaining,
-                                ))
+                                .checked_add_signed(TimeDelta::seconds(i64::from(start) + remaining))
                                 .ok_or(CalendarError::OutOfRange)?;
                             return self.zoned(at);
                         }
@@ -632,10 +561,7 @@ impl Calendar {
         t: DateTime<FixedOffset>,
         days: u32,
     ) -> Result<DateTime<FixedOffset>, CalendarError> {
-        self.add_working_time(
-            t,
-            self.hours.day_length() * i32::try_from(days).map_err(|_| CalendarError::OutOfRange)?,
-        )
+        self.add_working_time(t, self.hours.day_length() * i32::try_from(days).map_err(|_| CalendarError::OutOfRange)?)
     }
 
     pub fn add_working_hours(
@@ -652,18 +578,12 @@ impl Calendar {
         days: u32,
     ) -> Result<DateTime<FixedOffset>, CalendarError> {
         let local = self.local(t);
-        let at = local
-            .checked_add_days(Days::new(u64::from(days)))
-            .ok_or(CalendarError::OutOfRange)?;
+        let at = local.checked_add_days(Days::new(u64::from(days))).ok_or(CalendarError::OutOfRange)?;
         self.zoned(at)
     }
 
     /// When a limit started at `t` runs out.
-    pub fn deadline(
-        &self,
-        t: DateTime<FixedOffset>,
-        limit: TimeLimit,
-    ) -> Result<DateTime<FixedOffset>, CalendarError> {
+    pub fn deadline(&self, t: DateTime<FixedOffset>, limit: TimeLimit) -> Result<DateTime<FixedOffset>, CalendarError> {
         match limit.unit {
             LimitUnit::WorkingDays => self.add_working_days(t, limit.amount),
             LimitUnit::NaturalDays => self.add_natural_days(t, limit.amount),
@@ -723,11 +643,7 @@ mod tests {
         let mut cal = Calendar::china();
         let day = NaiveDate::from_ymd_opt(2027, 2, 8).unwrap();
         assert!(cal.is_working_day(day));
-        cal.apply(&[SpecialDay {
-            date: day,
-            kind: DayKind::Holiday,
-            festival: "Spring Festival".into(),
-        }]);
+        cal.apply(&[SpecialDay { date: day, kind: DayKind::Holiday, festival: "Spring Festival".into() }]);
         assert!(!cal.is_working_day(day));
         cal.clear(day);
         assert!(cal.is_working_day(day));
@@ -749,10 +665,7 @@ mod tests {
         );
         assert_eq!(parsed.days.len(), 1);
         let codes: Vec<_> = parsed.errors.iter().map(|e| (e.line, e.code)).collect();
-        assert_eq!(
-            codes,
-            vec![(3, "bad_date"), (4, "bad_kind"), (5, "duplicate_date")]
-        );
+        assert_eq!(codes, vec![(3, "bad_date"), (4, "bad_kind"), (5, "duplicate_date")]);
         assert_eq!(parse_holiday_csv("x,y\n").errors[0].code, "bad_header");
         assert_eq!(parse_holiday_csv("").errors[0].code, "bad_header");
     }
@@ -779,28 +692,14 @@ mod tests {
         // Monday 2024-09-30 10:00 + 1 working day: Oct 1–7 are off, Oct 12 (Sat) works.
         let t = at("2024-09-30T10:00:00+08:00");
         let limit = TimeLimit::new(1, LimitUnit::WorkingDays).unwrap();
-        assert_eq!(
-            cal.deadline(t, limit).unwrap(),
-            at("2024-10-08T10:00:00+08:00")
-        );
+        assert_eq!(cal.deadline(t, limit).unwrap(), at("2024-10-08T10:00:00+08:00"));
         // Saturday start: the limit begins on Monday morning and ends Monday evening.
         let t = at("2025-03-08T10:00:00+08:00");
-        assert_eq!(
-            cal.deadline(t, limit).unwrap(),
-            at("2025-03-10T17:30:00+08:00")
-        );
+        assert_eq!(cal.deadline(t, limit).unwrap(), at("2025-03-10T17:30:00+08:00"));
         let hours = TimeLimit::new(4, LimitUnit::WorkingHours).unwrap();
-        assert_eq!(
-            cal.deadline(at("2025-03-10T11:00:00+08:00"), hours)
-                .unwrap(),
-            at("2025-03-10T16:30:00+08:00")
-        );
+        assert_eq!(cal.deadline(at("2025-03-10T11:00:00+08:00"), hours).unwrap(), at("2025-03-10T16:30:00+08:00"));
         let natural = TimeLimit::new(3, LimitUnit::NaturalDays).unwrap();
-        assert_eq!(
-            cal.deadline(at("2025-03-10T11:00:00+08:00"), natural)
-                .unwrap(),
-            at("2025-03-13T11:00:00+08:00")
-        );
+        assert_eq!(cal.deadline(at("2025-03-10T11:00:00+08:00"), natural).unwrap(), at("2025-03-13T11:00:00+08:00"));
     }
 
     #[test]
@@ -829,18 +728,9 @@ mod tests {
     fn intervals_are_summed_without_double_counting() {
         let cal = Calendar::china();
         let spells = [
-            (
-                at("2025-03-10T09:00:00+08:00"),
-                at("2025-03-10T10:00:00+08:00"),
-            ),
-            (
-                at("2025-03-10T09:30:00+08:00"),
-                at("2025-03-10T11:00:00+08:00"),
-            ),
-            (
-                at("2025-03-11T14:00:00+08:00"),
-                at("2025-03-11T15:00:00+08:00"),
-            ),
+            (at("2025-03-10T09:00:00+08:00"), at("2025-03-10T10:00:00+08:00")),
+            (at("2025-03-10T09:30:00+08:00"), at("2025-03-10T11:00:00+08:00")),
+            (at("2025-03-11T14:00:00+08:00"), at("2025-03-11T15:00:00+08:00")),
         ];
         assert_eq!(cal.working_time_over(&spells), TimeDelta::hours(3));
     }
@@ -858,9 +748,7 @@ mod tests {
     fn instant() -> impl Strategy<Value = DateTime<FixedOffset>> {
         // 2020-01-01 .. 2026-12-31 in seconds, any offset between -12h and +14h.
         (1_577_836_800_i64..1_798_675_200, -12_i32..=14).prop_map(|(s, h)| {
-            DateTime::from_timestamp(s, 0)
-                .unwrap()
-                .with_timezone(&FixedOffset::east_opt(h * 3600).unwrap())
+            DateTime::from_timestamp(s, 0).unwrap().with_timezone(&FixedOffset::east_opt(h * 3600).unwrap())
         })
     }
 

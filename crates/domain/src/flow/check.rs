@@ -30,12 +30,7 @@ impl CheckOptions {
     /// Closed cases, China's calendar, default rules.
     #[must_use]
     pub fn new(now: DateTime<FixedOffset>) -> Self {
-        Self {
-            closed: true,
-            now,
-            calendar: Calendar::china(),
-            rules: RuleConfig::default(),
-        }
+        Self { closed: true, now, calendar: Calendar::china(), rules: RuleConfig::default() }
     }
 }
 
@@ -88,52 +83,29 @@ impl CheckReport {
     pub fn render_text(&self, max_cases: usize) -> String {
         let mut out = String::new();
         // Writing to a String cannot fail.
-        let _ = writeln!(
-            out,
-            "cases: {}  events: {}  variants: {}",
-            self.cases, self.events, self.variants
-        );
+        let _ = writeln!(out, "cases: {}  events: {}  variants: {}", self.cases, self.events, self.variants);
         let _ = writeln!(
             out,
             "overdue cases: {}  cases with process deviations: {}  cases with findings: {}",
             self.overdue_cases, self.cases_with_process_deviations, self.cases_with_findings
         );
         if self.flowchart.promise_exceeds_legal {
-            let _ = writeln!(
-                out,
-                "flowchart: the promised limit is longer than the legal one"
-            );
+            let _ = writeln!(out, "flowchart: the promised limit is longer than the legal one");
         }
         for gap in &self.flowchart.four_clarities {
             let missing: Vec<String> = gap
                 .missing
                 .iter()
-                .map(|m| {
-                    serde_json::to_value(m)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default()
-                })
+                .map(|m| serde_json::to_value(m).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
                 .collect();
-            let _ = writeln!(
-                out,
-                "flowchart: step {} ({}) lacks {}",
-                gap.step,
-                gap.name,
-                missing.join(", ")
-            );
+            let _ = writeln!(out, "flowchart: step {} ({}) lacks {}", gap.step, gap.name, missing.join(", "));
         }
         let _ = writeln!(out, "findings by rule:");
         for (rule, count) in &self.by_rule {
             let _ = writeln!(out, "  {rule:<32} {count}");
         }
         for case in self.cases_detail.iter().take(max_cases) {
-            let _ = writeln!(
-                out,
-                "case {}{}",
-                case.case,
-                if case.overdue { " (overdue)" } else { "" }
-            );
+            let _ = writeln!(out, "case {}{}", case.case, if case.overdue { " (overdue)" } else { "" });
             for f in &case.findings {
                 let _ = write!(out, "  {}", f.rule);
                 if let Some(step) = &f.step {
@@ -149,11 +121,7 @@ impl CheckReport {
             }
         }
         if self.cases_detail.len() > max_cases {
-            let _ = writeln!(
-                out,
-                "… and {} more cases",
-                self.cases_detail.len() - max_cases
-            );
+            let _ = writeln!(out, "… and {} more cases", self.cases_detail.len() - max_cases);
         }
         out
     }
@@ -198,33 +166,21 @@ fn variants(replayer: &Replayer, log: &EventLog) -> Variants {
         variant_of.push(v);
         positions.push(at);
     }
-    Variants {
-        traces,
-        variant_of,
-        positions,
-    }
+    Variants { traces, variant_of, positions }
 }
 
 /// Runs `run` over `0..n` in one chunk per core, keeping order.
 fn in_chunks<T: Send>(n: usize, run: &(dyn Fn(std::ops::Range<usize>) -> Vec<T> + Sync)) -> Vec<T> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(8);
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(8);
     if n < 2_000 || threads < 2 {
         return run(0..n);
     }
     let size = n.div_ceil(threads);
     let chunk = |t: usize| (t * size).min(n)..((t + 1) * size).min(n);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| scope.spawn(move || run(chunk(t))))
-            .collect();
+        let handles: Vec<_> = (0..threads).map(|t| scope.spawn(move || run(chunk(t)))).collect();
         // A worker can only fail by panicking; its chunk is then checked here.
-        handles
-            .into_iter()
-            .enumerate()
-            .flat_map(|(t, h)| h.join().unwrap_or_else(|_| run(chunk(t))))
-            .collect()
+        handles.into_iter().enumerate().flat_map(|(t, h)| h.join().unwrap_or_else(|_| run(chunk(t)))).collect()
     })
 }
 
@@ -232,15 +188,8 @@ fn in_chunks<T: Send>(n: usize, run: &(dyn Fn(std::ops::Range<usize>) -> Vec<T> 
 #[must_use]
 pub fn check_log(chart: &Flowchart, log: &EventLog, options: &CheckOptions) -> CheckReport {
     let replayer = Replayer::new(chart);
-    let Variants {
-        traces,
-        variant_of,
-        positions,
-    } = variants(&replayer, log);
-    let outcomes: Vec<ReplayOutcome> = traces
-        .iter()
-        .map(|t| replayer.replay(t, options.closed))
-        .collect();
+    let Variants { traces, variant_of, positions } = variants(&replayer, log);
+    let outcomes: Vec<ReplayOutcome> = traces.iter().map(|t| replayer.replay(t, options.closed)).collect();
 
     let mut steps: Vec<Option<&Step>> = vec![None; replayer.label_count()];
     for (node, step) in chart.steps() {
@@ -249,18 +198,10 @@ pub fn check_log(chart: &Flowchart, log: &EventLog, options: &CheckOptions) -> C
         }
     }
     let labels = sym_labels(&replayer, log);
-    let name_of = |id: &super::flowchart::ElementId| {
-        chart
-            .node(id.as_str())
-            .map(|n| n.name.clone())
-            .unwrap_or_default()
-    };
-    let separations: Vec<(String, String)> = chart
-        .parts()
-        .separations
-        .iter()
-        .map(|(a, b)| (name_of(a), name_of(b)))
-        .collect();
+    let name_of =
+        |id: &super::flowchart::ElementId| chart.node(id.as_str()).map(|n| n.name.clone()).unwrap_or_default();
+    let separations: Vec<(String, String)> =
+        chart.parts().separations.iter().map(|(a, b)| (name_of(a), name_of(b))).collect();
     let ctx = Context {
         chart,
         replayer: &replayer,
@@ -284,12 +225,7 @@ pub fn check_log(chart: &Flowchart, log: &EventLog, options: &CheckOptions) -> C
                 let mut rules: Vec<RuleId> = result.findings.iter().map(|f| f.rule).collect();
                 rules.sort_unstable();
                 rules.dedup();
-                Some(CaseReport {
-                    case: case.id.clone(),
-                    rules,
-                    overdue: result.overdue,
-                    findings: result.findings,
-                })
+                Some(CaseReport { case: case.id.clone(), rules, overdue: result.overdue, findings: result.findings })
             })
             .collect()
     };
@@ -311,14 +247,10 @@ pub fn check_log(chart: &Flowchart, log: &EventLog, options: &CheckOptions) -> C
     };
     for case in reports.into_iter().flatten() {
         report.overdue_cases += usize::from(case.overdue);
-        report.cases_with_process_deviations +=
-            usize::from(case.rules.iter().any(|r| r.is_conformance()));
+        report.cases_with_process_deviations += usize::from(case.rules.iter().any(|r| r.is_conformance()));
         report.cases_with_findings += usize::from(!case.findings.is_empty());
         for f in &case.findings {
-            *report
-                .by_rule
-                .entry(f.rule.as_str().to_owned())
-                .or_default() += 1;
+            *report.by_rule.entry(f.rule.as_str().to_owned()).or_default() += 1;
         }
         report.cases_detail.push(case);
     }
@@ -349,13 +281,7 @@ mod tests {
         assert!(report.overdue_cases > 0);
         assert!(report.overdue_cases < report.cases);
         let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
-        for key in [
-            "cases",
-            "overdue_cases",
-            "cases_with_process_deviations",
-            "by_rule",
-            "cases_detail",
-        ] {
+        for key in ["cases", "overdue_cases", "cases_with_process_deviations", "by_rule", "cases_detail"] {
             assert!(json.get(key).is_some(), "{key}");
         }
         let first = &json["cases_detail"][0];
@@ -379,10 +305,7 @@ mod tests {
         let report = check_log(&chart, &log, &CheckOptions::new(now()));
         assert_eq!(report.cases_with_process_deviations, 1);
         let case = report.cases_detail.iter().find(|c| c.case == "3").unwrap();
-        assert!(
-            case.rules.contains(&RuleId::ProcessUnknownActivity),
-            "{case:?}"
-        );
+        assert!(case.rules.contains(&RuleId::ProcessUnknownActivity), "{case:?}");
         assert!(case.rules.contains(&RuleId::ProcessNotAllowed), "{case:?}");
         assert!(case.rules.contains(&RuleId::ProcessReturned), "{case:?}");
     }
@@ -435,9 +358,7 @@ mod tests {
             .iter()
             .map(|&(a, r)| {
                 let row = (case.to_owned(), a, r, t);
-                t = cal
-                    .add_working_time(t, chrono::TimeDelta::hours(gap_hours))
-                    .unwrap();
+                t = cal.add_working_time(t, chrono::TimeDelta::hours(gap_hours)).unwrap();
                 row
             })
             .collect()
@@ -470,44 +391,22 @@ mod tests {
         let t0 = DateTime::parse_from_rfc3339("2025-03-03T09:30:00+08:00").unwrap();
         let mut rows = Vec::new();
         let plain = |v: Vec<(String, &'static str, &'static str, DateTime<FixedOffset>)>| {
-            v.into_iter()
-                .map(|(c, a, r, t)| (c, a, r, t, "complete", String::new()))
-                .collect::<Vec<_>>()
+            v.into_iter().map(|(c, a, r, t)| (c, a, r, t, "complete", String::new())).collect::<Vec<_>>()
         };
         // Paused, then terminated: the flowchart is never finished either.
         let mut a = plain(path("pause", t0, 1, &APPROVE[..3]));
         a[1].4 = "suspend";
-        a.insert(
-            2,
-            (
-                a[1].0.clone(),
-                a[1].1,
-                a[1].2,
-                a[1].3 + chrono::TimeDelta::minutes(20),
-                "resume",
-                String::new(),
-            ),
-        );
+        a.insert(2, (a[1].0.clone(), a[1].1, a[1].2, a[1].3 + chrono::TimeDelta::minutes(20), "resume", String::new()));
         a.insert(
             3,
-            (
-                a[1].0.clone(),
-                a[1].1,
-                a[1].2,
-                a[1].3 + chrono::TimeDelta::minutes(30),
-                "complete",
-                String::new(),
-            ),
+            (a[1].0.clone(), a[1].1, a[1].2, a[1].3 + chrono::TimeDelta::minutes(30), "complete", String::new()),
         );
         a.last_mut().unwrap().4 = "pi_abort";
         rows.extend(a);
         // Two corrections: returned twice, correction repeated.
         let mut steps = vec![APPROVE[0], APPROVE[1]];
         for _ in 0..2 {
-            steps.extend([
-                ("Request correction", "clerk"),
-                ("Check completeness", "clerk"),
-            ]);
+            steps.extend([("Request correction", "clerk"), ("Check completeness", "clerk")]);
         }
         steps.extend_from_slice(&APPROVE[2..]);
         rows.extend(plain(path("corrections", t0, 1, &steps)));
@@ -522,10 +421,7 @@ mod tests {
         // Every step on time or at most a day late, the whole case 14 days: red.
         rows.extend(plain(path("slow", t0, 14, &APPROVE)));
         // A promise beyond the legal limit; a fee within 5%.
-        let promised = Calendar::china()
-            .add_working_days(t0, 30)
-            .unwrap()
-            .to_rfc3339();
+        let promised = Calendar::china().add_working_days(t0, 30).unwrap().to_rfc3339();
         let mut f = plain(path("promise", t0, 1, &APPROVE));
         for row in &mut f {
             row.5 = format!("{promised},,,,");
@@ -535,53 +431,27 @@ mod tests {
         rows.extend(f);
         let text = csv(&rows
             .iter()
-            .map(|(c, a, r, t, l, e)| Row {
-                case: c,
-                activity: a,
-                role: r,
-                at: *t,
-                lifecycle: l,
-                extra: e,
-            })
+            .map(|(c, a, r, t, l, e)| Row { case: c, activity: a, role: r, at: *t, lifecycle: l, extra: e })
             .collect::<Vec<_>>());
         let log = read_csv(&text, cst()).unwrap();
         let now = t0 + chrono::TimeDelta::days(60);
         let report = check_log(&chart, &log, &CheckOptions::new(now));
-        assert_eq!(
-            rules_of(&report, "pause"),
-            ["process.incomplete", "process.paused", "process.terminated"]
-        );
+        assert_eq!(rules_of(&report, "pause"), ["process.incomplete", "process.paused", "process.terminated"]);
         assert_eq!(
             rules_of(&report, "corrections"),
-            [
-                "process.returned",
-                "process.returned_repeatedly",
-                "process.correction_repeated"
-            ]
+            ["process.returned", "process.returned_repeatedly", "process.correction_repeated"]
         );
-        assert_eq!(
-            rules_of(&report, "papers"),
-            ["content.before_application", "content.missing_documents"]
-        );
+        assert_eq!(rules_of(&report, "papers"), ["content.before_application", "content.missing_documents"]);
         assert_eq!(rules_of(&report, "slow"), ["time.red_card"]);
         assert_eq!(rules_of(&report, "promise"), ["time.promise_exceeds_legal"]);
         assert_eq!(report.overdue_cases, 1);
-        let slow = report
-            .cases_detail
-            .iter()
-            .find(|c| c.case == "slow")
-            .unwrap();
+        let slow = report.cases_detail.iter().find(|c| c.case == "slow").unwrap();
         assert!(slow.overdue && slow.findings[0].step.is_none());
 
-        let quiet = CheckOptions {
-            rules: RuleConfig::default().disable("process.paused").unwrap(),
-            ..CheckOptions::new(now)
-        };
+        let quiet =
+            CheckOptions { rules: RuleConfig::default().disable("process.paused").unwrap(), ..CheckOptions::new(now) };
         let report = check_log(&chart, &log, &quiet);
-        assert_eq!(
-            rules_of(&report, "pause"),
-            ["process.incomplete", "process.terminated"]
-        );
+        assert_eq!(rules_of(&report, "pause"), ["process.incomplete", "process.terminated"]);
     }
 
     #[test]
@@ -591,33 +461,18 @@ mod tests {
         let rows: Vec<_> = path("open", t0, 1, &APPROVE[..2]);
         let text = csv(&rows
             .iter()
-            .map(|(c, a, r, t)| Row {
-                case: c,
-                activity: a,
-                role: r,
-                at: *t,
-                lifecycle: "complete",
-                extra: "",
-            })
+            .map(|(c, a, r, t)| Row { case: c, activity: a, role: r, at: *t, lifecycle: "complete", extra: "" })
             .collect::<Vec<_>>());
         let log = read_csv(&text, cst()).unwrap();
         let cal = Calendar::china();
         // 8.5 of the 10 promised working days have passed.
-        let now = cal
-            .add_working_time(t0, cal.office_hours().day_length() * 17 / 2)
-            .unwrap();
-        let options = CheckOptions {
-            closed: false,
-            ..CheckOptions::new(now)
-        };
+        let now = cal.add_working_time(t0, cal.office_hours().day_length() * 17 / 2).unwrap();
+        let options = CheckOptions { closed: false, ..CheckOptions::new(now) };
         let report = check_log(&chart, &log, &options);
         let case = &report.cases_detail[0];
         assert!(!case.overdue);
-        let summary: Vec<(&str, Option<&str>)> = case
-            .findings
-            .iter()
-            .map(|f| (f.rule.as_str(), f.step.as_deref()))
-            .collect();
+        let summary: Vec<(&str, Option<&str>)> =
+            case.findings.iter().map(|f| (f.rule.as_str(), f.step.as_deref())).collect();
         // The pending steps after the check are far past their one-day limits: only
         // the red card each, no yellow card or reminder beside it.
         assert_eq!(

@@ -198,12 +198,7 @@ impl EventLog {
 
     /// Appends another log's cases, re-interning its names.
     fn absorb(&mut self, other: Self) {
-        let map: Vec<Sym> = other
-            .strings
-            .names
-            .iter()
-            .map(|n| self.strings.intern(n))
-            .collect();
+        let map: Vec<Sym> = other.strings.names.iter().map(|n| self.strings.intern(n)).collect();
         let remap = |s: Sym| map.get(s.index()).copied().unwrap_or(s);
         for mut case in other.cases {
             for event in &mut case.events {
@@ -234,12 +229,7 @@ pub fn parse_timestamp(text: &str, default: FixedOffset) -> Option<DateTime<Fixe
         }
         Some(n)
     };
-    if b.len() < 16
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b' ')
-        || b[13] != b':'
-    {
+    if b.len() < 16 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b' ') || b[13] != b':' {
         return None;
     }
     let year = i32::try_from(num(0..4)?).ok()?;
@@ -311,10 +301,7 @@ impl XesChunk<'_> {
     }
 
     fn invalid(&self, pos: u64, message: impl Into<String>) -> LogError {
-        LogError::Invalid {
-            line: self.line(pos),
-            message: message.into(),
-        }
+        LogError::Invalid { line: self.line(pos), message: message.into() }
     }
 
     fn attribute(&mut self, parent: Ctx, tag: &BytesStart<'_>, pos: u64) -> Result<(), LogError> {
@@ -368,18 +355,12 @@ impl XesChunk<'_> {
                 }
             }
             Ctx::Event => {
-                let t = if key == "time:timestamp" {
-                    Some(time(self)?)
-                } else {
-                    None
-                };
+                let t = if key == "time:timestamp" { Some(time(self)?) } else { None };
                 let log = &mut self.log;
                 let Some(pending) = self.event.as_mut() else {
                     return Ok(());
                 };
-                let event = pending
-                    .event
-                    .get_or_insert_with(|| Event::new(Sym(u32::MAX)));
+                let event = pending.event.get_or_insert_with(|| Event::new(Sym(u32::MAX)));
                 match key.as_ref() {
                     "concept:name" => pending.activity = Some(log.strings.intern(&value)),
                     "org:resource" => event.resource = Some(log.strings.intern(&value)),
@@ -389,9 +370,7 @@ impl XesChunk<'_> {
                     "fee:due" => event.fee_due = value.trim().parse().ok(),
                     "fee:paid" => event.fee_paid = value.trim().parse().ok(),
                     "documents" => {
-                        event.documents = split_documents(&value)
-                            .map(|d| log.strings.intern(d))
-                            .collect();
+                        event.documents = split_documents(&value).map(|d| log.strings.intern(d)).collect();
                     }
                     _ => {}
                 }
@@ -405,12 +384,7 @@ impl XesChunk<'_> {
         Ok(match (parent, local_name(tag)) {
             (Ctx::Other, "log") if self.case.is_none() => Ctx::Log,
             (Ctx::Log, "trace") => {
-                self.case = Some(Case {
-                    id: String::new(),
-                    deadline: None,
-                    application: None,
-                    events: Vec::new(),
-                });
+                self.case = Some(Case { id: String::new(), deadline: None, application: None, events: Vec::new() });
                 Ctx::Trace
             }
             (Ctx::Trace, "event") => {
@@ -515,14 +489,7 @@ fn read_chunk(
     let mut reader = Reader::from_str(text);
     // A later stretch closes the `<log>` that the first one opened.
     reader.config_mut().allow_unmatched_ends = inside_log;
-    let mut chunk = XesChunk {
-        full,
-        start,
-        default_offset,
-        log: EventLog::default(),
-        case: None,
-        event: None,
-    };
+    let mut chunk = XesChunk { full, start, default_offset, log: EventLog::default(), case: None, event: None };
     let mut stack: Vec<Ctx> = vec![Ctx::Other];
     if inside_log {
         stack.push(Ctx::Log);
@@ -533,10 +500,7 @@ fn read_chunk(
         let event = match reader.read_event() {
             Ok(e) => e,
             Err(e) => {
-                return Err(LogError::Xml {
-                    line: chunk.line(reader.error_position()),
-                    message: e.to_string(),
-                });
+                return Err(LogError::Xml { line: chunk.line(reader.error_position()), message: e.to_string() });
             }
         };
         let parent = stack.last().copied().unwrap_or(Ctx::Other);
@@ -594,10 +558,7 @@ pub fn read_xes(input: &str, default_offset: FixedOffset) -> Result<EventLog, Lo
         let mut log = match first {
             Ok(result) => result?,
             Err(_) => {
-                return Err(LogError::Invalid {
-                    line: 0,
-                    message: "reader thread failed".into(),
-                });
+                return Err(LogError::Invalid { line: 0, message: "reader thread failed".into() });
             }
         };
         log.absorb(second?);
@@ -696,16 +657,10 @@ pub fn read_csv(input: &str, default_offset: FixedOffset) -> Result<EventLog, Lo
     }
     let mut records = csv_records(input.strip_prefix('\u{feff}').unwrap_or(input));
     let mut fields = Vec::new();
-    let (_, header) = records.next().ok_or(LogError::Csv {
-        row: 1,
-        message: "empty file".into(),
-    })?;
+    let (_, header) = records.next().ok_or(LogError::Csv { row: 1, message: "empty file".into() })?;
     csv_fields(header, &mut fields).map_err(|message| LogError::Csv { row: 1, message })?;
     let column = |name: &str| fields.iter().position(|f| f.trim() == name);
-    let missing = |name: &str| LogError::Csv {
-        row: 1,
-        message: format!("no {name} column"),
-    };
+    let missing = |name: &str| LogError::Csv { row: 1, message: format!("no {name} column") };
     let case_col = column("case:concept:name").ok_or_else(|| missing("case:concept:name"))?;
     let activity_col = column("concept:name").ok_or_else(|| missing("concept:name"))?;
     let time_col = column("time:timestamp");
@@ -726,31 +681,19 @@ pub fn read_csv(input: &str, default_offset: FixedOffset) -> Result<EventLog, Lo
         }
         csv_fields(record, &mut fields).map_err(|message| LogError::Csv { row, message })?;
         if fields.len() != width {
-            return Err(LogError::Csv {
-                row,
-                message: format!("{} fields, the header has {width}", fields.len()),
-            });
+            return Err(LogError::Csv { row, message: format!("{} fields, the header has {width}", fields.len()) });
         }
         let cell = |col: Option<usize>| col.map(|c| fields[c].trim()).filter(|v| !v.is_empty());
-        let time_of =
-            |col: Option<usize>, what: &str| -> Result<Option<DateTime<FixedOffset>>, LogError> {
-                cell(col)
-                    .map(|v| {
-                        parse_timestamp(v, default_offset).ok_or_else(|| LogError::Csv {
-                            row,
-                            message: format!("bad {what} {:?}", clip(v)),
-                        })
-                    })
-                    .transpose()
-            };
-        let case_id = cell(Some(case_col)).ok_or(LogError::Csv {
-            row,
-            message: "empty case:concept:name".into(),
-        })?;
-        let activity = cell(Some(activity_col)).ok_or(LogError::Csv {
-            row,
-            message: "empty concept:name".into(),
-        })?;
+        let time_of = |col: Option<usize>, what: &str| -> Result<Option<DateTime<FixedOffset>>, LogError> {
+            cell(col)
+                .map(|v| {
+                    parse_timestamp(v, default_offset)
+                        .ok_or_else(|| LogError::Csv { row, message: format!("bad {what} {:?}", clip(v)) })
+                })
+                .transpose()
+        };
+        let case_id = cell(Some(case_col)).ok_or(LogError::Csv { row, message: "empty case:concept:name".into() })?;
+        let activity = cell(Some(activity_col)).ok_or(LogError::Csv { row, message: "empty concept:name".into() })?;
         let mut event = Event::new(log.strings.intern(activity));
         event.time = time_of(time_col, "time:timestamp")?;
         event.resource = cell(resource_col).map(|v| log.strings.intern(v));
@@ -759,19 +702,12 @@ pub fn read_csv(input: &str, default_offset: FixedOffset) -> Result<EventLog, Lo
         event.fee_due = cell(due_col).and_then(|v| v.parse().ok());
         event.fee_paid = cell(paid_col).and_then(|v| v.parse().ok());
         if let Some(docs) = cell(docs_col) {
-            event.documents = split_documents(docs)
-                .map(|d| log.strings.intern(d))
-                .collect();
+            event.documents = split_documents(docs).map(|d| log.strings.intern(d)).collect();
         }
         let deadline = time_of(deadline_col, "case:deadline")?;
         let application = time_of(application_col, "case:application")?;
         let at = *index.entry(case_id.to_owned()).or_insert_with(|| {
-            log.cases.push(Case {
-                id: case_id.to_owned(),
-                deadline: None,
-                application: None,
-                events: Vec::new(),
-            });
+            log.cases.push(Case { id: case_id.to_owned(), deadline: None, application: None, events: Vec::new() });
             log.cases.len() - 1
         });
         let case = &mut log.cases[at];
@@ -807,11 +743,7 @@ pub fn write_xes<'a>(log: &EventLog, cases: impl IntoIterator<Item = &'a Case>) 
     );
     // Writing to a String cannot fail; the results are ignored on purpose below.
     for case in cases {
-        let _ = write!(
-            out,
-            "<trace><string key=\"concept:name\" value=\"{}\"/>",
-            Escaped(&case.id)
-        );
+        let _ = write!(out, "<trace><string key=\"concept:name\" value=\"{}\"/>", Escaped(&case.id));
         if let Some(t) = case.deadline {
             let _ = write!(out, "<date key=\"deadline\" value=\"{}\"/>", time_text(t));
         }
@@ -820,38 +752,18 @@ pub fn write_xes<'a>(log: &EventLog, cases: impl IntoIterator<Item = &'a Case>) 
         }
         out.push('\n');
         for e in &case.events {
-            let _ = write!(
-                out,
-                "<event><string key=\"concept:name\" value=\"{}\"/>",
-                Escaped(log.name(e.activity))
-            );
+            let _ = write!(out, "<event><string key=\"concept:name\" value=\"{}\"/>", Escaped(log.name(e.activity)));
             if let Some(r) = e.resource {
-                let _ = write!(
-                    out,
-                    "<string key=\"org:resource\" value=\"{}\"/>",
-                    Escaped(log.name(r))
-                );
+                let _ = write!(out, "<string key=\"org:resource\" value=\"{}\"/>", Escaped(log.name(r)));
             }
             if let Some(g) = e.group {
-                let _ = write!(
-                    out,
-                    "<string key=\"org:group\" value=\"{}\"/>",
-                    Escaped(log.name(g))
-                );
+                let _ = write!(out, "<string key=\"org:group\" value=\"{}\"/>", Escaped(log.name(g)));
             }
             if let Some(t) = e.time {
-                let _ = write!(
-                    out,
-                    "<date key=\"time:timestamp\" value=\"{}\"/>",
-                    time_text(t)
-                );
+                let _ = write!(out, "<date key=\"time:timestamp\" value=\"{}\"/>", time_text(t));
             }
             if e.lifecycle != Lifecycle::Complete {
-                let _ = write!(
-                    out,
-                    "<string key=\"lifecycle:transition\" value=\"{}\"/>",
-                    e.lifecycle.as_str()
-                );
+                let _ = write!(out, "<string key=\"lifecycle:transition\" value=\"{}\"/>", e.lifecycle.as_str());
             }
             for (key, fee) in [("fee:due", e.fee_due), ("fee:paid", e.fee_paid)] {
                 if let Some(v) = fee {
@@ -860,11 +772,7 @@ pub fn write_xes<'a>(log: &EventLog, cases: impl IntoIterator<Item = &'a Case>) 
             }
             if !e.documents.is_empty() {
                 let docs: Vec<&str> = e.documents.iter().map(|d| log.name(*d)).collect();
-                let _ = write!(
-                    out,
-                    "<string key=\"documents\" value=\"{}\"/>",
-                    Escaped(&docs.join(";"))
-                );
+                let _ = write!(out, "<string key=\"documents\" value=\"{}\"/>", Escaped(&docs.join(";")));
             }
             out.push_str("</event>\n");
         }
@@ -881,10 +789,7 @@ pub(crate) mod tests {
     use proptest::prelude::*;
 
     pub(crate) fn shared(name: &str) -> String {
-        let path = format!(
-            "{}/../../../shared/data/eventlogs/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let path = format!("{}/../../../shared/data/eventlogs/{name}", env!("CARGO_MANIFEST_DIR"));
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
@@ -901,10 +806,7 @@ pub(crate) mod tests {
         assert_eq!(case.id, "3");
         assert_eq!(log.name(case.events[0].activity), "register request");
         assert_eq!(log.name(case.events[0].resource.unwrap()), "Pete");
-        assert_eq!(
-            case.events[0].time.unwrap(),
-            DateTime::parse_from_rfc3339("2010-12-30T14:32:00+01:00").unwrap()
-        );
+        assert_eq!(case.events[0].time.unwrap(), DateTime::parse_from_rfc3339("2010-12-30T14:32:00+01:00").unwrap());
     }
 
     #[test]
@@ -914,16 +816,10 @@ pub(crate) mod tests {
         assert_eq!(log.event_count(), 8577);
         let case = &log.cases[0];
         assert_eq!(case.id, "case-10011");
-        assert_eq!(
-            case.deadline.unwrap(),
-            DateTime::parse_from_rfc3339("2011-12-06T13:41:31.788+01:00").unwrap()
-        );
+        assert_eq!(case.deadline.unwrap(), DateTime::parse_from_rfc3339("2011-12-06T13:41:31.788+01:00").unwrap());
         assert_eq!(log.name(case.events[1].group.unwrap()), "Group 4");
-        let activities: std::collections::HashSet<_> = log
-            .cases
-            .iter()
-            .flat_map(|c| c.events.iter().map(|e| e.activity))
-            .collect();
+        let activities: std::collections::HashSet<_> =
+            log.cases.iter().flat_map(|c| c.events.iter().map(|e| e.activity)).collect();
         assert_eq!(activities.len(), 27);
     }
 
@@ -940,10 +836,7 @@ pub(crate) mod tests {
             for (x, y) in a.events.iter().zip(&b.events) {
                 assert_eq!(log.name(x.activity), again.name(y.activity));
                 assert_eq!(x.time, y.time);
-                assert_eq!(
-                    x.resource.map(|r| log.name(r)),
-                    y.resource.map(|r| again.name(r))
-                );
+                assert_eq!(x.resource.map(|r| log.name(r)), y.resource.map(|r| again.name(r)));
             }
         }
     }
@@ -951,14 +844,7 @@ pub(crate) mod tests {
     #[test]
     fn parallel_reading_matches_sequential() {
         let log = read_csv(&shared("receipt.csv"), cst()).unwrap();
-        let text = write_xes(
-            &log,
-            log.cases
-                .iter()
-                .chain(&log.cases)
-                .chain(&log.cases)
-                .chain(&log.cases),
-        );
+        let text = write_xes(&log, log.cases.iter().chain(&log.cases).chain(&log.cases).chain(&log.cases));
         assert!(text.len() > PARALLEL_THRESHOLD, "{}", text.len());
         let split = split_point(&text);
         let parallel = read_xes(&text, cst()).unwrap();
@@ -966,12 +852,8 @@ pub(crate) mod tests {
         assert_eq!(parallel.cases.len(), sequential.cases.len());
         for (a, b) in parallel.cases.iter().zip(&sequential.cases) {
             assert_eq!(a.id, b.id);
-            let names = |log: &EventLog, c: &Case| {
-                c.events
-                    .iter()
-                    .map(|e| log.name(e.activity).to_owned())
-                    .collect::<Vec<_>>()
-            };
+            let names =
+                |log: &EventLog, c: &Case| c.events.iter().map(|e| log.name(e.activity).to_owned()).collect::<Vec<_>>();
             assert_eq!(names(&parallel, a), names(&sequential, b));
         }
         assert!(split.is_some());
@@ -981,19 +863,10 @@ pub(crate) mod tests {
     fn timestamps_in_many_forms() {
         let z = FixedOffset::east_opt(0).unwrap();
         let p = |s| parse_timestamp(s, cst());
-        assert_eq!(
-            p("2011-10-11 13:45:40.276000+02:00").unwrap().to_rfc3339(),
-            "2011-10-11T13:45:40.276+02:00"
-        );
+        assert_eq!(p("2011-10-11 13:45:40.276000+02:00").unwrap().to_rfc3339(), "2011-10-11T13:45:40.276+02:00");
         assert_eq!(p("2011-10-11T13:45:40Z").unwrap().offset(), &z);
         assert_eq!(p("2011-10-11T13:45").unwrap().offset(), &cst());
-        assert_eq!(
-            p("2011-10-11T13:45:40+0530")
-                .unwrap()
-                .offset()
-                .local_minus_utc(),
-            19_800
-        );
+        assert_eq!(p("2011-10-11T13:45:40+0530").unwrap().offset().local_minus_utc(), 19_800);
         assert!(p("2011-13-11T13:45:40").is_none());
         assert!(p("2011-10-11T13:45:40+").is_none());
         assert!(p("yesterday").is_none());
@@ -1006,27 +879,18 @@ pub(crate) mod tests {
         assert!(err.to_string().starts_with("line 3"), "{err}");
         let err = read_xes("<log>\n<trace>\n<event>\n</trace></log>", cst()).unwrap_err();
         assert_eq!(err.code(), "malformed_xml");
-        let err = read_xes(
-            "<log><trace><event><string key=\"concept:name\" value=\"&x;\"/></event></trace></log>",
-            cst(),
-        )
-        .unwrap_err();
+        let err =
+            read_xes("<log><trace><event><string key=\"concept:name\" value=\"&x;\"/></event></trace></log>", cst())
+                .unwrap_err();
         assert_eq!(err.code(), "invalid_log");
-        let err = read_csv("case:concept:name,concept:name,time:timestamp\nc1,a,2020-01-01T00:00:00Z\nc1,b,never\n", cst()).unwrap_err();
-        assert_eq!(
-            err,
-            LogError::Csv {
-                row: 3,
-                message: "bad time:timestamp \"never\"".into()
-            }
-        );
+        let err =
+            read_csv("case:concept:name,concept:name,time:timestamp\nc1,a,2020-01-01T00:00:00Z\nc1,b,never\n", cst())
+                .unwrap_err();
+        assert_eq!(err, LogError::Csv { row: 3, message: "bad time:timestamp \"never\"".into() });
         let err = read_csv("concept:name\n", cst()).unwrap_err();
         assert_eq!(err.code(), "invalid_csv");
-        let log = read_csv(
-            "case:concept:name,concept:name,documents\n\"c,1\",\"say \"\"hi\"\"\",a;b\n",
-            cst(),
-        )
-        .unwrap();
+        let log =
+            read_csv("case:concept:name,concept:name,documents\n\"c,1\",\"say \"\"hi\"\"\",a;b\n", cst()).unwrap();
         assert_eq!(log.cases[0].id, "c,1");
         assert_eq!(log.name(log.cases[0].events[0].activity), "say \"hi\"");
         assert_eq!(log.cases[0].events[0].documents.len(), 2);

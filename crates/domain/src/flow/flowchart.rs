@@ -232,10 +232,7 @@ pub struct StepGaps {
 }
 
 fn check_text(what: &str, text: &str) -> Result<(), FlowchartError> {
-    if text.chars().count() > MAX_TEXT_CHARS
-        || text
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    if text.chars().count() > MAX_TEXT_CHARS || text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
         return Err(FlowchartError::InvalidText(what.to_owned()));
     }
@@ -258,18 +255,12 @@ impl Flowchart {
             }
         }
         let nodes: HashMap<&str, &Node> = parts.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
-        let dangling = |from: &ElementId, to: &ElementId| {
-            FlowchartError::DanglingReference(from.0.clone(), to.0.clone())
-        };
+        let dangling =
+            |from: &ElementId, to: &ElementId| FlowchartError::DanglingReference(from.0.clone(), to.0.clone());
         for node in &parts.nodes {
             check_text(node.id.as_str(), &node.name)?;
-            if let NodeKind::Exclusive {
-                default: Some(flow),
-            } = &node.kind
-                && !parts
-                    .flows
-                    .iter()
-                    .any(|f| &f.id == flow && f.source == node.id)
+            if let NodeKind::Exclusive { default: Some(flow) } = &node.kind
+                && !parts.flows.iter().any(|f| &f.id == flow && f.source == node.id)
             {
                 return Err(dangling(&node.id, flow));
             }
@@ -347,11 +338,7 @@ impl Flowchart {
 
     /// Named steps, in document order.
     pub fn steps(&self) -> impl Iterator<Item = (&Node, &Step)> {
-        self.0
-            .nodes
-            .iter()
-            .filter_map(|n| n.step().map(|s| (n, s)))
-            .filter(|(n, _)| !n.name.trim().is_empty())
+        self.0.nodes.iter().filter_map(|n| n.step().map(|s| (n, s))).filter(|(n, _)| !n.name.trim().is_empty())
     }
 
     /// The publication check: every step must state its procedure (a name and a
@@ -365,8 +352,8 @@ impl Flowchart {
                 continue;
             };
             let mut missing = Vec::new();
-            let connected = self.0.flows.iter().any(|f| f.target == node.id)
-                && self.0.flows.iter().any(|f| f.source == node.id);
+            let connected =
+                self.0.flows.iter().any(|f| f.target == node.id) && self.0.flows.iter().any(|f| f.source == node.id);
             if node.name.trim().is_empty() || !connected {
                 missing.push(Clarity::Procedure);
             }
@@ -380,11 +367,7 @@ impl Flowchart {
                 missing.push(Clarity::Supervisor);
             }
             if !missing.is_empty() {
-                gaps.push(StepGaps {
-                    step: node.id.clone(),
-                    name: node.name.clone(),
-                    missing,
-                });
+                gaps.push(StepGaps { step: node.id.clone(), name: node.name.clone(), missing });
             }
         }
         gaps
@@ -396,10 +379,7 @@ impl Flowchart {
     pub fn promise_exceeds_legal(&self, calendar: &Calendar, start: DateTime<FixedOffset>) -> bool {
         match (self.0.promised_limit, self.0.legal_limit) {
             (Some(promised), Some(legal)) => {
-                match (
-                    calendar.deadline(start, promised),
-                    calendar.deadline(start, legal),
-                ) {
+                match (calendar.deadline(start, promised), calendar.deadline(start, legal)) {
                     (Ok(p), Ok(l)) => p > l,
                     _ => false,
                 }
@@ -420,21 +400,11 @@ pub(crate) mod tests {
     }
 
     fn node(i: &str, name: &str, kind: NodeKind) -> Node {
-        Node {
-            id: id(i),
-            name: name.into(),
-            kind,
-        }
+        Node { id: id(i), name: name.into(), kind }
     }
 
     fn flow(i: &str, s: &str, t: &str) -> Flow {
-        Flow {
-            id: id(i),
-            source: id(s),
-            target: id(t),
-            name: String::new(),
-            condition: None,
-        }
+        Flow { id: id(i), source: id(s), target: id(t), name: String::new(), condition: None }
     }
 
     pub(crate) fn linear() -> FlowchartParts {
@@ -453,11 +423,7 @@ pub(crate) mod tests {
                 node("b", "Decide", NodeKind::Task(Step::default())),
                 node("e", "", NodeKind::End),
             ],
-            flows: vec![
-                flow("f1", "s", "a"),
-                flow("f2", "a", "b"),
-                flow("f3", "b", "e"),
-            ],
+            flows: vec![flow("f1", "s", "a"), flow("f2", "a", "b"), flow("f3", "b", "e")],
             ..FlowchartParts::default()
         }
     }
@@ -468,24 +434,14 @@ pub(crate) mod tests {
         let gaps = chart.four_clarities();
         assert_eq!(gaps.len(), 1);
         assert_eq!(gaps[0].step, id("b"));
-        assert_eq!(
-            gaps[0].missing,
-            vec![
-                Clarity::ResponsiblePerson,
-                Clarity::TimeLimit,
-                Clarity::Supervisor
-            ]
-        );
+        assert_eq!(gaps[0].missing, vec![Clarity::ResponsiblePerson, Clarity::TimeLimit, Clarity::Supervisor]);
     }
 
     #[test]
     fn references_are_checked() {
         let mut parts = linear();
         parts.flows.push(flow("f9", "b", "nowhere"));
-        assert_eq!(
-            Flowchart::new(parts).unwrap_err().code(),
-            "dangling_reference"
-        );
+        assert_eq!(Flowchart::new(parts).unwrap_err().code(), "dangling_reference");
         let mut parts = linear();
         parts.flows.push(flow("a", "b", "e"));
         assert_eq!(Flowchart::new(parts).unwrap_err().code(), "duplicate_id");

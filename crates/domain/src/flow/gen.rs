@@ -11,9 +11,7 @@ use chrono::{DateTime, FixedOffset, TimeDelta};
 use super::bpmn::export_bpmn;
 use super::calendar::{Calendar, LimitUnit, TimeLimit};
 use super::eventlog::{Case, Event, EventLog, Lifecycle, write_xes};
-use super::flowchart::{
-    ElementId, Flow, Flowchart, FlowchartParts, Node, NodeKind, Step, StepMarker,
-};
+use super::flowchart::{ElementId, Flow, Flowchart, FlowchartParts, Node, NodeKind, Step, StepMarker};
 use super::rules::RuleId;
 
 /// A deviation put into a case on purpose.
@@ -125,20 +123,12 @@ pub fn generator_flowchart() -> FlowchartParts {
             role: Some(role.to_owned()),
             limit: limit(days, LimitUnit::WorkingDays),
             supervisor: Some("Discipline inspection group 2".to_owned()),
-            documents: if id == "t1" {
-                DOCUMENTS.iter().map(|d| (*d).to_owned()).collect()
-            } else {
-                Vec::new()
-            },
+            documents: if id == "t1" { DOCUMENTS.iter().map(|d| (*d).to_owned()).collect() } else { Vec::new() },
             marker,
             ..Step::default()
         }),
     };
-    let plain = |id: &str, kind: NodeKind| Node {
-        id: eid(id),
-        name: String::new(),
-        kind,
-    };
+    let plain = |id: &str, kind: NodeKind| Node { id: eid(id), name: String::new(), kind };
     let xor = || NodeKind::Exclusive { default: None };
     let nodes = vec![
         plain("start", NodeKind::Start),
@@ -212,13 +202,7 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn event(
-        &mut self,
-        activity: &str,
-        role: &str,
-        person: &str,
-        time: DateTime<FixedOffset>,
-    ) -> Event {
+    fn event(&mut self, activity: &str, role: &str, person: &str, time: DateTime<FixedOffset>) -> Event {
         let mut e = Event {
             activity: self.log.intern(activity),
             resource: Some(self.log.intern(person)),
@@ -253,12 +237,7 @@ impl Builder<'_> {
     }
 
     /// Builds one case; returns it and whether it went through a correction.
-    fn case(
-        &mut self,
-        id: String,
-        start: DateTime<FixedOffset>,
-        injected: Option<Injected>,
-    ) -> (Case, bool) {
+    fn case(&mut self, id: String, start: DateTime<FixedOffset>, injected: Option<Injected>) -> (Case, bool) {
         let mut steps: Vec<(&str, &str)> = vec![(REGISTER, "clerk"), (CHECK, "clerk")];
         let corrected = injected.is_none() && self.rng.chance(10);
         if corrected {
@@ -271,10 +250,8 @@ impl Builder<'_> {
             steps.extend([(REVIEW, "reviewer"), (INSPECT, "inspector")]);
         }
         steps.push((DECIDE, "leader"));
-        let approve_forced = matches!(
-            injected,
-            Some(Injected::SwappedSteps | Injected::FeeDeviation | Injected::Incomplete)
-        );
+        let approve_forced =
+            matches!(injected, Some(Injected::SwappedSteps | Injected::FeeDeviation | Injected::Incomplete));
         if approve_forced || self.rng.chance(80) {
             steps.extend([(FEE, "cashier"), (ISSUE, "clerk")]);
         } else {
@@ -283,10 +260,7 @@ impl Builder<'_> {
         match injected {
             Some(Injected::SkippedStep) => steps.retain(|s| s.0 != CHECK),
             Some(Injected::UnknownActivity) => {
-                let at = steps
-                    .iter()
-                    .position(|s| s.0 == ACCEPT)
-                    .map_or(0, |p| p + 1);
+                let at = steps.iter().position(|s| s.0 == ACCEPT).map_or(0, |p| p + 1);
                 steps.insert(at, ("Informal consultation", "clerk"));
             }
             Some(Injected::Incomplete) => steps.truncate(steps.len() - 2),
@@ -297,9 +271,7 @@ impl Builder<'_> {
         let mut reviewer = String::new();
         for (activity, role) in steps {
             t = if injected == Some(Injected::LateStep) && activity == REVIEW {
-                self.calendar
-                    .add_working_days(t, 5)
-                    .unwrap_or(t + TimeDelta::days(7))
+                self.calendar.add_working_days(t, 5).unwrap_or(t + TimeDelta::days(7))
             } else {
                 self.later(t, (10, 120))
             };
@@ -314,19 +286,13 @@ impl Builder<'_> {
             let mut event = self.event(activity, role, &person, t);
             if activity == FEE {
                 event.fee_due = Some(FEE_DUE);
-                event.fee_paid = Some(if injected == Some(Injected::FeeDeviation) {
-                    FEE_DUE * 1.15
-                } else {
-                    FEE_DUE
-                });
+                event.fee_paid = Some(if injected == Some(Injected::FeeDeviation) { FEE_DUE * 1.15 } else { FEE_DUE });
             }
             events.push(event);
         }
         match injected {
             Some(Injected::SwappedSteps) => {
-                let d = events
-                    .iter()
-                    .position(|e| self.log.name(e.activity) == DECIDE);
+                let d = events.iter().position(|e| self.log.name(e.activity) == DECIDE);
                 let f = events.iter().position(|e| self.log.name(e.activity) == FEE);
                 if let (Some(d), Some(f)) = (d, f) {
                     // The activities trade places; the clock keeps running forward.
@@ -344,12 +310,7 @@ impl Builder<'_> {
             }
             _ => {}
         }
-        let case = Case {
-            id,
-            deadline: None,
-            application: None,
-            events,
-        };
+        let case = Case { id, deadline: None, application: None, events };
         (case, corrected)
     }
 }
@@ -358,11 +319,7 @@ impl Builder<'_> {
 #[must_use]
 pub fn generate_log(cases: usize, seed: u64) -> GeneratedLog {
     let calendar = Calendar::china();
-    let mut builder = Builder {
-        log: EventLog::default(),
-        calendar: &calendar,
-        rng: Rng(seed),
-    };
+    let mut builder = Builder { log: EventLog::default(), calendar: &calendar, rng: Rng(seed) };
     let mut injected = BTreeMap::new();
     let mut expected = BTreeMap::new();
     let mut start = DateTime::parse_from_rfc3339("2023-01-03T09:00:00+08:00").unwrap_or_default();
@@ -370,10 +327,8 @@ pub fn generate_log(cases: usize, seed: u64) -> GeneratedLog {
     for i in 0..cases {
         let id = format!("case-{:06}", i + 1);
         start = builder.later(start, (1, 4));
-        let deviation = builder
-            .rng
-            .chance(5)
-            .then(|| Injected::ALL[usize::try_from(builder.rng.below(9)).unwrap_or(0)]);
+        let deviation =
+            builder.rng.chance(5).then(|| Injected::ALL[usize::try_from(builder.rng.below(9)).unwrap_or(0)]);
         let (case, corrected) = builder.case(id.clone(), start, deviation);
         if let Some(t) = case.events.iter().filter_map(|e| e.time).max() {
             end = end.max(t);
@@ -387,16 +342,8 @@ pub fn generate_log(cases: usize, seed: u64) -> GeneratedLog {
         builder.log.cases.push(case);
     }
     let xes = write_xes(&builder.log, &builder.log.cases);
-    let bpmn = Flowchart::new(generator_flowchart())
-        .map(|chart| export_bpmn(&chart))
-        .unwrap_or_default();
-    GeneratedLog {
-        xes,
-        bpmn,
-        injected,
-        expected,
-        end: end + TimeDelta::days(1),
-    }
+    let bpmn = Flowchart::new(generator_flowchart()).map(|chart| export_bpmn(&chart)).unwrap_or_default();
+    GeneratedLog { xes, bpmn, injected, expected, end: end + TimeDelta::days(1) }
 }
 
 #[cfg(test)]
@@ -417,11 +364,8 @@ mod tests {
         let log = read_xes(&generated.xes, FixedOffset::east_opt(8 * 3600).unwrap()).unwrap();
         assert_eq!(log.cases.len(), 3_000);
         let report = check_log(&chart, &log, &CheckOptions::new(generated.end));
-        let found: BTreeMap<String, Vec<RuleId>> = report
-            .cases_detail
-            .iter()
-            .map(|c| (c.case.clone(), c.rules.clone()))
-            .collect();
+        let found: BTreeMap<String, Vec<RuleId>> =
+            report.cases_detail.iter().map(|c| (c.case.clone(), c.rules.clone())).collect();
         assert_eq!(found, generated.expected);
         let kinds: BTreeSet<Injected> = generated.injected.values().copied().collect();
         assert_eq!(kinds.len(), Injected::ALL.len());

@@ -90,12 +90,7 @@ struct State {
 impl Replayer {
     #[must_use]
     pub fn new(chart: &Flowchart) -> Self {
-        let index: HashMap<&str, usize> = chart
-            .nodes()
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.id.as_str(), i))
-            .collect();
+        let index: HashMap<&str, usize> = chart.nodes().iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
         let mut labels = Vec::new();
         let mut label_index: HashMap<String, u32> = HashMap::new();
         let mut nodes: Vec<CNode> = chart
@@ -117,29 +112,18 @@ impl Replayer {
                         u32::try_from(labels.len() - 1).unwrap_or(u32::MAX)
                     })
                 });
-                CNode {
-                    kind,
-                    label,
-                    incoming: Vec::new(),
-                    outgoing: Vec::new(),
-                }
+                CNode { kind, label, incoming: Vec::new(), outgoing: Vec::new() }
             })
             .collect();
         for (f, flow) in chart.flows().iter().enumerate() {
-            if let (Some(&s), Some(&t)) = (
-                index.get(flow.source.as_str()),
-                index.get(flow.target.as_str()),
-            ) {
+            if let (Some(&s), Some(&t)) = (index.get(flow.source.as_str()), index.get(flow.target.as_str())) {
                 nodes[s].outgoing.push(f);
                 nodes[t].incoming.push(f);
             }
         }
         let flows = chart.flows().len();
-        let targets: Vec<usize> = chart
-            .flows()
-            .iter()
-            .map(|f| index.get(f.target.as_str()).copied().unwrap_or(0))
-            .collect();
+        let targets: Vec<usize> =
+            chart.flows().iter().map(|f| index.get(f.target.as_str()).copied().unwrap_or(0)).collect();
         let back_edge = back_edges(&nodes, &targets, flows);
         let initial = nodes
             .iter()
@@ -152,13 +136,7 @@ impl Replayer {
                 m.into_boxed_slice()
             })
             .collect();
-        Self {
-            nodes,
-            back_edge,
-            labels,
-            label_index,
-            initial,
-        }
+        Self { nodes, back_edge, labels, label_index, initial }
     }
 
     /// The label id of an activity name, if the flowchart has it.
@@ -182,14 +160,7 @@ impl Replayer {
     #[must_use]
     pub fn replay(&self, trace: &[Option<u32>], closed: bool) -> ReplayOutcome {
         let mut outcome = ReplayOutcome::default();
-        let mut frontier: Vec<State> = self
-            .initial
-            .iter()
-            .map(|m| State {
-                marking: m.clone(),
-                returns: 0,
-            })
-            .collect();
+        let mut frontier: Vec<State> = self.initial.iter().map(|m| State { marking: m.clone(), returns: 0 }).collect();
         for (event, label) in trace.iter().enumerate() {
             let Some(label) = *label else {
                 outcome.deviations.push(Deviation::Unknown { event });
@@ -199,9 +170,7 @@ impl Replayer {
                 None => outcome.deviations.push(Deviation::NotAllowed { event }),
                 Some((goals, skipped)) => {
                     if !skipped.is_empty() {
-                        outcome
-                            .deviations
-                            .push(Deviation::Skipped { event, skipped });
+                        outcome.deviations.push(Deviation::Skipped { event, skipped });
                     }
                     frontier = self.fire_label(&goals, label);
                 }
@@ -213,10 +182,7 @@ impl Replayer {
         let mut pending: Vec<u32> = self
             .nodes
             .iter()
-            .filter_map(|n| {
-                n.label
-                    .filter(|_| settled.iter().any(|m| n.incoming.iter().any(|&f| m[f] > 0)))
-            })
+            .filter_map(|n| n.label.filter(|_| settled.iter().any(|m| n.incoming.iter().any(|&f| m[f] > 0))))
             .collect();
         pending.sort_unstable();
         pending.dedup();
@@ -229,9 +195,7 @@ impl Replayer {
                     }
                     outcome.returns = goals.iter().map(|s| s.returns).min().unwrap_or(0);
                 }
-                None => outcome.deviations.push(Deviation::Incomplete {
-                    missing: Vec::new(),
-                }),
+                None => outcome.deviations.push(Deviation::Incomplete { missing: Vec::new() }),
             }
         }
         outcome
@@ -260,9 +224,7 @@ impl Replayer {
     }
 
     fn enabled(&self, marking: &[u8], label: u32) -> bool {
-        self.nodes
-            .iter()
-            .any(|n| n.label == Some(label) && n.incoming.iter().any(|&f| marking[f] > 0))
+        self.nodes.iter().any(|n| n.label == Some(label) && n.incoming.iter().any(|&f| marking[f] > 0))
     }
 
     /// Successor markings of firing node `n` (one per choice), with the returns taken.
@@ -280,12 +242,7 @@ impl Replayer {
                 }
                 vec![usize::MAX]
             }
-            _ => node
-                .incoming
-                .iter()
-                .copied()
-                .filter(|&f| base[f] > 0)
-                .collect(),
+            _ => node.incoming.iter().copied().filter(|&f| base[f] > 0).collect(),
         };
         for f_in in consume_one {
             let mut m = base.clone();
@@ -301,10 +258,7 @@ impl Replayer {
                     m[f] += 1;
                     returns += u32::from(self.back_edge[f]);
                 }
-                out.push(State {
-                    marking: m.clone().into_boxed_slice(),
-                    returns,
-                });
+                out.push(State { marking: m.clone().into_boxed_slice(), returns });
             };
             match node.kind {
                 Kind::Exclusive => {
@@ -353,12 +307,7 @@ impl Replayer {
         for state in frontier {
             if !seen.contains_key(&state.marking) {
                 seen.insert(state.marking.clone(), visits.len());
-                visits.push(Visit {
-                    state: state.clone(),
-                    cost: 0,
-                    parent: usize::MAX,
-                    via: None,
-                });
+                visits.push(Visit { state: state.clone(), cost: 0, parent: usize::MAX, via: None });
                 queue.push_back((visits.len() - 1, 0));
             }
         }
@@ -390,12 +339,7 @@ impl Replayer {
                     let id = match seen.get(&s.marking) {
                         Some(&id) if visits[id].cost <= next_cost => continue,
                         Some(&id) => {
-                            visits[id] = Visit {
-                                state: s,
-                                cost: next_cost,
-                                parent: v,
-                                via: node.label,
-                            };
+                            visits[id] = Visit { state: s, cost: next_cost, parent: v, via: node.label };
                             id
                         }
                         None => {
@@ -403,12 +347,7 @@ impl Replayer {
                                 return None;
                             }
                             seen.insert(s.marking.clone(), visits.len());
-                            visits.push(Visit {
-                                state: s,
-                                cost: next_cost,
-                                parent: v,
-                                via: node.label,
-                            });
+                            visits.push(Visit { state: s, cost: next_cost, parent: v, via: node.label });
                             visits.len() - 1
                         }
                     };
@@ -431,10 +370,7 @@ impl Replayer {
             at = visits[at].parent;
         }
         skipped.reverse();
-        Some((
-            goals.into_iter().map(|g| visits[g].state.clone()).collect(),
-            skipped,
-        ))
+        Some((goals.into_iter().map(|g| visits[g].state.clone()).collect(), skipped))
     }
 }
 
@@ -494,18 +430,9 @@ mod tests {
         let log = read_xes(&shared("running-example.xes"), cst()).unwrap();
         let mut returns = Vec::new();
         for case in &log.cases {
-            let t: Vec<_> = case
-                .events
-                .iter()
-                .map(|e| r.label(log.name(e.activity)))
-                .collect();
+            let t: Vec<_> = case.events.iter().map(|e| r.label(log.name(e.activity))).collect();
             let outcome = r.replay(&t, true);
-            assert!(
-                outcome.deviations.is_empty(),
-                "case {}: {:?}",
-                case.id,
-                outcome
-            );
+            assert!(outcome.deviations.is_empty(), "case {}: {:?}", case.id, outcome);
             returns.push((case.id.as_str(), outcome.returns));
         }
         // Case 3 is reinitiated once, case 2... none, case 1 twice (the classic log).
@@ -518,15 +445,7 @@ mod tests {
     fn parallel_join_needs_both_branches() {
         let chart = import_bpmn(&shared("running-example.bpmn")).unwrap();
         let r = Replayer::new(&chart);
-        let t = trace(
-            &r,
-            &[
-                "register request",
-                "check ticket",
-                "decide",
-                "reject request",
-            ],
-        );
+        let t = trace(&r, &["register request", "check ticket", "decide", "reject request"]);
         let outcome = r.replay(&t, true);
         assert_eq!(outcome.deviations.len(), 1, "{outcome:?}");
         let Deviation::Skipped { event, skipped } = &outcome.deviations[0] else {
@@ -543,42 +462,20 @@ mod tests {
         let r = Replayer::new(&chart);
         let ok = trace(
             &r,
-            &[
-                "Check completeness",
-                "Review application",
-                "Check completeness",
-                "Review application",
-                "Sign decision",
-            ],
+            &["Check completeness", "Review application", "Check completeness", "Review application", "Sign decision"],
         );
         let outcome = r.replay(&ok, true);
         assert!(outcome.deviations.is_empty(), "{outcome:?}");
         assert_eq!(outcome.returns, 1);
-        let bad = trace(
-            &r,
-            &[
-                "Check completeness",
-                "Review application",
-                "Sign decision",
-                "Review application",
-                "Lunch",
-            ],
-        );
+        let bad =
+            trace(&r, &["Check completeness", "Review application", "Sign decision", "Review application", "Lunch"]);
         let outcome = r.replay(&bad, true);
-        assert_eq!(
-            outcome.deviations,
-            vec![
-                Deviation::NotAllowed { event: 3 },
-                Deviation::Unknown { event: 4 }
-            ]
-        );
+        assert_eq!(outcome.deviations, vec![Deviation::NotAllowed { event: 3 }, Deviation::Unknown { event: 4 }]);
         let open = trace(&r, &["Check completeness"]);
         assert!(r.replay(&open, false).deviations.is_empty());
         assert_eq!(
             r.replay(&open, true).deviations,
-            vec![Deviation::Incomplete {
-                missing: vec!["Review application".into(), "Sign decision".into()]
-            }]
+            vec![Deviation::Incomplete { missing: vec!["Review application".into(), "Sign decision".into()] }]
         );
     }
 
@@ -590,25 +487,15 @@ mod tests {
         let mut variants: HashMap<Vec<Option<u32>>, ReplayOutcome> = HashMap::new();
         let mut fitting = 0;
         for case in &log.cases {
-            let t: Vec<_> = case
-                .events
-                .iter()
-                .map(|e| r.label(log.name(e.activity)))
-                .collect();
+            let t: Vec<_> = case.events.iter().map(|e| r.label(log.name(e.activity))).collect();
             assert!(t.iter().all(Option::is_some));
-            let outcome = variants
-                .entry(t.clone())
-                .or_insert_with(|| r.replay(&t, true));
+            let outcome = variants.entry(t.clone()).or_insert_with(|| r.replay(&t, true));
             fitting += usize::from(outcome.deviations.is_empty());
         }
         // The model was mined from this log by the inductive miner, which always fits.
         assert_eq!(fitting, log.cases.len());
         assert!(variants.len() > 50, "{}", variants.len());
-        let mut broken: Vec<_> = log.cases[0]
-            .events
-            .iter()
-            .map(|e| r.label(log.name(e.activity)))
-            .collect();
+        let mut broken: Vec<_> = log.cases[0].events.iter().map(|e| r.label(log.name(e.activity))).collect();
         broken.swap(0, 1);
         assert!(!r.replay(&broken, true).deviations.is_empty());
     }

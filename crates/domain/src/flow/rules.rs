@@ -71,10 +71,7 @@ impl RuleId {
     /// Whether the rule reports a departure from the flowchart's order of steps.
     #[must_use]
     pub const fn is_conformance(self) -> bool {
-        matches!(
-            self,
-            Self::ProcessNotAllowed | Self::ProcessUnknownActivity | Self::ProcessIncomplete
-        )
+        matches!(self, Self::ProcessNotAllowed | Self::ProcessUnknownActivity | Self::ProcessIncomplete)
     }
 }
 
@@ -143,15 +140,13 @@ impl Default for RuleConfig {
 
 impl RuleConfig {
     pub fn disable(mut self, rule: &str) -> Result<Self, RuleConfigError> {
-        let id = RuleId::parse(rule)
-            .ok_or_else(|| RuleConfigError::UnknownRule(rule.chars().take(60).collect()))?;
+        let id = RuleId::parse(rule).ok_or_else(|| RuleConfigError::UnknownRule(rule.chars().take(60).collect()))?;
         self.disabled.insert(id);
         Ok(self)
     }
 
     pub fn enable(mut self, rule: &str) -> Result<Self, RuleConfigError> {
-        let id = RuleId::parse(rule)
-            .ok_or_else(|| RuleConfigError::UnknownRule(rule.chars().take(60).collect()))?;
+        let id = RuleId::parse(rule).ok_or_else(|| RuleConfigError::UnknownRule(rule.chars().take(60).collect()))?;
         self.disabled.remove(&id);
         Ok(self)
     }
@@ -166,11 +161,7 @@ impl RuleConfig {
     }
 
     /// Working days past a limit that raise a yellow and a red card (default 1, 2).
-    pub fn with_cards(
-        mut self,
-        yellow_after_days: f64,
-        red_after_days: f64,
-    ) -> Result<Self, RuleConfigError> {
+    pub fn with_cards(mut self, yellow_after_days: f64, red_after_days: f64) -> Result<Self, RuleConfigError> {
         let ok = |x: f64| x.is_finite() && x >= 0.0;
         if !ok(yellow_after_days) || !ok(red_after_days) || yellow_after_days > red_after_days {
             return Err(RuleConfigError::BadCardThresholds);
@@ -270,57 +261,28 @@ impl Sink<'_> {
 }
 
 fn finding(step: Option<&str>, event: Option<usize>, evidence: String) -> Finding {
-    Finding {
-        rule: RuleId::ProcessNotAllowed,
-        step: step.map(str::to_owned),
-        event,
-        person: None,
-        at: None,
-        evidence,
-    }
+    Finding { rule: RuleId::ProcessNotAllowed, step: step.map(str::to_owned), event, person: None, at: None, evidence }
 }
 
 /// Checks one case. `replayed` maps replay positions to event indices.
-pub(crate) fn check_case(
-    ctx: &Context<'_>,
-    case: &Case,
-    replayed: &[usize],
-    outcome: &ReplayOutcome,
-) -> CaseResult {
-    let mut sink = Sink {
-        config: ctx.config,
-        findings: Vec::new(),
-    };
+pub(crate) fn check_case(ctx: &Context<'_>, case: &Case, replayed: &[usize], outcome: &ReplayOutcome) -> CaseResult {
+    let mut sink = Sink { config: ctx.config, findings: Vec::new() };
     process_rules(ctx, case, replayed, outcome, &mut sink);
     content_rules(ctx, case, &mut sink);
     let overdue = time_rules(ctx, case, outcome, &mut sink);
-    CaseResult {
-        findings: sink.findings,
-        overdue,
-    }
+    CaseResult { findings: sink.findings, overdue }
 }
 
 fn activity(ctx: &Context<'_>, case: &Case, i: usize) -> String {
-    case.events
-        .get(i)
-        .map_or_else(String::new, |e| ctx.log.name(e.activity).to_owned())
+    case.events.get(i).map_or_else(String::new, |e| ctx.log.name(e.activity).to_owned())
 }
 
 fn person(ctx: &Context<'_>, case: &Case, i: usize) -> Option<String> {
-    case.events
-        .get(i)
-        .and_then(|e| e.resource)
-        .map(|r| ctx.log.name(r).to_owned())
+    case.events.get(i).and_then(|e| e.resource).map(|r| ctx.log.name(r).to_owned())
 }
 
 #[allow(clippy::too_many_lines)] // one block per process rule, read top to bottom
-fn process_rules(
-    ctx: &Context<'_>,
-    case: &Case,
-    replayed: &[usize],
-    outcome: &ReplayOutcome,
-    sink: &mut Sink<'_>,
-) {
+fn process_rules(ctx: &Context<'_>, case: &Case, replayed: &[usize], outcome: &ReplayOutcome, sink: &mut Sink<'_>) {
     let at = |i: usize| replayed.get(i).copied().unwrap_or(usize::MAX);
     for deviation in &outcome.deviations {
         match deviation {
@@ -353,11 +315,7 @@ fn process_rules(
                 sink.push(RuleId::ProcessUnknownActivity, || Finding {
                     person: person(ctx, case, i),
                     at: case.events.get(i).and_then(|e| e.time),
-                    ..finding(
-                        Some(&activity(ctx, case, i)),
-                        Some(i),
-                        "activity not in the flowchart".into(),
-                    )
+                    ..finding(Some(&activity(ctx, case, i)), Some(i), "activity not in the flowchart".into())
                 });
             }
             Deviation::Incomplete { missing } => {
@@ -373,9 +331,7 @@ fn process_rules(
         }
     }
     if outcome.returns >= 1 {
-        sink.push(RuleId::ProcessReturned, || {
-            finding(None, None, format!("returned {} time(s)", outcome.returns))
-        });
+        sink.push(RuleId::ProcessReturned, || finding(None, None, format!("returned {} time(s)", outcome.returns)));
     }
     if outcome.returns >= ctx.config.returned_repeatedly_at {
         sink.push(RuleId::ProcessReturnedRepeatedly, || {
@@ -397,11 +353,7 @@ fn process_rules(
                 sink.push(RuleId::ProcessTerminated, || Finding {
                     at: event.time,
                     person: person(ctx, case, i),
-                    ..finding(
-                        Some(name),
-                        Some(i),
-                        format!("case {}", event.lifecycle.as_str()),
-                    )
+                    ..finding(Some(name), Some(i), format!("case {}", event.lifecycle.as_str()))
                 });
             }
             _ => {}
@@ -417,11 +369,7 @@ fn process_rules(
                     sink.push(RuleId::ProcessWrongRole, || Finding {
                         person: person(ctx, case, i),
                         at: event.time,
-                        ..finding(
-                            Some(name),
-                            Some(i),
-                            format!("done as {group}, the flowchart says {role}"),
-                        )
+                        ..finding(Some(name), Some(i), format!("done as {group}, the flowchart says {role}"))
                     });
                 }
             }
@@ -476,22 +424,14 @@ fn content_rules(ctx: &Context<'_>, case: &Case, sink: &mut Sink<'_>) {
                 sink.push(RuleId::ContentTimestampBackwards, || Finding {
                     at: Some(t),
                     person: person(ctx, case, i),
-                    ..finding(
-                        Some(name),
-                        Some(i),
-                        format!("recorded after an event of {}", p.to_rfc3339()),
-                    )
+                    ..finding(Some(name), Some(i), format!("recorded after an event of {}", p.to_rfc3339()))
                 });
             }
             if let Some(filed) = case.application.filter(|&a| t < a) {
                 sink.push(RuleId::ContentBeforeApplication, || Finding {
                     at: Some(t),
                     person: person(ctx, case, i),
-                    ..finding(
-                        Some(name),
-                        Some(i),
-                        format!("before the application of {}", filed.to_rfc3339()),
-                    )
+                    ..finding(Some(name), Some(i), format!("before the application of {}", filed.to_rfc3339()))
                 });
             }
             previous = Some(previous.map_or(t, |p| p.max(t)));
@@ -510,21 +450,13 @@ fn content_rules(ctx: &Context<'_>, case: &Case, sink: &mut Sink<'_>) {
                 sink.push(RuleId::ContentMissingDocuments, || Finding {
                     at: event.time,
                     person: person(ctx, case, i),
-                    ..finding(
-                        Some(name),
-                        Some(i),
-                        format!("missing: {}", missing.join(", ")),
-                    )
+                    ..finding(Some(name), Some(i), format!("missing: {}", missing.join(", ")))
                 });
             }
         }
         if let (Some(due), Some(paid)) = (event.fee_due, event.fee_paid) {
             let off = (paid - due).abs();
-            let deviates = if due > 0.0 {
-                off > ctx.config.fee_tolerance * due
-            } else {
-                off > 0.0
-            };
+            let deviates = if due > 0.0 { off > ctx.config.fee_tolerance * due } else { off > 0.0 };
             if deviates {
                 sink.push(RuleId::DiscretionFeeDeviation, || Finding {
                     at: event.time,
@@ -545,46 +477,25 @@ struct Usage {
     overdue: TimeDelta,
 }
 
-fn usage(
-    calendar: &Calendar,
-    limit: TimeLimit,
-    spells: &[(DateTime<FixedOffset>, DateTime<FixedOffset>)],
-) -> Usage {
+fn usage(calendar: &Calendar, limit: TimeLimit, spells: &[(DateTime<FixedOffset>, DateTime<FixedOffset>)]) -> Usage {
     let amount = i32::try_from(limit.amount()).unwrap_or(i32::MAX);
     if limit.unit() == LimitUnit::NaturalDays {
-        let used = spells
-            .iter()
-            .map(|(a, b)| *b - *a)
-            .fold(TimeDelta::zero(), |x, y| x + y);
+        let used = spells.iter().map(|(a, b)| *b - *a).fold(TimeDelta::zero(), |x, y| x + y);
         let allowed = TimeDelta::days(i64::from(amount));
         let end = spells.iter().map(|s| s.1).max();
         let overdue = match end {
-            Some(end) if used > allowed => {
-                calendar.working_time_between(end - (used - allowed), end)
-            }
+            Some(end) if used > allowed => calendar.working_time_between(end - (used - allowed), end),
             _ => TimeDelta::zero(),
         };
-        return Usage {
-            used,
-            allowed,
-            overdue,
-        };
+        return Usage { used, allowed, overdue };
     }
     let allowed = match limit.unit() {
         LimitUnit::WorkingHours => TimeDelta::hours(i64::from(amount)),
         _ => calendar.office_hours().day_length() * amount,
     };
     let used = calendar.working_time_over(spells);
-    let overdue = if used > allowed {
-        used - allowed
-    } else {
-        TimeDelta::zero()
-    };
-    Usage {
-        used,
-        allowed,
-        overdue,
-    }
+    let overdue = if used > allowed { used - allowed } else { TimeDelta::zero() };
+    Usage { used, allowed, overdue }
 }
 
 /// Raises the strongest card a span deserves (a stronger one replaces a weaker).
@@ -599,39 +510,20 @@ fn card(ctx: &Context<'_>, usage: &Usage, open: bool, step: Option<&str>, sink: 
     };
     let config = ctx.config;
     if days > config.red_after_days && config.is_enabled(RuleId::TimeRedCard) {
-        sink.push(RuleId::TimeRedCard, || {
-            finding(
-                step,
-                None,
-                describe(&format!("{days:.2} working days overdue")),
-            )
-        });
+        sink.push(RuleId::TimeRedCard, || finding(step, None, describe(&format!("{days:.2} working days overdue"))));
     } else if days > config.yellow_after_days && config.is_enabled(RuleId::TimeYellowCard) {
-        sink.push(RuleId::TimeYellowCard, || {
-            finding(
-                step,
-                None,
-                describe(&format!("{days:.2} working days overdue")),
-            )
-        });
+        sink.push(RuleId::TimeYellowCard, || finding(step, None, describe(&format!("{days:.2} working days overdue"))));
     } else if open {
         let share = usage.used.num_seconds() as f64 / usage.allowed.num_seconds().max(1) as f64;
         let last_day = usage.allowed - usage.used <= ctx.calendar.office_hours().day_length();
         if share >= config.reminder_share || last_day {
-            sink.push(RuleId::TimeReminder, || {
-                finding(step, None, describe("limit nearly reached"))
-            });
+            sink.push(RuleId::TimeReminder, || finding(step, None, describe("limit nearly reached")));
         }
     }
 }
 
 /// Step and case limits; returns whether the case ran past its deadline.
-fn time_rules(
-    ctx: &Context<'_>,
-    case: &Case,
-    outcome: &ReplayOutcome,
-    sink: &mut Sink<'_>,
-) -> bool {
+fn time_rules(ctx: &Context<'_>, case: &Case, outcome: &ReplayOutcome, sink: &mut Sink<'_>) -> bool {
     type Spells = Vec<(DateTime<FixedOffset>, DateTime<FixedOffset>)>;
     let labels = ctx.steps.len();
     let mut spells: Vec<Spells> = vec![Vec::new(); labels];
@@ -639,11 +531,7 @@ fn time_rules(
     let mut previous: Option<DateTime<FixedOffset>> = None;
     for event in &case.events {
         let Some(t) = event.time else { continue };
-        if let Some(label) = ctx
-            .label(event.activity)
-            .map(|l| l as usize)
-            .filter(|&l| l < labels)
-        {
+        if let Some(label) = ctx.label(event.activity).map(|l| l as usize).filter(|&l| l < labels) {
             match event.lifecycle {
                 Lifecycle::Start | Lifecycle::Resume => open_since[label] = Some(t),
                 Lifecycle::Suspend | Lifecycle::Complete => {
@@ -692,14 +580,8 @@ fn case_limit(
     let Some(start) = case.application.or(first) else {
         return false;
     };
-    let end = if finished {
-        last.unwrap_or(start)
-    } else {
-        ctx.now
-    };
-    let legal = parts
-        .legal_limit
-        .and_then(|l| ctx.calendar.deadline(start, l).ok());
+    let end = if finished { last.unwrap_or(start) } else { ctx.now };
+    let legal = parts.legal_limit.and_then(|l| ctx.calendar.deadline(start, l).ok());
     if let (Some(promised), Some(legal)) = (case.deadline, legal)
         && promised > legal
     {
@@ -707,35 +589,19 @@ fn case_limit(
             finding(
                 None,
                 None,
-                format!(
-                    "promised {}, the law allows until {}",
-                    promised.to_rfc3339(),
-                    legal.to_rfc3339()
-                ),
+                format!("promised {}, the law allows until {}", promised.to_rfc3339(), legal.to_rfc3339()),
             )
         });
     }
     let limit = parts.promised_limit.or(parts.legal_limit);
-    let deadline = case
-        .deadline
-        .or_else(|| limit.and_then(|l| ctx.calendar.deadline(start, l).ok()));
+    let deadline = case.deadline.or_else(|| limit.and_then(|l| ctx.calendar.deadline(start, l).ok()));
     let Some(deadline) = deadline else {
         return false;
     };
     let used = ctx.calendar.working_time_between(start, end);
     let allowed = ctx.calendar.working_time_between(start, deadline);
     let overdue = ctx.calendar.working_time_between(deadline, end);
-    card(
-        ctx,
-        &Usage {
-            used,
-            allowed,
-            overdue,
-        },
-        !finished,
-        None,
-        sink,
-    );
+    card(ctx, &Usage { used, allowed, overdue }, !finished, None, sink);
     end > deadline
 }
 
@@ -750,41 +616,19 @@ mod tests {
             assert_eq!(RuleId::parse(rule.as_str()), Some(*rule));
             assert!(["time", "process", "content", "discretion"].contains(&rule.family()));
         }
-        assert_eq!(
-            RuleId::DiscretionFeeDeviation.as_str(),
-            "discretion.fee_deviation"
-        );
+        assert_eq!(RuleId::DiscretionFeeDeviation.as_str(), "discretion.fee_deviation");
     }
 
     #[test]
     fn config_refuses_bad_thresholds() {
         let c = RuleConfig::default();
-        assert_eq!(
-            c.clone().with_reminder_share(0.0).unwrap_err().code(),
-            "bad_share"
-        );
-        assert_eq!(
-            c.clone().with_cards(3.0, 2.0).unwrap_err().code(),
-            "bad_card_thresholds"
-        );
-        assert_eq!(
-            c.clone().with_returned_repeatedly_at(0).unwrap_err().code(),
-            "bad_return_threshold"
-        );
-        assert_eq!(
-            c.clone().with_fee_tolerance(f64::NAN).unwrap_err().code(),
-            "bad_fee_tolerance"
-        );
-        assert_eq!(
-            c.clone().disable("time.nope").unwrap_err().code(),
-            "unknown_rule"
-        );
+        assert_eq!(c.clone().with_reminder_share(0.0).unwrap_err().code(), "bad_share");
+        assert_eq!(c.clone().with_cards(3.0, 2.0).unwrap_err().code(), "bad_card_thresholds");
+        assert_eq!(c.clone().with_returned_repeatedly_at(0).unwrap_err().code(), "bad_return_threshold");
+        assert_eq!(c.clone().with_fee_tolerance(f64::NAN).unwrap_err().code(), "bad_fee_tolerance");
+        assert_eq!(c.clone().disable("time.nope").unwrap_err().code(), "unknown_rule");
         let off = c.disable("time.reminder").unwrap();
         assert!(!off.is_enabled(RuleId::TimeReminder));
-        assert!(
-            off.enable("time.reminder")
-                .unwrap()
-                .is_enabled(RuleId::TimeReminder)
-        );
+        assert!(off.enable("time.reminder").unwrap().is_enabled(RuleId::TimeReminder));
     }
 }

@@ -4,9 +4,7 @@ use quick_xml::events::{BytesRef, BytesStart};
 
 /// 1-based line of a byte offset, for error messages.
 pub(crate) fn line_of(input: &str, offset: u64) -> usize {
-    let end = usize::try_from(offset)
-        .unwrap_or(usize::MAX)
-        .min(input.len());
+    let end = usize::try_from(offset).unwrap_or(usize::MAX).min(input.len());
     let mut line = 1;
     for &byte in &input.as_bytes()[..end] {
         if byte == b'\n' {
@@ -37,10 +35,7 @@ pub(crate) fn push_ref(out: &mut String, reference: &BytesRef<'_>) -> Result<(),
         "apos" => '\'',
         "quot" => '"',
         other => {
-            return Err(format!(
-                "unknown entity &{};",
-                other.chars().take(40).collect::<String>()
-            ));
+            return Err(format!("unknown entity &{};", other.chars().take(40).collect::<String>()));
         }
     };
     out.push(c);
@@ -56,20 +51,12 @@ pub(crate) fn attributes(tag: &BytesStart<'_>) -> Result<Vec<(String, String)>, 
         if key == "xmlns" || key.starts_with("xmlns:") {
             continue;
         }
-        let value = attr
-            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map_err(|e| e.to_string())?;
-        out.push((
-            attr.key.local_name().as_ref().to_owned(),
-            value.into_owned(),
-        ));
+        let value = attr.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|e| e.to_string())?;
+        out.push((attr.key.local_name().as_ref().to_owned(), value.into_owned()));
     }
     Ok(out)
 }
 
 pub(crate) fn get<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    attrs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+    attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
