@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod catalogue;
 pub mod field;
+pub mod flow;
 pub mod org;
 pub mod policy;
 pub mod risk;

@@ -1,0 +1,634 @@
+//! Electronic supervision rules: time (reminder, yellow and red cards, promise vs
+//! law), process (order, role, separation of duties, returns, pauses, termination,
+//! corrections), content (timestamps, documents) and discretion (fees).
+//!
+//! Each rule has a stable id starting with its family, can be switched off, and
+//! takes its thresholds from [`RuleConfig`]. Rules read one case at a time together
+//! with the replay of its trace, so cases can be checked in parallel.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset, TimeDelta};
+use serde::{Serialize, Serializer};
+
+use super::calendar::{Calendar, LimitUnit, TimeLimit};
+use super::eventlog::{Case, EventLog, Lifecycle, Sym};
+use super::flowchart::{Flowchart, Step, StepMarker};
+use super::replay::{Deviation, ReplayOutcome, Replayer};
+
+macro_rules! rules {
+    ($($variant:ident => $id:literal,)*) => {
+        /// A supervision rule.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum RuleId { $($variant,)* }
+
+        impl RuleId {
+            pub const ALL: &'static [Self] = &[$(Self::$variant,)*];
+
+            /// The stable id, `family.name`.
+            #[must_use]
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $id,)* }
+            }
+
+            #[must_use]
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($id => Some(Self::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+rules! {
+    TimeReminder => "time.reminder",
+    TimeYellowCard => "time.yellow_card",
+    TimeRedCard => "time.red_card",
+    TimePromiseExceedsLegal => "time.promise_exceeds_legal",
+    ProcessNotAllowed => "process.not_allowed",
+    ProcessUnknownActivity => "process.unknown_activity",
+    ProcessIncomplete => "process.incomplete",
+    ProcessWrongRole => "process.wrong_role",
+    ProcessSeparationOfDuties => "process.separation_of_duties",
+    ProcessReturned => "process.returned",
+    ProcessReturnedRepeatedly => "process.returned_repeatedly",
+    ProcessPaused => "process.paused",
+    ProcessTerminated => "process.terminated",
+    ProcessCorrectionRepeated => "process.correction_repeated",
+    ContentTimestampBackwards => "content.timestamp_backwards",
+    ContentBeforeApplication => "content.before_application",
+    ContentMissingDocuments => "content.missing_documents",
+    DiscretionFeeDeviation => "discretion.fee_deviation",
+}
+
+impl RuleId {
+    /// The family: `time`, `process`, `content` or `discretion`.
+    #[must_use]
+    pub fn family(self) -> &'static str {
+        self.as_str().split('.').next().unwrap_or("")
+    }
+
+    /// Whether the rule reports a departure from the flowchart's order of steps.
+    #[must_use]
+    pub const fn is_conformance(self) -> bool {
+        matches!(self, Self::ProcessNotAllowed | Self::ProcessUnknownActivity | Self::ProcessIncomplete)
+    }
+}
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RuleId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleConfigError {
+    #[error("the reminder share must be above 0 and at most 1")]
+    BadShare,
+    #[error("card thresholds must be finite, not negative, yellow not above red")]
+    BadCardThresholds,
+    #[error("the repeated-return threshold must be at least 1")]
+    BadReturnThreshold,
+    #[error("the fee tolerance must be between 0 and 1")]
+    BadFeeTolerance,
+    #[error("unknown rule id {0:?}")]
+    UnknownRule(String),
+}
+
+impl RuleConfigError {
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::BadShare => "bad_share",
+            Self::BadCardThresholds => "bad_card_thresholds",
+            Self::BadReturnThreshold => "bad_return_threshold",
+            Self::BadFeeTolerance => "bad_fee_tolerance",
+            Self::UnknownRule(_) => "unknown_rule",
+        }
+    }
+}
+
+/// Which rules run and their thresholds; only valid settings can be built.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleConfig {
+    disabled: BTreeSet<RuleId>,
+    reminder_share: f64,
+    yellow_after_days: f64,
+    red_after_days: f64,
+    returned_repeatedly_at: u32,
+    fee_tolerance: f64,
+}
+
+impl Default for RuleConfig {
+    fn default() -> Self {
+        Self {
+            disabled: BTreeSet::new(),
+            reminder_share: 0.8,
+            yellow_after_days: 1.0,
+            red_after_days: 2.0,
+            returned_repeatedly_at: 2,
+            fee_tolerance: 0.05,
+        }
+    }
+}
+
+impl RuleConfig {
+    pub fn disable(mut self, rule: &str) -> Result<Self, RuleConfigError> {
+        let id = RuleId::parse(rule).ok_or_else(|| RuleConfigError::UnknownRule(rule.chars().take(60).collect()))?;
+        self.disabled.insert(id);
+        Ok(self)
+    }
+
+    pub fn enable(mut self, rule: &str) -> Result<Self, RuleConfigError> {
+        let id = RuleId::parse(rule).ok_or_else(|| RuleConfigError::UnknownRule(rule.chars().take(60).collect()))?;
+        self.disabled.remove(&id);
+        Ok(self)
+    }
+
+    /// The share of a limit at which a reminder is raised (default 0.8).
+    pub fn with_reminder_share(mut self, share: f64) -> Result<Self, RuleConfigError> {
+        if !(share > 0.0 && share <= 1.0) {
+            return Err(RuleConfigError::BadShare);
+        }
+        self.reminder_share = share;
+        Ok(self)
+    }
+
+    /// Working days past a limit that raise a yellow and a red card (default 1, 2).
+    pub fn with_cards(mut self, yellow_after_days: f64, red_after_days: f64) -> Result<Self, RuleConfigError> {
+        let ok = |x: f64| x.is_finite() && x >= 0.0;
+        if !ok(yellow_after_days) || !ok(red_after_days) || yellow_after_days > red_after_days {
+            return Err(RuleConfigError::BadCardThresholds);
+        }
+        self.yellow_after_days = yellow_after_days;
+        self.red_after_days = red_after_days;
+        Ok(self)
+    }
+
+    /// Returns from which a case counts as returned repeatedly (default 2).
+    pub fn with_returned_repeatedly_at(mut self, returns: u32) -> Result<Self, RuleConfigError> {
+        if returns == 0 {
+            return Err(RuleConfigError::BadReturnThreshold);
+        }
+        self.returned_repeatedly_at = returns;
+        Ok(self)
+    }
+
+    /// The share by which a paid fee may differ from the due one (default 0.05).
+    pub fn with_fee_tolerance(mut self, tolerance: f64) -> Result<Self, RuleConfigError> {
+        if !(0.0..=1.0).contains(&tolerance) {
+            return Err(RuleConfigError::BadFeeTolerance);
+        }
+        self.fee_tolerance = tolerance;
+        Ok(self)
+    }
+
+    #[must_use]
+    pub fn is_enabled(&self, rule: RuleId) -> bool {
+        !self.disabled.contains(&rule)
+    }
+}
+
+/// One thing a rule found in a case: the rule, the step and person concerned, when,
+/// and evidence in words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: RuleId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// Index of the event in the case, when one event is the evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<FixedOffset>>,
+    pub evidence: String,
+}
+
+/// What the rules of one case need besides the case itself.
+pub(crate) struct Context<'a> {
+    pub chart: &'a Flowchart,
+    pub replayer: &'a Replayer,
+    pub log: &'a EventLog,
+    pub calendar: &'a Calendar,
+    pub config: &'a RuleConfig,
+    pub closed: bool,
+    pub now: DateTime<FixedOffset>,
+    /// Steps by replay label.
+    pub steps: &'a [Option<&'a Step>],
+    /// Replay labels by the log's symbols.
+    pub labels: &'a [Option<u32>],
+    /// Pairs of step names that must be done by different persons.
+    pub separations: &'a [(String, String)],
+}
+
+impl Context<'_> {
+    fn label(&self, sym: Sym) -> Option<u32> {
+        self.labels.get(sym.index()).copied().flatten()
+    }
+
+    fn step(&self, label: u32) -> Option<&Step> {
+        self.steps.get(label as usize).copied().flatten()
+    }
+}
+
+/// A case's findings, and whether it ran past its deadline.
+pub(crate) struct CaseResult {
+    pub findings: Vec<Finding>,
+    pub overdue: bool,
+}
+
+struct Sink<'a> {
+    config: &'a RuleConfig,
+    findings: Vec<Finding>,
+}
+
+impl Sink<'_> {
+    fn push(&mut self, rule: RuleId, finding: impl FnOnce() -> Finding) {
+        if self.config.is_enabled(rule) {
+            let mut f = finding();
+            f.rule = rule;
+            self.findings.push(f);
+        }
+    }
+}
+
+fn finding(step: Option<&str>, event: Option<usize>, evidence: String) -> Finding {
+    Finding { rule: RuleId::ProcessNotAllowed, step: step.map(str::to_owned), event, person: None, at: None, evidence }
+}
+
+/// Checks one case. `replayed` maps replay positions to event indices.
+pub(crate) fn check_case(ctx: &Context<'_>, case: &Case, replayed: &[usize], outcome: &ReplayOutcome) -> CaseResult {
+    let mut sink = Sink { config: ctx.config, findings: Vec::new() };
+    process_rules(ctx, case, replayed, outcome, &mut sink);
+    content_rules(ctx, case, &mut sink);
+    let overdue = time_rules(ctx, case, outcome, &mut sink);
+    CaseResult { findings: sink.findings, overdue }
+}
+
+fn activity(ctx: &Context<'_>, case: &Case, i: usize) -> String {
+    case.events.get(i).map_or_else(String::new, |e| ctx.log.name(e.activity).to_owned())
+}
+
+fn person(ctx: &Context<'_>, case: &Case, i: usize) -> Option<String> {
+    case.events.get(i).and_then(|e| e.resource).map(|r| ctx.log.name(r).to_owned())
+}
+
+#[allow(clippy::too_many_lines)] // one block per process rule, read top to bottom
+fn process_rules(ctx: &Context<'_>, case: &Case, replayed: &[usize], outcome: &ReplayOutcome, sink: &mut Sink<'_>) {
+    let at = |i: usize| replayed.get(i).copied().unwrap_or(usize::MAX);
+    for deviation in &outcome.deviations {
+        match deviation {
+            Deviation::Skipped { event, skipped } => {
+                let i = at(*event);
+                sink.push(RuleId::ProcessNotAllowed, || Finding {
+                    person: person(ctx, case, i),
+                    at: case.events.get(i).and_then(|e| e.time),
+                    ..finding(
+                        Some(&activity(ctx, case, i)),
+                        Some(i),
+                        format!("done before required steps: {}", skipped.join(", ")),
+                    )
+                });
+            }
+            Deviation::NotAllowed { event } => {
+                let i = at(*event);
+                sink.push(RuleId::ProcessNotAllowed, || Finding {
+                    person: person(ctx, case, i),
+                    at: case.events.get(i).and_then(|e| e.time),
+                    ..finding(
+                        Some(&activity(ctx, case, i)),
+                        Some(i),
+                        "not allowed at this point of the flowchart".into(),
+                    )
+                });
+            }
+            Deviation::Unknown { event } => {
+                let i = at(*event);
+                sink.push(RuleId::ProcessUnknownActivity, || Finding {
+                    person: person(ctx, case, i),
+                    at: case.events.get(i).and_then(|e| e.time),
+                    ..finding(Some(&activity(ctx, case, i)), Some(i), "activity not in the flowchart".into())
+                });
+            }
+            Deviation::Incomplete { missing } => {
+                sink.push(RuleId::ProcessIncomplete, || {
+                    let evidence = if missing.is_empty() {
+                        "closed without reaching an end of the flowchart".to_owned()
+                    } else {
+                        format!("closed without: {}", missing.join(", "))
+                    };
+                    finding(None, None, evidence)
+                });
+            }
+        }
+    }
+    if outcome.returns >= 1 {
+        sink.push(RuleId::ProcessReturned, || finding(None, None, format!("returned {} time(s)", outcome.returns)));
+    }
+    if outcome.returns >= ctx.config.returned_repeatedly_at {
+        sink.push(RuleId::ProcessReturnedRepeatedly, || {
+            finding(None, None, format!("returned {} time(s)", outcome.returns))
+        });
+    }
+    let mut corrections = 0;
+    let mut accepted = false;
+    // (event, step name, person) of steps that take part in a separation.
+    let mut done_by: Vec<(usize, &str, &str)> = Vec::new();
+    for (i, event) in case.events.iter().enumerate() {
+        let name = ctx.log.name(event.activity);
+        match event.lifecycle {
+            Lifecycle::Suspend => sink.push(RuleId::ProcessPaused, || Finding {
+                at: event.time,
+                ..finding(Some(name), Some(i), "step paused".into())
+            }),
+            Lifecycle::Abort | Lifecycle::Withdraw => {
+                sink.push(RuleId::ProcessTerminated, || Finding {
+                    at: event.time,
+                    person: person(ctx, case, i),
+                    ..finding(Some(name), Some(i), format!("case {}", event.lifecycle.as_str()))
+                });
+            }
+            _ => {}
+        }
+        if event.lifecycle != Lifecycle::Complete {
+            continue;
+        }
+        let step = ctx.label(event.activity).and_then(|l| ctx.step(l));
+        if let Some(step) = step {
+            if let (Some(role), Some(group)) = (&step.role, event.group) {
+                let group = ctx.log.name(group);
+                if !role.trim().eq_ignore_ascii_case(group.trim()) {
+                    sink.push(RuleId::ProcessWrongRole, || Finding {
+                        person: person(ctx, case, i),
+                        at: event.time,
+                        ..finding(Some(name), Some(i), format!("done as {group}, the flowchart says {role}"))
+                    });
+                }
+            }
+            match step.marker {
+                Some(StepMarker::Correction) => {
+                    corrections += 1;
+                    if corrections >= 2 || accepted {
+                        let why = if accepted {
+                            "correction requested after acceptance"
+                        } else {
+                            "correction requested again"
+                        };
+                        sink.push(RuleId::ProcessCorrectionRepeated, || Finding {
+                            person: person(ctx, case, i),
+                            at: event.time,
+                            ..finding(Some(name), Some(i), why.into())
+                        });
+                    }
+                }
+                Some(StepMarker::Acceptance) => accepted = true,
+                None => {}
+            }
+        }
+        if let Some(r) = event.resource
+            && ctx.separations.iter().any(|(a, b)| a == name || b == name)
+        {
+            done_by.push((i, name, ctx.log.name(r)));
+        }
+    }
+    for (a, b) in ctx.separations {
+        let mut reported: Vec<&str> = Vec::new();
+        for &(i, step, who) in &done_by {
+            let did_first = || done_by.iter().any(|&(_, s, p)| s == a && p == who);
+            if step == b && !reported.contains(&who) && did_first() {
+                reported.push(who);
+                sink.push(RuleId::ProcessSeparationOfDuties, || Finding {
+                    person: Some(who.to_owned()),
+                    at: case.events.get(i).and_then(|e| e.time),
+                    ..finding(Some(b), Some(i), format!("{who} also did {a}"))
+                });
+            }
+        }
+    }
+}
+
+fn content_rules(ctx: &Context<'_>, case: &Case, sink: &mut Sink<'_>) {
+    let mut previous: Option<DateTime<FixedOffset>> = None;
+    for (i, event) in case.events.iter().enumerate() {
+        let name = ctx.log.name(event.activity);
+        if let Some(t) = event.time {
+            if let Some(p) = previous.filter(|&p| t < p) {
+                sink.push(RuleId::ContentTimestampBackwards, || Finding {
+                    at: Some(t),
+                    person: person(ctx, case, i),
+                    ..finding(Some(name), Some(i), format!("recorded after an event of {}", p.to_rfc3339()))
+                });
+            }
+            if let Some(filed) = case.application.filter(|&a| t < a) {
+                sink.push(RuleId::ContentBeforeApplication, || Finding {
+                    at: Some(t),
+                    person: person(ctx, case, i),
+                    ..finding(Some(name), Some(i), format!("before the application of {}", filed.to_rfc3339()))
+                });
+            }
+            previous = Some(previous.map_or(t, |p| p.max(t)));
+        }
+        if event.lifecycle == Lifecycle::Complete
+            && let Some(step) = ctx.label(event.activity).and_then(|l| ctx.step(l))
+            && !step.documents.is_empty()
+        {
+            let missing: Vec<&str> = step
+                .documents
+                .iter()
+                .map(String::as_str)
+                .filter(|d| !event.documents.iter().any(|g| ctx.log.name(*g) == *d))
+                .collect();
+            if !missing.is_empty() {
+                sink.push(RuleId::ContentMissingDocuments, || Finding {
+                    at: event.time,
+                    person: person(ctx, case, i),
+                    ..finding(Some(name), Some(i), format!("missing: {}", missing.join(", ")))
+                });
+            }
+        }
+        if let (Some(due), Some(paid)) = (event.fee_due, event.fee_paid) {
+            let off = (paid - due).abs();
+            let deviates = if due > 0.0 { off > ctx.config.fee_tolerance * due } else { off > 0.0 };
+            if deviates {
+                sink.push(RuleId::DiscretionFeeDeviation, || Finding {
+                    at: event.time,
+                    person: person(ctx, case, i),
+                    ..finding(Some(name), Some(i), format!("paid {paid}, due {due}"))
+                });
+            }
+        }
+    }
+}
+
+/// How far a span of work went past its limit.
+struct Usage {
+    /// Work done, in the limit's own measure.
+    used: TimeDelta,
+    allowed: TimeDelta,
+    /// Working time past the limit.
+    overdue: TimeDelta,
+}
+
+fn usage(calendar: &Calendar, limit: TimeLimit, spells: &[(DateTime<FixedOffset>, DateTime<FixedOffset>)]) -> Usage {
+    let amount = i32::try_from(limit.amount()).unwrap_or(i32::MAX);
+    if limit.unit() == LimitUnit::NaturalDays {
+        let used = spells.iter().map(|(a, b)| *b - *a).fold(TimeDelta::zero(), |x, y| x + y);
+        let allowed = TimeDelta::days(i64::from(amount));
+        let end = spells.iter().map(|s| s.1).max();
+        let overdue = match end {
+            Some(end) if used > allowed => calendar.working_time_between(end - (used - allowed), end),
+            _ => TimeDelta::zero(),
+        };
+        return Usage { used, allowed, overdue };
+    }
+    let allowed = match limit.unit() {
+        LimitUnit::WorkingHours => TimeDelta::hours(i64::from(amount)),
+        _ => calendar.office_hours().day_length() * amount,
+    };
+    let used = calendar.working_time_over(spells);
+    let overdue = if used > allowed { used - allowed } else { TimeDelta::zero() };
+    Usage { used, allowed, overdue }
+}
+
+/// Raises the strongest card a span deserves (a stronger one replaces a weaker).
+fn card(ctx: &Context<'_>, usage: &Usage, open: bool, step: Option<&str>, sink: &mut Sink<'_>) {
+    let days = ctx.calendar.in_working_days(usage.overdue);
+    let describe = |what: &str| {
+        format!(
+            "{what}: {:.2} of {:.2} working days used",
+            ctx.calendar.in_working_days(usage.used),
+            ctx.calendar.in_working_days(usage.allowed)
+        )
+    };
+    let config = ctx.config;
+    if days > config.red_after_days && config.is_enabled(RuleId::TimeRedCard) {
+        sink.push(RuleId::TimeRedCard, || finding(step, None, describe(&format!("{days:.2} working days overdue"))));
+    } else if days > config.yellow_after_days && config.is_enabled(RuleId::TimeYellowCard) {
+        sink.push(RuleId::TimeYellowCard, || finding(step, None, describe(&format!("{days:.2} working days overdue"))));
+    } else if open {
+        let share = usage.used.num_seconds() as f64 / usage.allowed.num_seconds().max(1) as f64;
+        let last_day = usage.allowed - usage.used <= ctx.calendar.office_hours().day_length();
+        if share >= config.reminder_share || last_day {
+            sink.push(RuleId::TimeReminder, || finding(step, None, describe("limit nearly reached")));
+        }
+    }
+}
+
+/// Step and case limits; returns whether the case ran past its deadline.
+fn time_rules(ctx: &Context<'_>, case: &Case, outcome: &ReplayOutcome, sink: &mut Sink<'_>) -> bool {
+    type Spells = Vec<(DateTime<FixedOffset>, DateTime<FixedOffset>)>;
+    let labels = ctx.steps.len();
+    let mut spells: Vec<Spells> = vec![Vec::new(); labels];
+    let mut open_since: Vec<Option<DateTime<FixedOffset>>> = vec![None; labels];
+    let mut previous: Option<DateTime<FixedOffset>> = None;
+    for event in &case.events {
+        let Some(t) = event.time else { continue };
+        if let Some(label) = ctx.label(event.activity).map(|l| l as usize).filter(|&l| l < labels) {
+            match event.lifecycle {
+                Lifecycle::Start | Lifecycle::Resume => open_since[label] = Some(t),
+                Lifecycle::Suspend | Lifecycle::Complete => {
+                    let from = open_since[label].take().or(previous).unwrap_or(t);
+                    spells[label].push((from, t));
+                }
+                _ => {}
+            }
+        }
+        previous = Some(t);
+    }
+    let finished = ctx.closed || outcome.finished;
+    if !finished {
+        let from = previous.unwrap_or(ctx.now);
+        for &label in &outcome.pending {
+            if let Some(list) = spells.get_mut(label as usize) {
+                let since = open_since[label as usize].unwrap_or(from);
+                list.push((since, ctx.now));
+            }
+        }
+    }
+    for (label, list) in (0_u32..).zip(&spells) {
+        if list.is_empty() {
+            continue;
+        }
+        let Some(limit) = ctx.step(label).and_then(|s| s.limit) else {
+            continue;
+        };
+        let open = !finished && outcome.pending.contains(&label);
+        let u = usage(ctx.calendar, limit, list);
+        card(ctx, &u, open, Some(ctx.replayer.label_name(label)), sink);
+    }
+    let last = case.events.iter().filter_map(|e| e.time).max();
+    case_limit(ctx, case, finished, last, sink)
+}
+
+fn case_limit(
+    ctx: &Context<'_>,
+    case: &Case,
+    finished: bool,
+    last: Option<DateTime<FixedOffset>>,
+    sink: &mut Sink<'_>,
+) -> bool {
+    let parts = ctx.chart.parts();
+    let first = case.events.iter().filter_map(|e| e.time).min();
+    let Some(start) = case.application.or(first) else {
+        return false;
+    };
+    let end = if finished { last.unwrap_or(start) } else { ctx.now };
+    let legal = parts.legal_limit.and_then(|l| ctx.calendar.deadline(start, l).ok());
+    if let (Some(promised), Some(legal)) = (case.deadline, legal)
+        && promised > legal
+    {
+        sink.push(RuleId::TimePromiseExceedsLegal, || {
+            finding(
+                None,
+                None,
+                format!("promised {}, the law allows until {}", promised.to_rfc3339(), legal.to_rfc3339()),
+            )
+        });
+    }
+    let limit = parts.promised_limit.or(parts.legal_limit);
+    let deadline = case.deadline.or_else(|| limit.and_then(|l| ctx.calendar.deadline(start, l).ok()));
+    let Some(deadline) = deadline else {
+        return false;
+    };
+    let used = ctx.calendar.working_time_between(start, end);
+    let allowed = ctx.calendar.working_time_between(start, deadline);
+    let overdue = ctx.calendar.working_time_between(deadline, end);
+    card(ctx, &Usage { used, allowed, overdue }, !finished, None, sink);
+    end > deadline
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn ids_are_stable_and_prefixed_by_family() {
+        for rule in RuleId::ALL {
+            assert_eq!(RuleId::parse(rule.as_str()), Some(*rule));
+            assert!(["time", "process", "content", "discretion"].contains(&rule.family()));
+        }
+        assert_eq!(RuleId::DiscretionFeeDeviation.as_str(), "discretion.fee_deviation");
+    }
+
+    #[test]
+    fn config_refuses_bad_thresholds() {
+        let c = RuleConfig::default();
+        assert_eq!(c.clone().with_reminder_share(0.0).unwrap_err().code(), "bad_share");
+        assert_eq!(c.clone().with_cards(3.0, 2.0).unwrap_err().code(), "bad_card_thresholds");
+        assert_eq!(c.clone().with_returned_repeatedly_at(0).unwrap_err().code(), "bad_return_threshold");
+        assert_eq!(c.clone().with_fee_tolerance(f64::NAN).unwrap_err().code(), "bad_fee_tolerance");
+        assert_eq!(c.clone().disable("time.nope").unwrap_err().code(), "unknown_rule");
+        let off = c.disable("time.reminder").unwrap();
+        assert!(!off.is_enabled(RuleId::TimeReminder));
+        assert!(off.enable("time.reminder").unwrap().is_enabled(RuleId::TimeReminder));
+    }
+}
