@@ -18,12 +18,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bytes = export_xlsx(&powers)?;
     let export = started.elapsed();
     let known = |_: &str| true;
-    let context = RowContext {
-        unit: &unit,
-        unit_name: None,
-        power_types: PowerTypes::default(),
-        known_section: &known,
-    };
+    let context =
+        RowContext { unit: &unit, unit_name: None, power_types: PowerTypes::default(), known_section: &known };
     let mut timings = Vec::new();
     for _ in 0..5 {
         let started = Instant::now();

@@ -214,10 +214,7 @@ mod tests {
     #[test]
     fn canonical_json_sorts_keys_at_every_depth() {
         let value = json!({"b": 1, "a": {"d": [3, {"z": 1, "y": 2}], "c": "中"}});
-        assert_eq!(
-            canonical_json(&value),
-            r#"{"a":{"c":"中","d":[3,{"y":2,"z":1}]},"b":1}"#
-        );
+        assert_eq!(canonical_json(&value), r#"{"a":{"c":"中","d":[3,{"y":2,"z":1}]},"b":1}"#);
     }
 
     #[test]
@@ -234,10 +231,7 @@ mod tests {
         tampered.actor = "user:someone-else".into();
         let mut verifier = ChainVerifier::default();
         verifier.push(&first).ok();
-        assert_eq!(
-            verifier.push(&tampered),
-            Err(ChainBreak::Content { seq: 2 })
-        );
+        assert_eq!(verifier.push(&tampered), Err(ChainBreak::Content { seq: 2 }));
     }
 
     #[test]
@@ -247,12 +241,6 @@ mod tests {
         let third = entry("c").chain(second.seq, &second.hash);
         let mut verifier = ChainVerifier::default();
         verifier.push(&first).ok();
-        assert_eq!(
-            verifier.push(&third),
-            Err(ChainBreak::Sequence {
-                seq: 3,
-                expected: 2
-            })
-        );
+        assert_eq!(verifier.push(&third), Err(ChainBreak::Sequence { seq: 3, expected: 2 }));
     }
 }

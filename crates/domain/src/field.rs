@@ -83,12 +83,8 @@ impl From<(&str, FieldError)> for FieldErrors {
 /// a test can check that every code is in the module's published list (and so in
 /// the translations).
 #[cfg(test)]
-pub(crate) fn codes_in_sources(
-    sources: &[&str],
-    markers: &[&str],
-) -> std::collections::BTreeSet<String> {
-    let is_code =
-        |code: &str| !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+pub(crate) fn codes_in_sources(sources: &[&str], markers: &[&str]) -> std::collections::BTreeSet<String> {
+    let is_code = |code: &str| !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_');
     let mut codes = std::collections::BTreeSet::new();
     for source in sources {
         let code_part = source.split("#[cfg(test)]").next().unwrap_or_default();

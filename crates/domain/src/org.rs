@@ -27,11 +27,7 @@ impl UnitCode {
         }
         let mut chars = code.chars();
         let starts_with_letter = chars.next().is_some_and(|c| c.is_ascii_uppercase());
-        if !starts_with_letter
-            || !code
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        {
+        if !starts_with_letter || !code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
             return Err(FieldError::new("code_format"));
         }
         Ok(Self(code))
@@ -287,22 +283,10 @@ mod tests {
 
     #[test]
     fn unit_codes_are_normalised_and_checked() {
-        assert_eq!(
-            UnitCode::parse(" zrzy ").map(|c| c.0),
-            Ok("ZRZY".to_owned())
-        );
-        assert_eq!(
-            UnitCode::parse("1ABC").map(|c| c.0),
-            Err(FieldError::new("code_format"))
-        );
-        assert_eq!(
-            UnitCode::parse("A").map(|c| c.0),
-            Err(FieldError::with_limit("code_length", 16))
-        );
-        assert_eq!(
-            UnitCode::parse("住建局").map(|c| c.0),
-            Err(FieldError::new("code_format"))
-        );
+        assert_eq!(UnitCode::parse(" zrzy ").map(|c| c.0), Ok("ZRZY".to_owned()));
+        assert_eq!(UnitCode::parse("1ABC").map(|c| c.0), Err(FieldError::new("code_format")));
+        assert_eq!(UnitCode::parse("A").map(|c| c.0), Err(FieldError::with_limit("code_length", 16)));
+        assert_eq!(UnitCode::parse("住建局").map(|c| c.0), Err(FieldError::new("code_format")));
     }
 
     #[test]
@@ -310,10 +294,7 @@ mod tests {
         for tier in PersonTier::ALL {
             assert_eq!(tier.key().parse::<PersonTier>(), Ok(*tier));
         }
-        assert_eq!(
-            "mayor".parse::<PersonTier>(),
-            Err(FieldError::new("unknown_value"))
-        );
+        assert_eq!("mayor".parse::<PersonTier>(), Err(FieldError::new("unknown_value")));
     }
 
     proptest! {

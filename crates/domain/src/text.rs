@@ -78,14 +78,8 @@ mod tests {
 
     #[test]
     fn trims_and_refuses_blank() {
-        assert_eq!(
-            Name::parse("  财务股 ").map(|n| n.0),
-            Ok("财务股".to_owned())
-        );
-        assert_eq!(
-            Name::parse("   ").map(|n| n.0),
-            Err(FieldError::new("required"))
-        );
+        assert_eq!(Name::parse("  财务股 ").map(|n| n.0), Ok("财务股".to_owned()));
+        assert_eq!(Name::parse("   ").map(|n| n.0), Err(FieldError::new("required")));
     }
 
     #[test]

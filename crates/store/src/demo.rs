@@ -365,6 +365,7 @@ pub async fn build(store: &Store) -> Result<DemoReport, StoreError> {
     Ok(report)
 }
 
+#[allow(clippy::too_many_lines)] // one pass over the demo tables, in the order the records depend on each other
 async fn build_org(store: &Store, system: &Principal, report: &mut DemoReport) -> Result<(), StoreError> {
     let existing_units = unit::Entity::find()
         .filter(unit::Column::Code.is_in(UNITS.iter().map(|u| u.code)))

@@ -1,5 +1,8 @@
 //! `sunlight`: the server and the administrator's command line.
 
+// Doc comments on the commands are clap's help text, shown to users as written.
+#![allow(clippy::doc_markdown)]
+
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -162,16 +165,15 @@ fn init_logging(filter: &str) {
 
 /// Opens the configured database and brings its schema up to date.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let store = match &config.database_url {
-        Some(url) => Store::connect_url(url, config.max_connections).await.context("connecting to the database")?,
-        None => {
-            std::fs::create_dir_all(&config.data_dir)
-                .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
-            let path = config.data_dir.join("sunlight.db");
-            Store::open_sqlite(&path, config.max_connections)
-                .await
-                .with_context(|| format!("opening {}", path.display()))?
-        }
+    let store = if let Some(url) = &config.database_url {
+        Store::connect_url(url, config.max_connections).await.context("connecting to the database")?
+    } else {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+        let path = config.data_dir.join("sunlight.db");
+        Store::open_sqlite(&path, config.max_connections)
+            .await
+            .with_context(|| format!("opening {}", path.display()))?
     };
     store.migrate().await.context("applying migrations")?;
     Ok(store)

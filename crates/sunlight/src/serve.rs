@@ -29,7 +29,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
 
     let sweeper_store = store.clone();
     let sweeper = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        let mut tick = tokio::time::interval(Duration::from_hours(1));
         loop {
             tick.tick().await;
             if let Err(e) = accounts::sweep(&sweeper_store).await {

@@ -159,9 +159,7 @@ where
         let (mut parts, body) = request.into_parts();
         let caller = Caller::from_request_parts(&mut parts, state).await?;
         let limit = AppState::from_ref(state).config.body_limit;
-        let bytes = axum::body::to_bytes(body, limit)
-            .await
-            .map_err(|_| AppError::BadRequest("payload_too_large", String::new()))?;
+        let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| AppError::PayloadTooLarge)?;
         let form = FormData::parse(&bytes)?;
         if !same_token(form.get(CSRF_FIELD), caller.csrf()) {
             return Err(AppError::Csrf);
@@ -183,9 +181,7 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let expected = cookie(request.headers(), LOGIN_CSRF_COOKIE).unwrap_or_default();
         let limit = AppState::from_ref(state).config.body_limit;
-        let bytes = axum::body::to_bytes(request.into_body(), limit)
-            .await
-            .map_err(|_| AppError::BadRequest("payload_too_large", String::new()))?;
+        let bytes = axum::body::to_bytes(request.into_body(), limit).await.map_err(|_| AppError::PayloadTooLarge)?;
         let form = FormData::parse(&bytes)?;
         if !same_token(form.get(CSRF_FIELD), &expected) {
             return Err(AppError::Csrf);

@@ -30,6 +30,8 @@ pub enum AppError {
     Conflict(&'static str),
     #[error("bad request: {0}")]
     BadRequest(&'static str, String),
+    #[error("request body too large")]
+    PayloadTooLarge,
     #[error("too many attempts")]
     Throttled(u64),
     #[error("wrong login or password")]
@@ -71,14 +73,14 @@ impl AppError {
     #[must_use]
     pub const fn status(&self) -> StatusCode {
         match self {
-            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::BadCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::BadRequest(..) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::BadCredentials => StatusCode::UNAUTHORIZED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -94,6 +96,7 @@ impl AppError {
             Self::Invalid(_) => "invalid_input",
             Self::Conflict(_) => "conflict",
             Self::BadRequest(code, _) => code,
+            Self::PayloadTooLarge => "payload_too_large",
             Self::Throttled(_) => "too_many_attempts",
             Self::BadCredentials => "bad_credentials",
             Self::Internal(_) => "internal_error",
@@ -155,14 +158,21 @@ pub async fn render(request: Request, next: Next) -> Response {
             .is_some_and(|v| v.contains("application/json") && !v.contains("text/html"));
     let is_page = !wants_json;
     let next_url = request.uri().path_and_query().map(ToString::to_string).unwrap_or_default();
+    let path = request.uri().path().to_owned();
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
     let info = response.extensions().get::<ErrorInfo>().cloned();
-    let has_body = response.headers().contains_key(header::CONTENT_TYPE);
-    if info.is_none() && has_body {
+    // Pages and JSON we rendered ourselves (a form with its errors) pass; the
+    // framework's plain-text errors (413 of the body limit, 404, 405) are rendered.
+    let ours = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+    if info.is_none() && (ours || path == "/healthz") {
         return response;
     }
     let info = info.unwrap_or_else(|| ErrorInfo {
@@ -198,7 +208,10 @@ pub async fn render(request: Request, next: Next) -> Response {
     } else {
         let mut text = message.clone();
         for (name, error) in info.fields.iter() {
-            text.push_str(&format!(" {name}: {}", field_message(lang, error)));
+            text.push(' ');
+            text.push_str(name);
+            text.push_str(&lang.t("colon"));
+            text.push_str(&field_message(lang, error));
         }
         let page = ErrorPage { lang, status: status.as_u16(), title: lang.t("error-title"), message: text };
         match page.render() {

@@ -57,17 +57,19 @@ impl FromRef<AppState> for Store {
 }
 
 /// The whole application.
-pub fn app(store: Store, config: WebConfig) -> Router {
+pub fn app(store: Store, config: &WebConfig) -> Router {
     let state = AppState { store, config: Arc::new(config.clone()), metrics: Arc::new(Metrics::default()) };
     let (router, _) = routes::build();
     #[allow(deprecated)] // TimeoutLayer::new: the replacement with a status code is not in every 0.6 release
     let timeout = TimeoutLayer::new(Duration::from_secs(config.request_timeout_secs));
+    // Inner to outer: the body limit and the timeout sit inside the error renderer,
+    // so their 413 and 408 reach clients in the same format as every other error.
     router
+        .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(timeout)
         .layer(axum::middleware::from_fn(error::render))
         .layer(axum::middleware::from_fn(i18n::detect))
         .layer(axum::middleware::from_fn(security::headers))
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
-        .layer(timeout)
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)
@@ -80,7 +82,7 @@ pub async fn serve(
     config: WebConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = app(store, config);
+    let app = app(store, &config);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await

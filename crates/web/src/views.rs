@@ -220,15 +220,16 @@ impl Form {
     }
 
     /// Puts each error next to its field and into the summary at the top.
+    #[must_use]
     pub fn with_errors(mut self, lang: Lang, errors: &FieldErrors) -> Self {
         for (name, error) in errors.iter() {
             let message = field_message(lang, error);
             match self.fields.iter_mut().find(|f| f.name == name.as_str()) {
                 Some(field) => {
-                    self.summary.push(format!("{}: {message}", field.label));
+                    self.summary.push(format!("{}{}{message}", field.label, lang.t("colon")));
                     field.error = Some(message);
                 }
-                None => self.summary.push(format!("{name}: {message}")),
+                None => self.summary.push(format!("{name}{}{message}", lang.t("colon"))),
             }
         }
         self

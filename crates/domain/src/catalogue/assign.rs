@@ -9,10 +9,7 @@ use crate::field::FieldError;
 /// powers) and the codes the drafts already carry.
 ///
 /// Codes: `sequence_out_of_range` when a unit runs out of sequences.
-pub fn assign_missing_codes(
-    drafts: Vec<PowerDraft>,
-    existing: &[PowerCode],
-) -> Result<Vec<PowerDraft>, FieldError> {
+pub fn assign_missing_codes(drafts: Vec<PowerDraft>, existing: &[PowerCode]) -> Result<Vec<PowerDraft>, FieldError> {
     let mut taken: Vec<PowerCode> = existing.to_vec();
     taken.extend(drafts.iter().filter_map(|d| d.parts().code.clone()));
     drafts
@@ -25,9 +22,7 @@ pub fn assign_missing_codes(
             let code = next_code(&parts.unit, parts.power_type, &taken)?;
             taken.push(code.clone());
             // The code is built from the draft's own unit and type, so it always fits.
-            draft
-                .with_code(code)
-                .map_err(|_| FieldError::new("code_unit_mismatch"))
+            draft.with_code(code).map_err(|_| FieldError::new("code_unit_mismatch"))
         })
         .collect()
 }
@@ -48,12 +43,8 @@ mod tests {
         let mut with_later = sample().into_parts();
         with_later.code = Some(PowerCode::parse("SCJGXK009").unwrap());
         let later = PowerDraft::new(with_later).unwrap();
-        let out =
-            assign_missing_codes(vec![carried, fresh.clone(), later, fresh], &existing).unwrap();
-        let codes: Vec<String> = out
-            .iter()
-            .map(|d| d.parts().code.as_ref().unwrap().to_string())
-            .collect();
+        let out = assign_missing_codes(vec![carried, fresh.clone(), later, fresh], &existing).unwrap();
+        let codes: Vec<String> = out.iter().map(|d| d.parts().code.as_ref().unwrap().to_string()).collect();
         assert_eq!(codes, ["SCJGXK001", "SCJGXK010", "SCJGXK009", "SCJGXK011"]);
     }
 }

@@ -32,16 +32,9 @@ impl PowerCode {
     /// Codes: `sequence_out_of_range`.
     pub fn new(unit: UnitCode, power_type: PowerType, sequence: u32) -> Result<Self, FieldError> {
         if sequence == 0 || sequence > Self::MAX_SEQUENCE {
-            return Err(FieldError::with_limit(
-                "sequence_out_of_range",
-                Self::MAX_SEQUENCE as usize,
-            ));
+            return Err(FieldError::with_limit("sequence_out_of_range", Self::MAX_SEQUENCE as usize));
         }
-        Ok(Self {
-            unit,
-            power_type,
-            sequence,
-        })
+        Ok(Self { unit, power_type, sequence })
     }
 
     /// Codes: `required`, `code_format`, `unknown_power_type`, `sequence_out_of_range`,
@@ -56,18 +49,16 @@ impl PowerCode {
         }
         let digits_at = code.trim_end_matches(|c: char| c.is_ascii_digit()).len();
         let (head, digits) = code.split_at(digits_at);
-        let canonical = digits.len() == Self::PADDING
-            || (digits.len() > Self::PADDING && !digits.starts_with('0'));
+        let canonical = digits.len() == Self::PADDING || (digits.len() > Self::PADDING && !digits.starts_with('0'));
         if !canonical || head.len() < 4 {
             return Err(FieldError::new("code_format"));
         }
         let (unit, type_code) = head.split_at(head.len() - 2);
-        let power_type =
-            PowerType::from_code(type_code).ok_or(FieldError::new("unknown_power_type"))?;
+        let power_type = PowerType::from_code(type_code).ok_or(FieldError::new("unknown_power_type"))?;
         let unit = UnitCode::parse(unit)?;
-        let sequence = digits.parse::<u32>().map_err(|_| {
-            FieldError::with_limit("sequence_out_of_range", Self::MAX_SEQUENCE as usize)
-        })?;
+        let sequence = digits
+            .parse::<u32>()
+            .map_err(|_| FieldError::with_limit("sequence_out_of_range", Self::MAX_SEQUENCE as usize))?;
         Self::new(unit, power_type, sequence)
     }
 
@@ -89,14 +80,7 @@ impl PowerCode {
 
 impl fmt::Display for PowerCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}{}{:0width$}",
-            self.unit,
-            self.power_type.code(),
-            self.sequence,
-            width = Self::PADDING
-        )
+        write!(f, "{}{}{:0width$}", self.unit, self.power_type.code(), self.sequence, width = Self::PADDING)
     }
 }
 
@@ -177,10 +161,8 @@ mod tests {
 
     #[test]
     fn next_code_skips_gaps_and_other_types() {
-        let existing: Vec<_> = ["SCJGXK001", "SCJGXK004", "SCJGCF009", "ZRZYXK020"]
-            .iter()
-            .map(|c| PowerCode::parse(c).unwrap())
-            .collect();
+        let existing: Vec<_> =
+            ["SCJGXK001", "SCJGXK004", "SCJGCF009", "ZRZYXK020"].iter().map(|c| PowerCode::parse(c).unwrap()).collect();
         let next = next_code(&unit("SCJG"), PowerType::Licensing, &existing).unwrap();
         assert_eq!(next.to_string(), "SCJGXK005");
         let first = next_code(&unit("SCJG"), PowerType::Levy, &existing).unwrap();

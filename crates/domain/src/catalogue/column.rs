@@ -87,10 +87,7 @@ impl Column {
         Self::ALL.iter().copied().find(|column| {
             header == normalise(column.header_zh())
                 || header == normalise(column.key())
-                || column
-                    .aliases()
-                    .iter()
-                    .any(|alias| header == normalise(alias))
+                || column.aliases().iter().any(|alias| header == normalise(alias))
         })
     }
 }
@@ -119,10 +116,7 @@ mod tests {
         assert_eq!(Column::from_header(" *事项 名称 "), Some(Column::Name));
         assert_eq!(Column::from_header("Legal_Basis"), Some(Column::LegalBasis));
         assert_eq!(Column::from_header("legal basis"), Some(Column::LegalBasis));
-        assert_eq!(
-            Column::from_header("一把手职权（是/否）"),
-            Some(Column::UnitHead)
-        );
+        assert_eq!(Column::from_header("一把手职权（是/否）"), Some(Column::UnitHead));
         assert_eq!(Column::from_header("职权编码"), Some(Column::Code));
         assert_eq!(Column::from_header("序号"), None);
         assert_eq!(Column::from_header(""), None);

@@ -42,9 +42,7 @@ pub struct Conflict<P, S> {
 /// Every (power, section) where the section holds more than one part, in input
 /// order of powers and section order within a power.
 #[must_use]
-pub fn separation_conflicts<P: Clone, S: Ord + Clone>(
-    powers: &[PowerSections<P, S>],
-) -> Vec<Conflict<P, S>> {
+pub fn separation_conflicts<P: Clone, S: Ord + Clone>(powers: &[PowerSections<P, S>]) -> Vec<Conflict<P, S>> {
     let mut conflicts = Vec::new();
     for power in powers {
         let mut roles: BTreeMap<&S, Vec<PowerRole>> = BTreeMap::new();
@@ -60,16 +58,11 @@ pub fn separation_conflicts<P: Clone, S: Ord + Clone>(
                 }
             }
         }
-        conflicts.extend(
-            roles
-                .into_iter()
-                .filter(|(_, r)| r.len() > 1)
-                .map(|(section, roles)| Conflict {
-                    power: power.power.clone(),
-                    section: section.clone(),
-                    roles,
-                }),
-        );
+        conflicts.extend(roles.into_iter().filter(|(_, r)| r.len() > 1).map(|(section, roles)| Conflict {
+            power: power.power.clone(),
+            section: section.clone(),
+            roles,
+        }));
     }
     conflicts
 }
@@ -84,24 +77,14 @@ mod tests {
         e: &[&'static str],
         s: &[&'static str],
     ) -> PowerSections<&'static str, &'static str> {
-        PowerSections {
-            power: code,
-            decide: d.to_vec(),
-            execute: e.to_vec(),
-            supervise: s.to_vec(),
-        }
+        PowerSections { power: code, decide: d.to_vec(), execute: e.to_vec(), supervise: s.to_vec() }
     }
 
     #[test]
     fn finds_sections_holding_two_parts() {
         let powers = [
             power("SCJGXK001", &["局党组"], &["审批股"], &["法规股"]),
-            power(
-                "SCJGCF001",
-                &["局党组"],
-                &["执法大队"],
-                &["执法大队", "纪检组"],
-            ),
+            power("SCJGCF001", &["局党组"], &["执法大队"], &["执法大队", "纪检组"]),
             power("SCJGZS001", &["财务股"], &["财务股"], &["财务股"]),
         ];
         let conflicts = separation_conflicts(&powers);

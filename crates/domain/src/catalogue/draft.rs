@@ -59,10 +59,7 @@ impl PowerDraft {
         if let (Some(legal), Some(promised)) = (parts.legal_limit, parts.promised_limit)
             && promised.exceeds(legal)
         {
-            errors.add(
-                Column::PromisedLimit.key(),
-                FieldError::new("promised_exceeds_legal"),
-            );
+            errors.add(Column::PromisedLimit.key(), FieldError::new("promised_exceeds_legal"));
         }
         errors.into_result().map(|()| Self(parts))
     }
@@ -113,11 +110,7 @@ impl TryFrom<PowerDraftParts> for PowerDraft {
     type Error = String;
     fn try_from(parts: PowerDraftParts) -> Result<Self, Self::Error> {
         Self::new(parts).map_err(|errors| {
-            errors
-                .iter()
-                .map(|(field, e)| format!("{field}: {}", e.code))
-                .collect::<Vec<_>>()
-                .join(", ")
+            errors.iter().map(|(field, e)| format!("{field}: {}", e.code)).collect::<Vec<_>>().join(", ")
         })
     }
 }
@@ -143,11 +136,7 @@ pub fn diff(before: &PowerDraft, after: &PowerDraft) -> Vec<FieldChange> {
         .iter()
         .filter_map(|&column| {
             let (old, new) = (before.cell(column), after.cell(column));
-            (old != new).then_some(FieldChange {
-                column,
-                before: old,
-                after: new,
-            })
+            (old != new).then_some(FieldChange { column, before: old, after: new })
         })
         .collect()
 }
@@ -182,27 +171,16 @@ pub(crate) mod tests {
         let mut parts = sample().into_parts();
         parts.promised_limit = Some(TimeLimit::new(21, LimitUnit::Working).unwrap());
         let errors = PowerDraft::new(parts).unwrap_err();
-        assert_eq!(
-            errors.get("promised_limit"),
-            Some(&FieldError::new("promised_exceeds_legal"))
-        );
+        assert_eq!(errors.get("promised_limit"), Some(&FieldError::new("promised_exceeds_legal")));
     }
 
     #[test]
     fn code_must_match_unit_and_type() {
         let draft = sample();
-        let other_unit = draft
-            .clone()
-            .with_code(PowerCode::parse("ZRZYXK001").unwrap());
-        assert_eq!(
-            other_unit.unwrap_err().get("code"),
-            Some(&FieldError::new("code_unit_mismatch"))
-        );
+        let other_unit = draft.clone().with_code(PowerCode::parse("ZRZYXK001").unwrap());
+        assert_eq!(other_unit.unwrap_err().get("code"), Some(&FieldError::new("code_unit_mismatch")));
         let other_type = draft.with_code(PowerCode::parse("SCJGCF001").unwrap());
-        assert_eq!(
-            other_type.unwrap_err().get("code"),
-            Some(&FieldError::new("code_type_mismatch"))
-        );
+        assert_eq!(other_type.unwrap_err().get("code"), Some(&FieldError::new("code_type_mismatch")));
     }
 
     #[test]
@@ -222,11 +200,7 @@ pub(crate) mod tests {
                     before: Some("10个工作日".into()),
                     after: Some("5个工作日".into()),
                 },
-                FieldChange {
-                    column: Column::UnitHead,
-                    before: Some("否".into()),
-                    after: Some("是".into()),
-                },
+                FieldChange { column: Column::UnitHead, before: Some("否".into()), after: Some("是".into()) },
             ]
         );
     }
@@ -234,10 +208,7 @@ pub(crate) mod tests {
     #[test]
     fn serde_refuses_inconsistent_parts() {
         let json = serde_json::to_value(sample()).unwrap();
-        assert_eq!(
-            serde_json::from_value::<PowerDraft>(json.clone()).unwrap(),
-            sample()
-        );
+        assert_eq!(serde_json::from_value::<PowerDraft>(json.clone()).unwrap(), sample());
         let mut bad = json;
         bad["unit"] = "ZRZY".into();
         assert!(serde_json::from_value::<PowerDraft>(bad).is_err());

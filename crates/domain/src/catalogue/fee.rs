@@ -68,14 +68,8 @@ mod tests {
     fn charged_fees_need_a_standard() {
         assert!(Fee::parse(true, Some("按《XX收费标准》每件50元")).is_ok_and(|f| f.is_charged()));
         assert_eq!(Fee::parse(false, Some(" ")), Ok(Fee::Free));
-        assert_eq!(
-            Fee::parse(true, None),
-            Err(FieldError::new("fee_standard_required"))
-        );
-        assert_eq!(
-            Fee::parse(false, Some("50元")),
-            Err(FieldError::new("fee_standard_without_fee"))
-        );
+        assert_eq!(Fee::parse(true, None), Err(FieldError::new("fee_standard_required")));
+        assert_eq!(Fee::parse(false, Some("50元")), Err(FieldError::new("fee_standard_without_fee")));
     }
 
     #[test]

@@ -44,16 +44,10 @@ impl SplitMix {
 /// letters, so that any unit gets plausible powers.
 #[must_use]
 pub fn department_for(unit: &UnitCode) -> &'static DemoDepartment {
-    DEPARTMENTS
-        .iter()
-        .find(|d| d.code == unit.as_str())
-        .unwrap_or_else(|| {
-            let hash = unit
-                .as_str()
-                .bytes()
-                .fold(0usize, |h, b| h * 31 + usize::from(b));
-            &DEPARTMENTS[hash % DEPARTMENTS.len()]
-        })
+    DEPARTMENTS.iter().find(|d| d.code == unit.as_str()).unwrap_or_else(|| {
+        let hash = unit.as_str().bytes().fold(0usize, |h, b| h * 31 + usize::from(b));
+        &DEPARTMENTS[hash % DEPARTMENTS.len()]
+    })
 }
 
 struct Item {
@@ -88,11 +82,7 @@ pub fn generate_catalogue(unit: &UnitCode, n: usize, seed: u64) -> Vec<PowerDraf
     }));
     let base = items.len();
     for variant in LICENCE_VARIANTS {
-        for p in dept
-            .powers
-            .iter()
-            .filter(|p| p.power_type == PowerType::Licensing)
-        {
+        for p in dept.powers.iter().filter(|p| p.power_type == PowerType::Licensing) {
             items.push(Item {
                 power_type: p.power_type,
                 name: format!("{}（{variant}）", p.name),
@@ -106,25 +96,10 @@ pub fn generate_catalogue(unit: &UnitCode, n: usize, seed: u64) -> Vec<PowerDraf
     for i in 0..n {
         let round = i / items.len().max(1);
         let item = &items[i % items.len().max(1)];
-        let name = if round == 0 {
-            item.name.clone()
-        } else {
-            format!("{}（第{}类）", item.name, round + 1)
-        };
-        let type_index = PowerType::ALL
-            .iter()
-            .position(|t| *t == item.power_type)
-            .unwrap_or(0);
+        let name = if round == 0 { item.name.clone() } else { format!("{}（第{}类）", item.name, round + 1) };
+        let type_index = PowerType::ALL.iter().position(|t| *t == item.power_type).unwrap_or(0);
         sequences[type_index] += 1;
-        let draft = build(
-            dept,
-            unit,
-            item,
-            &name,
-            sequences[type_index],
-            i < base,
-            &mut rng,
-        );
+        let draft = build(dept, unit, item, &name, sequences[type_index], i < base, &mut rng);
         if let Some(draft) = draft {
             powers.push(draft);
         }
@@ -164,9 +139,7 @@ fn build(
         fee,
         unit_head: original && rng.chance(13),
         public: true,
-        notes: (!original)
-            .then(|| Note::parse("由示例数据生成").ok())
-            .flatten(),
+        notes: (!original).then(|| Note::parse("由示例数据生成").ok()).flatten(),
     })
     .ok()
 }

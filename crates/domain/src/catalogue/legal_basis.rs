@@ -29,9 +29,7 @@ impl LegalBasis {
             .map(LegalReference::parse)
             .collect::<Result<Vec<_>, _>>()?;
         Self::try_from(references).map_err(|code| match code {
-            "too_many_references" => {
-                FieldError::with_limit("too_many_references", Self::MAX_REFERENCES)
-            }
+            "too_many_references" => FieldError::with_limit("too_many_references", Self::MAX_REFERENCES),
             other => FieldError::new(other),
         })
     }
@@ -81,10 +79,9 @@ mod tests {
 
     #[test]
     fn splits_references() {
-        let basis = LegalBasis::parse(
-            "《中华人民共和国食品安全法》第三十五条；\n《食品经营许可和备案管理办法》第二条;",
-        )
-        .unwrap();
+        let basis =
+            LegalBasis::parse("《中华人民共和国食品安全法》第三十五条；\n《食品经营许可和备案管理办法》第二条;")
+                .unwrap();
         assert_eq!(basis.references().len(), 2);
         assert_eq!(LegalBasis::parse(&basis.to_string()), Ok(basis));
     }
@@ -93,9 +90,6 @@ mod tests {
     fn needs_one_reference() {
         assert_eq!(LegalBasis::parse(" ；\n"), Err(FieldError::new("required")));
         let many = "《法》第一条；".repeat(31);
-        assert_eq!(
-            LegalBasis::parse(&many),
-            Err(FieldError::with_limit("too_many_references", 30))
-        );
+        assert_eq!(LegalBasis::parse(&many), Err(FieldError::with_limit("too_many_references", 30)));
     }
 }

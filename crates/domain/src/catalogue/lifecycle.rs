@@ -86,11 +86,7 @@ impl PowerState {
     /// The state after `action`, taken on the power `own_code`.
     ///
     /// Codes: `transition_not_allowed`, `merge_into_itself`.
-    pub fn apply(
-        &self,
-        action: &PowerAction,
-        own_code: Option<&PowerCode>,
-    ) -> Result<Self, FieldError> {
+    pub fn apply(&self, action: &PowerAction, own_code: Option<&PowerCode>) -> Result<Self, FieldError> {
         use PowerAction as A;
         use PowerState as S;
         match (self, action) {
@@ -99,9 +95,7 @@ impl PowerState {
             (S::Submitted, A::Review) => Ok(S::Reviewed),
             (S::Reviewed, A::Publish) => Ok(S::Published),
             (S::Published, A::Abolish) => Ok(S::Abolished),
-            (S::Published, A::Merge { into }) if Some(into) == own_code => {
-                Err(FieldError::new("merge_into_itself"))
-            }
+            (S::Published, A::Merge { into }) if Some(into) == own_code => Err(FieldError::new("merge_into_itself")),
             (S::Published, A::Merge { into }) => Ok(S::Merged { into: into.clone() }),
             _ => Err(FieldError::new("transition_not_allowed")),
         }
@@ -134,10 +128,7 @@ mod tests {
         let s = s.apply(&PowerAction::Review, None).unwrap();
         let s = s.apply(&PowerAction::Publish, None).unwrap();
         assert_eq!(s, PowerState::Published);
-        assert_eq!(
-            s.apply(&PowerAction::Abolish, None),
-            Ok(PowerState::Abolished)
-        );
+        assert_eq!(s.apply(&PowerAction::Abolish, None), Ok(PowerState::Abolished));
     }
 
     #[test]
@@ -161,9 +152,7 @@ mod tests {
             PowerState::Reviewed,
             PowerState::Published,
             PowerState::Abolished,
-            PowerState::Merged {
-                into: other.clone(),
-            },
+            PowerState::Merged { into: other.clone() },
         ];
         let actions = [
             PowerAction::Submit,
@@ -176,11 +165,7 @@ mod tests {
         for state in &states {
             for action in &actions {
                 let allowed = state.allowed_actions().contains(&action.kind());
-                assert_eq!(
-                    state.apply(action, Some(&own)).is_ok(),
-                    allowed,
-                    "{state:?} {action:?}"
-                );
+                assert_eq!(state.apply(action, Some(&own)).is_ok(), allowed, "{state:?} {action:?}");
             }
         }
     }
@@ -190,19 +175,9 @@ mod tests {
         let own = PowerCode::parse("SCJGXK002").unwrap();
         let other = PowerCode::parse("SCJGXK001").unwrap();
         let merge = |into: &PowerCode| PowerAction::Merge { into: into.clone() };
-        assert_eq!(
-            PowerState::Published.apply(&merge(&own), Some(&own)),
-            Err(FieldError::new("merge_into_itself"))
-        );
-        let merged = PowerState::Published
-            .apply(&merge(&other), Some(&own))
-            .unwrap();
-        assert_eq!(
-            merged,
-            PowerState::Merged {
-                into: other.clone()
-            }
-        );
+        assert_eq!(PowerState::Published.apply(&merge(&own), Some(&own)), Err(FieldError::new("merge_into_itself")));
+        let merged = PowerState::Published.apply(&merge(&other), Some(&own)).unwrap();
+        assert_eq!(merged, PowerState::Merged { into: other.clone() });
         assert!(merged.is_final());
         assert!(merged.apply(&merge(&other), Some(&own)).is_err());
     }

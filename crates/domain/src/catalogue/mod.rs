@@ -93,19 +93,11 @@ mod tests {
             include_str!("../text.rs"),
             include_str!("../org.rs"),
         ];
-        let markers = [
-            "FieldError::new(",
-            "FieldError::with_limit(",
-            "ImportIssue::file(",
-            "Self::issue(",
-        ];
+        let markers = ["FieldError::new(", "FieldError::with_limit(", "ImportIssue::file(", "Self::issue("];
         let used = codes_in_sources(&sources, &markers);
         assert!(used.len() > 20, "{used:?}");
         for code in &used {
-            assert!(
-                ERROR_CODES.contains(&code.as_str()),
-                "{code} is used but not in ERROR_CODES"
-            );
+            assert!(ERROR_CODES.contains(&code.as_str()), "{code} is used but not in ERROR_CODES");
         }
     }
 }

@@ -76,10 +76,7 @@ impl PowerType {
     /// The type whose two-letter code is `code` (upper or lower case).
     #[must_use]
     pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|t| t.code().eq_ignore_ascii_case(code))
+        Self::ALL.iter().copied().find(|t| t.code().eq_ignore_ascii_case(code))
     }
 }
 
@@ -133,22 +130,14 @@ mod tests {
         assert_eq!(types.parse("qz"), Ok(PowerType::Coercion));
         assert_eq!(types.parse("adjudication"), Ok(PowerType::Adjudication));
         assert_eq!(types.parse("其他行政权力"), Ok(PowerType::Other));
-        assert_eq!(
-            types.parse("行政审批"),
-            Err(FieldError::new("unknown_power_type"))
-        );
+        assert_eq!(types.parse("行政审批"), Err(FieldError::new("unknown_power_type")));
         assert_eq!(types.parse(""), Err(FieldError::new("required")));
     }
 
     #[test]
     fn public_service_needs_configuration() {
-        assert_eq!(
-            PowerTypes::default().parse("公共服务"),
-            Err(FieldError::new("power_type_disabled"))
-        );
-        let with = PowerTypes {
-            public_service: true,
-        };
+        assert_eq!(PowerTypes::default().parse("公共服务"), Err(FieldError::new("power_type_disabled")));
+        let with = PowerTypes { public_service: true };
         assert_eq!(with.parse("FW"), Ok(PowerType::PublicService));
     }
 

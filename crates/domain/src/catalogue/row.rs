@@ -27,10 +27,7 @@ pub struct RowContext<'a> {
 ///
 /// Blank `fee` and `unit_head` mean no, blank `public` means yes: that is how
 /// real catalogues leave them.
-#[allow(
-    clippy::too_many_lines,
-    reason = "one statement per column: the list reads best whole"
-)]
+#[allow(clippy::too_many_lines, reason = "one statement per column: the list reads best whole")]
 pub fn parse_row<'c>(
     cell: impl Fn(Column) -> Option<&'c str>,
     context: &RowContext<'_>,
@@ -38,61 +35,29 @@ pub fn parse_row<'c>(
     let text = |column: Column| cell(column).map(str::trim).filter(|t| !t.is_empty());
     let mut errors = FieldErrors::new();
 
-    let code = errors.take(
-        Column::Code.key(),
-        text(Column::Code).map(PowerCode::parse).transpose(),
-    );
-    let name = errors.take(
-        Column::Name.key(),
-        PowerName::parse(text(Column::Name).unwrap_or_default()),
-    );
-    let power_type = errors.take(
-        Column::Type.key(),
-        context
-            .power_types
-            .parse(text(Column::Type).unwrap_or_default()),
-    );
+    let code = errors.take(Column::Code.key(), text(Column::Code).map(PowerCode::parse).transpose());
+    let name = errors.take(Column::Name.key(), PowerName::parse(text(Column::Name).unwrap_or_default()));
+    let power_type = errors.take(Column::Type.key(), context.power_types.parse(text(Column::Type).unwrap_or_default()));
     let unit = errors.take(Column::Unit.key(), parse_unit(text(Column::Unit), context));
-    let legal_basis = errors.take(
-        Column::LegalBasis.key(),
-        LegalBasis::parse(text(Column::LegalBasis).unwrap_or_default()),
-    );
-    let legal_limit = errors.take(
-        Column::LegalLimit.key(),
-        text(Column::LegalLimit).map(TimeLimit::parse).transpose(),
-    );
-    let promised_limit = errors.take(
-        Column::PromisedLimit.key(),
-        text(Column::PromisedLimit)
-            .map(TimeLimit::parse)
-            .transpose(),
-    );
+    let legal_basis =
+        errors.take(Column::LegalBasis.key(), LegalBasis::parse(text(Column::LegalBasis).unwrap_or_default()));
+    let legal_limit = errors.take(Column::LegalLimit.key(), text(Column::LegalLimit).map(TimeLimit::parse).transpose());
+    let promised_limit =
+        errors.take(Column::PromisedLimit.key(), text(Column::PromisedLimit).map(TimeLimit::parse).transpose());
     let charged = errors.take(Column::Fee.key(), flag(text(Column::Fee), false));
-    let fee = charged.and_then(|charged| {
-        errors.take(
-            Column::FeeStandard.key(),
-            Fee::parse(charged, text(Column::FeeStandard)),
-        )
-    });
+    let fee = charged
+        .and_then(|charged| errors.take(Column::FeeStandard.key(), Fee::parse(charged, text(Column::FeeStandard))));
     let section = errors.take(
         Column::Section.key(),
         Name::parse_optional(text(Column::Section)).and_then(|section| match section {
-            Some(s) if !(context.known_section)(s.as_str()) => {
-                Err(FieldError::new("unknown_section"))
-            }
+            Some(s) if !(context.known_section)(s.as_str()) => Err(FieldError::new("unknown_section")),
             other => Ok(other),
         }),
     );
-    let position = errors.take(
-        Column::Position.key(),
-        Name::parse_optional(text(Column::Position)),
-    );
+    let position = errors.take(Column::Position.key(), Name::parse_optional(text(Column::Position)));
     let unit_head = errors.take(Column::UnitHead.key(), flag(text(Column::UnitHead), false));
     let public = errors.take(Column::Public.key(), flag(text(Column::Public), true));
-    let notes = errors.take(
-        Column::Notes.key(),
-        Note::parse_optional(text(Column::Notes)),
-    );
+    let notes = errors.take(Column::Notes.key(), Note::parse_optional(text(Column::Notes)));
 
     let (
         Some(code),
@@ -153,11 +118,7 @@ fn parse_unit(raw: Option<&str>, context: &RowContext<'_>) -> Result<UnitCode, F
     };
     let by_name = context.unit_name.is_some_and(|name| name.trim() == raw);
     let by_code = UnitCode::parse(raw).is_ok_and(|code| &code == context.unit);
-    if by_name || by_code {
-        Ok(context.unit.clone())
-    } else {
-        Err(FieldError::new("unit_mismatch"))
-    }
+    if by_name || by_code { Ok(context.unit.clone()) } else { Err(FieldError::new("unit_mismatch")) }
 }
 
 #[cfg(test)]
@@ -182,14 +143,9 @@ mod tests {
         let draft = sample();
         let unit = UnitCode::parse("SCJG").unwrap();
         let known = |s: &str| s == "食品经营监管股";
-        let cells: BTreeMap<Column, String> = Column::ALL
-            .iter()
-            .filter_map(|&c| draft.cell(c).map(|v| (c, v)))
-            .collect();
-        let parsed = parse_row(
-            |c| cells.get(&c).map(String::as_str),
-            &context(&unit, &known),
-        );
+        let cells: BTreeMap<Column, String> =
+            Column::ALL.iter().filter_map(|&c| draft.cell(c).map(|v| (c, v))).collect();
+        let parsed = parse_row(|c| cells.get(&c).map(String::as_str), &context(&unit, &known));
         assert_eq!(parsed.unwrap(), draft);
     }
 

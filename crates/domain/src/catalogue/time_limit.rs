@@ -54,10 +54,7 @@ impl TryFrom<TimeLimitRepr> for TimeLimit {
 
 impl From<TimeLimit> for TimeLimitRepr {
     fn from(value: TimeLimit) -> Self {
-        Self {
-            amount: value.amount,
-            unit: value.unit,
-        }
+        Self { amount: value.amount, unit: value.unit }
     }
 }
 
@@ -65,10 +62,7 @@ impl TimeLimit {
     /// Codes: `limit_out_of_range` (with the unit's maximum).
     pub fn new(amount: u16, unit: LimitUnit) -> Result<Self, FieldError> {
         if amount == 0 || amount > unit.max() {
-            return Err(FieldError::with_limit(
-                "limit_out_of_range",
-                usize::from(unit.max()),
-            ));
+            return Err(FieldError::with_limit("limit_out_of_range", usize::from(unit.max())));
         }
         Ok(Self { amount, unit })
     }
@@ -80,12 +74,8 @@ impl TimeLimit {
     /// Codes: `required`, `limit_unit_missing` (a bare number), `unreadable_limit`,
     /// `limit_out_of_range`.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let text: String = raw
-            .chars()
-            .map(fold_full_width)
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_lowercase();
+        let text: String =
+            raw.chars().map(fold_full_width).filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
         if text.is_empty() {
             return Err(FieldError::new("required"));
         }
@@ -98,17 +88,13 @@ impl TimeLimit {
         let unit = unit.strip_prefix('个').unwrap_or(unit);
         let unit = match unit {
             "" => return Err(FieldError::new("limit_unit_missing")),
-            "工作日" | "workingdays" | "workingday" | "workdays" | "workday" => {
-                LimitUnit::Working
-            }
-            "日" | "天" | "自然日" | "days" | "day" | "naturaldays" | "calendardays" => {
-                LimitUnit::Natural
-            }
+            "工作日" | "workingdays" | "workingday" | "workdays" | "workday" => LimitUnit::Working,
+            "日" | "天" | "自然日" | "days" | "day" | "naturaldays" | "calendardays" => LimitUnit::Natural,
             "月" | "months" | "month" => LimitUnit::Months,
             _ => return Err(FieldError::new("unreadable_limit")),
         };
-        let amount = u16::try_from(amount)
-            .map_err(|_| FieldError::with_limit("limit_out_of_range", usize::from(unit.max())))?;
+        let amount =
+            u16::try_from(amount).map_err(|_| FieldError::with_limit("limit_out_of_range", usize::from(unit.max())))?;
         Self::new(amount, unit)
     }
 
@@ -201,11 +187,7 @@ fn parse_number(text: &str) -> Option<u32> {
         return None;
     }
     if text.chars().all(|c| c.is_ascii_digit()) {
-        return if text.len() > 6 {
-            None
-        } else {
-            text.parse().ok()
-        };
+        return if text.len() > 6 { None } else { text.parse().ok() };
     }
     // Chinese numerals up to 9999: 二十, 十五, 一百二十, 三百零五.
     let mut total = 0u32;
@@ -239,27 +221,15 @@ mod tests {
     fn parses_the_usual_spellings() {
         let working = limit(20, LimitUnit::Working);
         let natural = limit(15, LimitUnit::Natural);
-        for raw in [
-            "20个工作日",
-            "20工作日",
-            "２０个工作日",
-            " 20 working days",
-            "二十个工作日",
-        ] {
+        for raw in ["20个工作日", "20工作日", "２０个工作日", " 20 working days", "二十个工作日"] {
             assert_eq!(TimeLimit::parse(raw), Ok(working), "{raw}");
         }
         for raw in ["15日", "15天", "15个自然日", "15 days", "十五日", "１５天"] {
             assert_eq!(TimeLimit::parse(raw), Ok(natural), "{raw}");
         }
         assert_eq!(TimeLimit::parse("1 day"), Ok(limit(1, LimitUnit::Natural)));
-        assert_eq!(
-            TimeLimit::parse("一百二十日"),
-            Ok(limit(120, LimitUnit::Natural))
-        );
-        assert_eq!(
-            TimeLimit::parse("三百零五日"),
-            Ok(limit(305, LimitUnit::Natural))
-        );
+        assert_eq!(TimeLimit::parse("一百二十日"), Ok(limit(120, LimitUnit::Natural)));
+        assert_eq!(TimeLimit::parse("三百零五日"), Ok(limit(305, LimitUnit::Natural)));
         assert_eq!(TimeLimit::parse("3个月"), Ok(limit(3, LimitUnit::Months)));
         assert_eq!(TimeLimit::parse("三个月"), Ok(limit(3, LimitUnit::Months)));
         assert_eq!(TimeLimit::parse("1 month"), Ok(limit(1, LimitUnit::Months)));
@@ -291,10 +261,7 @@ mod tests {
     fn renders_in_both_languages() {
         assert_eq!(limit(20, LimitUnit::Working).to_string(), "20个工作日");
         assert_eq!(limit(15, LimitUnit::Natural).to_string(), "15日");
-        assert_eq!(
-            limit(20, LimitUnit::Working).to_english(),
-            "20 working days"
-        );
+        assert_eq!(limit(20, LimitUnit::Working).to_english(), "20 working days");
         assert_eq!(limit(1, LimitUnit::Natural).to_english(), "1 day");
     }
 

@@ -69,10 +69,7 @@ pub fn template_xlsx(unit: &UnitCode) -> Result<Vec<u8>, ExportError> {
 
 fn write_header(sheet: &mut Worksheet) -> Result<(), XlsxError> {
     sheet.set_name(CATALOGUE_SHEET)?;
-    let header = Format::new()
-        .set_bold()
-        .set_background_color(Color::RGB(0x00DD_EBF7))
-        .set_border(FormatBorder::Thin);
+    let header = Format::new().set_bold().set_background_color(Color::RGB(0x00DD_EBF7)).set_border(FormatBorder::Thin);
     for (col, column) in (0u16..).zip(Column::ALL) {
         sheet.write_string_with_format(0, col, column.header_zh(), &header)?;
         let width = match column {
@@ -90,9 +87,7 @@ fn example_cell(column: Column) -> &'static str {
         Column::Code | Column::Unit | Column::Position | Column::Notes | Column::FeeStandard => "",
         Column::Name => "食品经营许可",
         Column::Type => "行政许可",
-        Column::LegalBasis => {
-            "《中华人民共和国食品安全法》第三十五条；《中华人民共和国行政许可法》第四十二条"
-        }
+        Column::LegalBasis => "《中华人民共和国食品安全法》第三十五条；《中华人民共和国行政许可法》第四十二条",
         Column::LegalLimit => "20个工作日",
         Column::PromisedLimit => "10个工作日",
         Column::Fee | Column::UnitHead => "否",
@@ -141,12 +136,8 @@ mod tests {
         let powers = generate_catalogue(&unit, 300, 7);
         let bytes = export_xlsx(&powers).unwrap();
         let known = |_: &str| true;
-        let context = RowContext {
-            unit: &unit,
-            unit_name: None,
-            power_types: PowerTypes::default(),
-            known_section: &known,
-        };
+        let context =
+            RowContext { unit: &unit, unit_name: None, power_types: PowerTypes::default(), known_section: &known };
         let imported = import_xlsx(&bytes, &context, &ImportLimits::default()).unwrap();
         assert_eq!(imported.len(), powers.len());
         for (row, (imported, original)) in imported.iter().zip(&powers).enumerate() {
@@ -161,12 +152,8 @@ mod tests {
         let unit = UnitCode::parse("SCJG").unwrap();
         let bytes = template_xlsx(&unit).unwrap();
         let known = |s: &str| s == "食品经营监管股";
-        let context = RowContext {
-            unit: &unit,
-            unit_name: None,
-            power_types: PowerTypes::default(),
-            known_section: &known,
-        };
+        let context =
+            RowContext { unit: &unit, unit_name: None, power_types: PowerTypes::default(), known_section: &known };
         let imported = import_xlsx(&bytes, &context, &ImportLimits::default()).unwrap();
         assert_eq!(imported.len(), 1);
         assert_eq!(imported[0].draft.parts().name.as_str(), "食品经营许可");

@@ -37,12 +37,7 @@ pub struct ImportLimits {
 
 impl Default for ImportLimits {
     fn default() -> Self {
-        Self {
-            max_bytes: 20 * 1024 * 1024,
-            max_uncompressed: 200 * 1024 * 1024,
-            max_rows: 50_000,
-            max_issues: 1000,
-        }
+        Self { max_bytes: 20 * 1024 * 1024, max_uncompressed: 200 * 1024 * 1024, max_rows: 50_000, max_issues: 1000 }
     }
 }
 
@@ -70,14 +65,7 @@ pub struct ImportIssue {
 
 impl ImportIssue {
     fn file(code: &'static str) -> Self {
-        Self {
-            sheet: None,
-            row: None,
-            column: None,
-            header: None,
-            code,
-            args: BTreeMap::new(),
-        }
+        Self { sheet: None, row: None, column: None, header: None, code, args: BTreeMap::new() }
     }
 
     fn arg(mut self, name: &'static str, value: &impl ToString) -> Self {
@@ -99,40 +87,24 @@ pub fn import_xlsx(
     limits: &ImportLimits,
 ) -> Result<Vec<ImportedPower>, Vec<ImportIssue>> {
     if bytes.len() > limits.max_bytes {
-        return Err(vec![
-            ImportIssue::file("file_too_large").arg("limit", &limits.max_bytes),
-        ]);
+        return Err(vec![ImportIssue::file("file_too_large").arg("limit", &limits.max_bytes)]);
     }
     check_archive(bytes, limits.max_uncompressed).map_err(|issue| vec![issue])?;
     let sheets = read_sheets(bytes, limits)?;
-    let mut import = Import {
-        context,
-        limits,
-        powers: Vec::new(),
-        issues: Vec::new(),
-        codes: HashMap::new(),
-        data_rows: 0,
-    };
+    let mut import =
+        Import { context, limits, powers: Vec::new(), issues: Vec::new(), codes: HashMap::new(), data_rows: 0 };
     let mut found_header = false;
     for sheet in &sheets {
         found_header |= import.sheet(sheet)?;
     }
     if !found_header {
-        let columns = [Column::Name, Column::Type]
-            .map(Column::header_zh)
-            .join("、");
-        return Err(vec![
-            ImportIssue::file("header_missing").arg("columns", &columns),
-        ]);
+        let columns = [Column::Name, Column::Type].map(Column::header_zh).join("、");
+        return Err(vec![ImportIssue::file("header_missing").arg("columns", &columns)]);
     }
     if import.issues.is_empty() && import.powers.is_empty() {
         return Err(vec![ImportIssue::file("no_rows")]);
     }
-    if import.issues.is_empty() {
-        Ok(import.powers)
-    } else {
-        Err(import.issues)
-    }
+    if import.issues.is_empty() { Ok(import.powers) } else { Err(import.issues) }
 }
 
 /// Inflates every part once, counting, before calamine sees the file: the zip's
@@ -146,9 +118,7 @@ fn check_archive(bytes: &[u8], max_uncompressed: u64) -> Result<(), ImportIssue>
     let mut total: u64 = 0;
     for index in 0..archive.len() {
         let entry = archive.by_index(index).map_err(|_| not_xlsx())?;
-        let shared_strings = entry
-            .name()
-            .is_ok_and(|name| name.to_ascii_lowercase().ends_with("sharedstrings.xml"));
+        let shared_strings = entry.name().is_ok_and(|name| name.to_ascii_lowercase().ends_with("sharedstrings.xml"));
         let budget = max_uncompressed - total;
         let mut limited = entry.take(budget + 1);
         let read = if shared_strings {
@@ -188,8 +158,7 @@ fn declared_strings_plausible(xml: &[u8]) -> bool {
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(tag) | Event::Empty(tag)) if tag.local_name().as_ref() == "sst" => {
-                return declared_counts(tag.as_bytes())
-                    .all(|count| count.is_some_and(|n| n <= ceiling));
+                return declared_counts(tag.as_bytes()).all(|count| count.is_some_and(|n| n <= ceiling));
             }
             Ok(Event::Eof) => return true,
             // calamine fails on the same error: the file is refused either way.
@@ -204,29 +173,20 @@ fn declared_strings_plausible(xml: &[u8]) -> bool {
 /// is not plain digits.
 fn declared_counts(tag: &[u8]) -> impl Iterator<Item = Option<usize>> + '_ {
     const KEY: &[u8] = b"uniqueCount";
-    (0..tag.len())
-        .filter(|&at| tag[at..].starts_with(KEY))
-        .filter_map(move |at| {
-            let rest = tag[at + KEY.len()..].trim_ascii_start();
-            let rest = rest.strip_prefix(b"=")?.trim_ascii_start();
-            let (&quote, value) = rest.split_first()?;
-            if quote != b'"' && quote != b'\'' {
-                return Some(None);
-            }
-            let end = value
-                .iter()
-                .position(|&b| b == quote)
-                .unwrap_or(value.len());
-            let digits = &value[..end];
-            if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
-                return Some(None);
-            }
-            Some(
-                std::str::from_utf8(digits)
-                    .ok()
-                    .and_then(|d| d.parse().ok()),
-            )
-        })
+    (0..tag.len()).filter(|&at| tag[at..].starts_with(KEY)).filter_map(move |at| {
+        let rest = tag[at + KEY.len()..].trim_ascii_start();
+        let rest = rest.strip_prefix(b"=")?.trim_ascii_start();
+        let (&quote, value) = rest.split_first()?;
+        if quote != b'"' && quote != b'\'' {
+            return Some(None);
+        }
+        let end = value.iter().position(|&b| b == quote).unwrap_or(value.len());
+        let digits = &value[..end];
+        if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+            return Some(None);
+        }
+        Some(std::str::from_utf8(digits).ok().and_then(|d| d.parse().ok()))
+    })
 }
 
 /// A worksheet's non-empty cells as text, by 0-based row.
@@ -236,8 +196,7 @@ struct Sheet {
 }
 
 fn read_sheets(bytes: &[u8], limits: &ImportLimits) -> Result<Vec<Sheet>, Vec<ImportIssue>> {
-    let mut workbook =
-        Xlsx::new(Cursor::new(bytes)).map_err(|_| vec![ImportIssue::file("not_xlsx")])?;
+    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|_| vec![ImportIssue::file("not_xlsx")])?;
     let row_cap = limits.max_rows + HEADER_SCAN_ROWS;
     let mut sheets = Vec::new();
     for name in workbook.sheet_names() {
@@ -260,9 +219,7 @@ fn read_sheets(bytes: &[u8], limits: &ImportLimits) -> Result<Vec<Sheet>, Vec<Im
                 continue;
             };
             if !rows.contains_key(&row) && rows.len() >= row_cap {
-                return Err(vec![
-                    ImportIssue::file("too_many_rows").arg("limit", &limits.max_rows),
-                ]);
+                return Err(vec![ImportIssue::file("too_many_rows").arg("limit", &limits.max_rows)]);
             }
             rows.entry(row).or_default().push((col, text));
         }
@@ -288,11 +245,7 @@ fn cell_text(value: &DataRef<'_>) -> Option<String> {
 /// Whole numbers as Excel shows them (`20`, not `20.0`): a code or a flag typed as
 /// a number must read like the text the user sees.
 fn float_text(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 {
-        format!("{f:.0}")
-    } else {
-        f.to_string()
-    }
+    if f.fract() == 0.0 && f.abs() < 1e15 { format!("{f:.0}") } else { f.to_string() }
 }
 
 struct Import<'a, 'c> {
@@ -309,11 +262,7 @@ impl Import<'_, '_> {
     /// Reads one sheet; `Ok(false)` when it has no catalogue header. `Err` stops the
     /// import: too many rows or too many errors.
     fn sheet(&mut self, sheet: &Sheet) -> Result<bool, Vec<ImportIssue>> {
-        let Some((&header_row, header)) = sheet
-            .rows
-            .iter()
-            .take(HEADER_SCAN_ROWS)
-            .find(|(_, cells)| is_header(cells))
+        let Some((&header_row, header)) = sheet.rows.iter().take(HEADER_SCAN_ROWS).find(|(_, cells)| is_header(cells))
         else {
             return Ok(false);
         };
@@ -324,13 +273,7 @@ impl Import<'_, '_> {
                 continue;
             };
             if seen.insert(column, *col).is_some() {
-                self.push(Self::issue(
-                    sheet,
-                    header_row,
-                    Some(column),
-                    Some(text),
-                    "duplicate_column",
-                ))?;
+                self.push(Self::issue(sheet, header_row, Some(column), Some(text), "duplicate_column"))?;
             }
             columns.insert(*col, (column, text.as_str()));
         }
@@ -344,10 +287,7 @@ impl Import<'_, '_> {
         if !self.issues.is_empty() {
             return Err(std::mem::take(&mut self.issues));
         }
-        let headers: BTreeMap<Column, &str> = columns
-            .values()
-            .map(|&(column, text)| (column, text))
-            .collect();
+        let headers: BTreeMap<Column, &str> = columns.values().map(|&(column, text)| (column, text)).collect();
         for (&row, cells) in sheet.rows.range(header_row + 1..) {
             let mut values: BTreeMap<Column, &str> = BTreeMap::new();
             for (col, text) in cells {
@@ -360,9 +300,7 @@ impl Import<'_, '_> {
             }
             self.data_rows += 1;
             if self.data_rows > self.limits.max_rows {
-                return Err(vec![
-                    ImportIssue::file("too_many_rows").arg("limit", &self.limits.max_rows),
-                ]);
+                return Err(vec![ImportIssue::file("too_many_rows").arg("limit", &self.limits.max_rows)]);
             }
             self.row(sheet, row, &values, &headers)?;
         }
@@ -394,11 +332,7 @@ impl Import<'_, '_> {
                     }
                     self.codes.insert(code.clone(), here);
                 }
-                self.powers.push(ImportedPower {
-                    sheet: sheet.name.clone(),
-                    row: excel_row(row),
-                    draft,
-                });
+                self.powers.push(ImportedPower { sheet: sheet.name.clone(), row: excel_row(row), draft });
                 Ok(())
             }
             Err(errors) => {
@@ -416,13 +350,7 @@ impl Import<'_, '_> {
         }
     }
 
-    fn issue(
-        sheet: &Sheet,
-        row: u32,
-        column: Option<Column>,
-        header: Option<&str>,
-        code: &'static str,
-    ) -> ImportIssue {
+    fn issue(sheet: &Sheet, row: u32, column: Option<Column>, header: Option<&str>, code: &'static str) -> ImportIssue {
         ImportIssue {
             sheet: Some(sheet.name.clone()),
             row: Some(excel_row(row)),
@@ -445,11 +373,7 @@ impl Import<'_, '_> {
 }
 
 fn is_header(cells: &[(u32, String)]) -> bool {
-    let found = |wanted: Column| {
-        cells
-            .iter()
-            .any(|(_, text)| Column::from_header(text) == Some(wanted))
-    };
+    let found = |wanted: Column| cells.iter().any(|(_, text)| Column::from_header(text) == Some(wanted));
     found(Column::Name) && found(Column::Type)
 }
 
@@ -485,10 +409,7 @@ mod tests {
         import_with(bytes, &ImportLimits::default())
     }
 
-    fn import_with(
-        bytes: &[u8],
-        limits: &ImportLimits,
-    ) -> Result<Vec<ImportedPower>, Vec<ImportIssue>> {
+    fn import_with(bytes: &[u8], limits: &ImportLimits) -> Result<Vec<ImportedPower>, Vec<ImportIssue>> {
         let unit = UnitCode::parse("SCJG").unwrap();
         let known = |s: &str| s != "不存在股";
         let context = RowContext {
@@ -501,10 +422,7 @@ mod tests {
     }
 
     fn codes(issues: &[ImportIssue]) -> Vec<(Option<u32>, Option<&str>, &str)> {
-        issues
-            .iter()
-            .map(|i| (i.row, i.header.as_deref(), i.code))
-            .collect()
+        issues.iter().map(|i| (i.row, i.header.as_deref(), i.code)).collect()
     }
 
     const BASIS: &str = "《中华人民共和国食品安全法》第三十五条";
@@ -515,14 +433,7 @@ mod tests {
             &[
                 &["县市场监督管理局职权目录", "", ""],
                 &["", "", ""],
-                &[
-                    "legal_basis",
-                    "Type",
-                    "名称无关列",
-                    "name",
-                    "promised limit",
-                    "unit_head",
-                ],
+                &["legal_basis", "Type", "名称无关列", "name", "promised limit", "unit_head"],
                 &[BASIS, "XK", "x", "食品经营许可", "10 working days", "1"],
                 &["", "", "", "", "", ""],
                 &[BASIS, "行政检查", "", "食品安全监督检查", "", ""],
@@ -534,48 +445,17 @@ mod tests {
         assert_eq!(powers[0].row, 4);
         assert_eq!(powers[1].row, 6);
         assert!(powers[0].draft.parts().unit_head);
-        assert_eq!(
-            powers[0]
-                .draft
-                .parts()
-                .promised_limit
-                .map(|l| l.to_string()),
-            Some("10个工作日".to_owned())
-        );
+        assert_eq!(powers[0].draft.parts().promised_limit.map(|l| l.to_string()), Some("10个工作日".to_owned()));
     }
 
     #[test]
     fn reports_every_row_error_and_no_powers() {
         let bytes = xlsx(
             &[
-                &[
-                    "事项编码",
-                    "事项名称",
-                    "权力类型",
-                    "设定依据",
-                    "法定时限",
-                    "实施主体",
-                    "责任科室",
-                ],
-                &[
-                    "SCJGXK001",
-                    "食品经营许可",
-                    "行政许可",
-                    BASIS,
-                    "20个工作日",
-                    "",
-                    "",
-                ],
+                &["事项编码", "事项名称", "权力类型", "设定依据", "法定时限", "实施主体", "责任科室"],
+                &["SCJGXK001", "食品经营许可", "行政许可", BASIS, "20个工作日", "", ""],
                 &["", "", "行政审批", BASIS, "二十天左右", "", ""],
-                &[
-                    "SCJGXK001",
-                    "食品生产许可",
-                    "许可",
-                    BASIS,
-                    "",
-                    "ZRZY",
-                    "不存在股",
-                ],
+                &["SCJGXK001", "食品生产许可", "许可", BASIS, "", "ZRZY", "不存在股"],
             ],
             0,
         );
@@ -604,46 +484,27 @@ mod tests {
             0,
         );
         let issues = import(&bytes).unwrap_err();
-        assert_eq!(
-            codes(&issues),
-            vec![(Some(3), Some("事项编码"), "duplicate_code")]
-        );
-        assert_eq!(
-            issues[0].args.get("first_row").map(String::as_str),
-            Some("2")
-        );
+        assert_eq!(codes(&issues), vec![(Some(3), Some("事项编码"), "duplicate_code")]);
+        assert_eq!(issues[0].args.get("first_row").map(String::as_str), Some("2"));
     }
 
     #[test]
     fn header_problems_are_reported() {
         let no_header = xlsx(&[&["序号", "名称"], &["1", "x"]], 0);
-        assert_eq!(
-            codes(&import(&no_header).unwrap_err()),
-            vec![(None, None, "header_missing")]
-        );
+        assert_eq!(codes(&import(&no_header).unwrap_err()), vec![(None, None, "header_missing")]);
         let no_basis = xlsx(&[&["事项名称", "权力类型"], &["食品经营许可", "XK"]], 0);
-        assert_eq!(
-            codes(&import(&no_basis).unwrap_err()),
-            vec![(Some(1), None, "header_missing")]
-        );
+        assert_eq!(codes(&import(&no_basis).unwrap_err()), vec![(Some(1), None, "header_missing")]);
         let twice = xlsx(&[&["事项名称", "权力类型", "设定依据", "name"]], 0);
-        assert_eq!(
-            codes(&import(&twice).unwrap_err()),
-            vec![(Some(1), Some("name"), "duplicate_column")]
-        );
+        assert_eq!(codes(&import(&twice).unwrap_err()), vec![(Some(1), Some("name"), "duplicate_column")]);
         let empty = xlsx(&[&["事项名称", "权力类型", "设定依据"]], 0);
-        assert_eq!(
-            codes(&import(&empty).unwrap_err()),
-            vec![(None, None, "no_rows")]
-        );
+        assert_eq!(codes(&import(&empty).unwrap_err()), vec![(None, None, "no_rows")]);
     }
 
     #[test]
     fn numbers_read_as_excel_shows_them() {
         let mut workbook = Workbook::new();
         let sheet = workbook.add_worksheet();
-        for (c, h) in (0u16..).zip(["事项名称", "权力类型", "设定依据", "一把手职权"])
-        {
+        for (c, h) in (0u16..).zip(["事项名称", "权力类型", "设定依据", "一把手职权"]) {
             sheet.write_string(0, c, h).unwrap();
         }
         sheet.write_string(1, 0, "食品经营许可").unwrap();
@@ -661,34 +522,16 @@ mod tests {
             .collect();
         let rows: Vec<&[&str]> = rows.iter().map(<[&str; 3]>::as_slice).collect();
         let bytes = xlsx(&rows, 0);
-        let small = ImportLimits {
-            max_rows: 10,
-            ..ImportLimits::default()
-        };
-        assert_eq!(
-            codes(&import_with(&bytes, &small).unwrap_err()),
-            vec![(None, None, "too_many_rows")]
-        );
-        let tiny_file = ImportLimits {
-            max_bytes: 100,
-            ..ImportLimits::default()
-        };
-        assert_eq!(
-            codes(&import_with(&bytes, &tiny_file).unwrap_err()),
-            vec![(None, None, "file_too_large")]
-        );
-        let tiny_inflated = ImportLimits {
-            max_uncompressed: 1000,
-            ..ImportLimits::default()
-        };
+        let small = ImportLimits { max_rows: 10, ..ImportLimits::default() };
+        assert_eq!(codes(&import_with(&bytes, &small).unwrap_err()), vec![(None, None, "too_many_rows")]);
+        let tiny_file = ImportLimits { max_bytes: 100, ..ImportLimits::default() };
+        assert_eq!(codes(&import_with(&bytes, &tiny_file).unwrap_err()), vec![(None, None, "file_too_large")]);
+        let tiny_inflated = ImportLimits { max_uncompressed: 1000, ..ImportLimits::default() };
         assert_eq!(
             codes(&import_with(&bytes, &tiny_inflated).unwrap_err()),
             vec![(None, None, "uncompressed_too_large")]
         );
-        let few_errors = ImportLimits {
-            max_issues: 3,
-            ..ImportLimits::default()
-        };
+        let few_errors = ImportLimits { max_issues: 3, ..ImportLimits::default() };
         let bad: Vec<[&str; 3]> = std::iter::once(["事项名称", "权力类型", "设定依据"])
             .chain(std::iter::repeat_n(["", "XK", BASIS], 5))
             .collect();
@@ -715,14 +558,8 @@ mod tests {
 
     #[test]
     fn garbage_is_not_xlsx() {
-        assert_eq!(
-            codes(&import(b"PK\x03\x04garbage").unwrap_err()),
-            vec![(None, None, "not_xlsx")]
-        );
-        assert_eq!(
-            codes(&import(b"").unwrap_err()),
-            vec![(None, None, "not_xlsx")]
-        );
+        assert_eq!(codes(&import(b"PK\x03\x04garbage").unwrap_err()), vec![(None, None, "not_xlsx")]);
+        assert_eq!(codes(&import(b"").unwrap_err()), vec![(None, None, "not_xlsx")]);
     }
 
     fn valid_file() -> Vec<u8> {
@@ -755,8 +592,7 @@ mod tests {
     fn stored_zip(parts: &[(String, Vec<u8>)]) -> Vec<u8> {
         use std::io::Write;
         let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored);
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
         for (name, data) in parts {
             writer.start_file(name.as_str(), options).unwrap();
             writer.write_all(data).unwrap();
@@ -781,19 +617,14 @@ mod tests {
     #[test]
     fn huge_declared_string_counts_are_refused() {
         let mut parts = valid_parts();
-        let (_, data) = parts
-            .iter_mut()
-            .find(|(name, _)| name.to_ascii_lowercase().ends_with("sharedstrings.xml"))
-            .unwrap();
+        let (_, data) =
+            parts.iter_mut().find(|(name, _)| name.to_ascii_lowercase().ends_with("sharedstrings.xml")).unwrap();
         let xml = String::from_utf8(data.clone()).unwrap();
         let start = xml.find(r#"uniqueCount=""#).unwrap() + r#"uniqueCount=""#.len();
         let end = start + xml[start..].find('"').unwrap();
         let patched = format!("{}1000000000000000{}", &xml[..start], &xml[end..]);
         *data = patched.into_bytes();
-        assert_eq!(
-            codes(&import(&stored_zip(&parts)).unwrap_err()),
-            vec![(None, None, "not_xlsx")]
-        );
+        assert_eq!(codes(&import(&stored_zip(&parts)).unwrap_err()), vec![(None, None, "not_xlsx")]);
     }
 
     #[test]

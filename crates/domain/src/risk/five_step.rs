@@ -131,28 +131,19 @@ mod tests {
     #[test]
     fn only_the_next_step_is_allowed() {
         let mut finding = Finding::new();
-        assert_eq!(
-            finding.record(step(FindingStep::LeaderProposed, 1)),
-            Err(FieldError::new("step_out_of_order"))
-        );
+        assert_eq!(finding.record(step(FindingStep::LeaderProposed, 1)), Err(FieldError::new("step_out_of_order")));
         for (day, s) in (1..).zip(FindingStep::ALL) {
             finding.record(step(*s, day)).unwrap();
         }
         assert!(finding.is_complete());
-        assert_eq!(
-            finding.record(step(FindingStep::SelfFound, 9)),
-            Err(FieldError::new("workflow_complete"))
-        );
+        assert_eq!(finding.record(step(FindingStep::SelfFound, 9)), Err(FieldError::new("workflow_complete")));
     }
 
     #[test]
     fn steps_cannot_go_back_in_time() {
         let mut finding = Finding::new();
         finding.record(step(FindingStep::SelfFound, 5)).unwrap();
-        assert_eq!(
-            finding.record(step(FindingStep::LeaderProposed, 4)),
-            Err(FieldError::new("time_before_previous"))
-        );
+        assert_eq!(finding.record(step(FindingStep::LeaderProposed, 4)), Err(FieldError::new("time_before_previous")));
         assert_eq!(finding.next_step(), Some(FindingStep::LeaderProposed));
     }
 
@@ -161,12 +152,6 @@ mod tests {
         let bad = serde_json::to_value(vec![step(FindingStep::PublicHelped, 1)]).unwrap();
         assert!(serde_json::from_value::<Finding>(bad).is_err());
         let good = serde_json::to_value(vec![step(FindingStep::SelfFound, 1)]).unwrap();
-        assert_eq!(
-            serde_json::from_value::<Finding>(good)
-                .unwrap()
-                .steps()
-                .len(),
-            1
-        );
+        assert_eq!(serde_json::from_value::<Finding>(good).unwrap().steps().len(), 1);
     }
 }

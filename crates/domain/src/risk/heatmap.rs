@@ -35,10 +35,7 @@ pub fn levels_by_unit(model: &RiskModel, units: &[(String, Vec<u32>)]) -> HeatMa
         row_axis: "单位".into(),
         column_axis: "风险等级".into(),
         rows: units.iter().map(|(name, _)| name.clone()).collect(),
-        columns: levels
-            .iter()
-            .map(|l| format!("{}（{}）", l.name_zh, l.colour_zh))
-            .collect(),
+        columns: levels.iter().map(|l| format!("{}（{}）", l.name_zh, l.colour_zh)).collect(),
         cells: units
             .iter()
             .map(|(_, counts)| {
@@ -47,10 +44,7 @@ pub fn levels_by_unit(model: &RiskModel, units: &[(String, Vec<u32>)]) -> HeatMa
                     .enumerate()
                     .map(|(i, level)| {
                         let count = counts.get(i).copied().unwrap_or(0);
-                        HeatCell {
-                            count,
-                            level: (count > 0).then(|| level.clone()),
-                        }
+                        HeatCell { count, level: (count > 0).then(|| level.clone()) }
                     })
                     .collect()
             })
@@ -72,13 +66,7 @@ pub fn harm_by_probability(model: &RiskModel, points: &[(u8, u8)]) -> HeatMap {
                 .iter()
                 .map(|&probability| {
                     let count = points.iter().filter(|p| **p == (harm, probability)).count();
-                    let values = FactorValues {
-                        risk_points: 3,
-                        importance: 3,
-                        frequency: 3,
-                        probability,
-                        harm,
-                    };
+                    let values = FactorValues { risk_points: 3, importance: 3, frequency: 3, probability, harm };
                     HeatCell {
                         count: u32::try_from(count).unwrap_or(u32::MAX),
                         level: model.assess(&values).ok().map(|(_, l)| l.clone()),
@@ -118,30 +106,15 @@ pub fn render_svg(map: &HeatMap) -> String {
         escape(&map.title),
         escape(&map.title)
     );
-    let _ = write!(
-        svg,
-        r#"<text x="8" y="{}">{} \ {}</text>"#,
-        TOP - 10,
-        escape(&map.row_axis),
-        escape(&map.column_axis)
-    );
+    let _ =
+        write!(svg, r#"<text x="8" y="{}">{} \ {}</text>"#, TOP - 10, escape(&map.row_axis), escape(&map.column_axis));
     for (c, label) in map.columns.iter().enumerate() {
         let x = LABEL_W + c * CELL_W + CELL_W / 2;
-        let _ = write!(
-            svg,
-            r#"<text x="{x}" y="{}" text-anchor="middle">{}</text>"#,
-            TOP - 10,
-            escape(label)
-        );
+        let _ = write!(svg, r#"<text x="{x}" y="{}" text-anchor="middle">{}</text>"#, TOP - 10, escape(label));
     }
     for (r, label) in map.rows.iter().enumerate() {
         let y = TOP + r * CELL_H;
-        let _ = write!(
-            svg,
-            r#"<text x="8" y="{}">{}</text>"#,
-            y + CELL_H / 2 + 5,
-            escape(label)
-        );
+        let _ = write!(svg, r#"<text x="8" y="{}">{}</text>"#, y + CELL_H / 2 + 5, escape(label));
         for c in 0..map.columns.len() {
             let cell = map.cells.get(r).and_then(|row| row.get(c));
             let x = LABEL_W + c * CELL_W;
@@ -192,13 +165,8 @@ mod tests {
     #[test]
     fn unit_map_has_words_and_escapes_names() {
         let model = RiskModel::default();
-        let map = levels_by_unit(
-            &model,
-            &[
-                ("县市场监督管理局".into(), vec![3, 5, 9]),
-                ("<script>&\"'".into(), vec![0, 1]),
-            ],
-        );
+        let map =
+            levels_by_unit(&model, &[("县市场监督管理局".into(), vec![3, 5, 9]), ("<script>&\"'".into(), vec![0, 1])]);
         let svg = render_svg(&map);
         assert!(svg.starts_with("<svg"));
         assert!(svg.ends_with("</svg>"));

@@ -69,10 +69,7 @@ impl LevelHistory {
     /// The level in force: the last approved one.
     #[must_use]
     pub fn approved(&self) -> Option<&LevelDecision> {
-        self.0
-            .iter()
-            .rev()
-            .find(|d| d.stage == LevelStage::Approved)
+        self.0.iter().rev().find(|d| d.stage == LevelStage::Approved)
     }
 
     /// Records `decision` when it is the next stage, names a level of `model`, and
@@ -148,19 +145,11 @@ mod tests {
             history.decide(decision(LevelStage::Approved, 1, 8), &model),
             Err(FieldError::new("stage_out_of_order"))
         );
-        history
-            .decide(decision(LevelStage::Proposed, 3, 8), &model)
-            .unwrap();
-        history
-            .decide(decision(LevelStage::LeaderEvaluated, 2, 9), &model)
-            .unwrap();
-        history
-            .decide(decision(LevelStage::Approved, 2, 10), &model)
-            .unwrap();
+        history.decide(decision(LevelStage::Proposed, 3, 8), &model).unwrap();
+        history.decide(decision(LevelStage::LeaderEvaluated, 2, 9), &model).unwrap();
+        history.decide(decision(LevelStage::Approved, 2, 10), &model).unwrap();
         assert_eq!(history.approved().map(|d| d.rank), Some(2));
-        history
-            .decide(decision(LevelStage::Proposed, 1, 11), &model)
-            .unwrap();
+        history.decide(decision(LevelStage::Proposed, 1, 11), &model).unwrap();
         assert_eq!(history.approved().map(|d| d.rank), Some(2));
         assert_eq!(history.next_stage(), LevelStage::LeaderEvaluated);
     }
@@ -169,19 +158,11 @@ mod tests {
     fn refuses_unknown_levels_old_models_and_back_dating() {
         let model = RiskModel::default();
         let mut history = LevelHistory::new();
-        assert_eq!(
-            history.decide(decision(LevelStage::Proposed, 4, 8), &model),
-            Err(FieldError::new("unknown_level"))
-        );
+        assert_eq!(history.decide(decision(LevelStage::Proposed, 4, 8), &model), Err(FieldError::new("unknown_level")));
         let mut old = decision(LevelStage::Proposed, 1, 8);
         old.model_version = 0;
-        assert_eq!(
-            history.decide(old, &model),
-            Err(FieldError::new("model_version_mismatch"))
-        );
-        history
-            .decide(decision(LevelStage::Proposed, 1, 8), &model)
-            .unwrap();
+        assert_eq!(history.decide(old, &model), Err(FieldError::new("model_version_mismatch")));
+        history.decide(decision(LevelStage::Proposed, 1, 8), &model).unwrap();
         assert_eq!(
             history.decide(decision(LevelStage::LeaderEvaluated, 1, 7), &model),
             Err(FieldError::new("time_before_previous"))

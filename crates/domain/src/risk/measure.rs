@@ -108,11 +108,7 @@ pub fn measure_gaps<Id: Ord + Clone>(
     let mut overdue: Vec<&Measure<Id>> = measures.iter().filter(|m| m.is_overdue(today)).collect();
     overdue.sort_by(|a, b| a.due.cmp(&b.due).then_with(|| a.id.cmp(&b.id)));
     MeasureGaps {
-        without_measure: risk_points
-            .iter()
-            .filter(|p| !covered.contains(p))
-            .cloned()
-            .collect(),
+        without_measure: risk_points.iter().filter(|p| !covered.contains(p)).cloned().collect(),
         overdue: overdue.into_iter().map(|m| m.id.clone()).collect(),
     }
 }

@@ -202,11 +202,7 @@ pub struct Score(u16);
 impl TryFrom<u16> for Score {
     type Error = &'static str;
     fn try_from(tenths: u16) -> Result<Self, Self::Error> {
-        if tenths <= 1000 {
-            Ok(Self(tenths))
-        } else {
-            Err("score_out_of_range")
-        }
+        if tenths <= 1000 { Ok(Self(tenths)) } else { Err("score_out_of_range") }
     }
 }
 
@@ -291,9 +287,7 @@ impl TryFrom<RiskModelConfig> for RiskModel {
             let scale_ok = match &factor.scale {
                 Scale::Grade { max } => (2..=10).contains(max),
                 Scale::Count { breaks } => {
-                    !breaks.is_empty()
-                        && breaks.len() < 10
-                        && breaks.windows(2).all(|w| w[0] < w[1])
+                    !breaks.is_empty() && breaks.len() < 10 && breaks.windows(2).all(|w| w[0] < w[1])
                 }
             };
             if !scale_ok {
@@ -310,23 +304,12 @@ impl TryFrom<RiskModelConfig> for RiskModel {
                 return fail(field, "rank_order");
             }
             let is_last = i + 1 == config.levels.len();
-            let falls = config
-                .levels
-                .get(i + 1)
-                .is_none_or(|next| next.min_score < level.min_score);
+            let falls = config.levels.get(i + 1).is_none_or(|next| next.min_score < level.min_score);
             if level.min_score > 100 || !falls || (is_last && level.min_score != 0) {
                 return fail(field, "threshold_order");
             }
-            let texts = [
-                &level.name_zh,
-                &level.name_en,
-                &level.colour_zh,
-                &level.colour_en,
-            ];
-            if texts
-                .iter()
-                .any(|t| t.trim().is_empty() || t.chars().count() > 20)
-            {
+            let texts = [&level.name_zh, &level.name_en, &level.colour_zh, &level.colour_en];
+            if texts.iter().any(|t| t.trim().is_empty() || t.chars().count() > 20) {
                 return fail(field, "level_words");
             }
             let Ok(colour) = Colour::parse(&level.colour) else {
@@ -354,21 +337,15 @@ impl From<RiskModel> for RiskModelConfig {
 
 impl Default for RiskModel {
     fn default() -> Self {
-        let grade = |factor, weight| FactorConfig {
-            factor,
-            weight,
-            scale: Scale::Grade { max: 5 },
-        };
-        let level = |rank, name_zh: &str, name_en: &str, colour: &str, zh: &str, en: &str, min| {
-            LevelConfig {
-                rank,
-                name_zh: name_zh.into(),
-                name_en: name_en.into(),
-                colour: colour.into(),
-                colour_zh: zh.into(),
-                colour_en: en.into(),
-                min_score: min,
-            }
+        let grade = |factor, weight| FactorConfig { factor, weight, scale: Scale::Grade { max: 5 } };
+        let level = |rank, name_zh: &str, name_en: &str, colour: &str, zh: &str, en: &str, min| LevelConfig {
+            rank,
+            name_zh: name_zh.into(),
+            name_en: name_en.into(),
+            colour: colour.into(),
+            colour_zh: zh.into(),
+            colour_en: en.into(),
+            min_score: min,
         };
         let config = RiskModelConfig {
             version: 1,
@@ -376,9 +353,7 @@ impl Default for RiskModel {
                 FactorConfig {
                     factor: Factor::RiskPoints,
                     weight: 15,
-                    scale: Scale::Count {
-                        breaks: vec![2, 4, 6, 9],
-                    },
+                    scale: Scale::Count { breaks: vec![2, 4, 6, 9] },
                 },
                 grade(Factor::Importance, 25),
                 grade(Factor::Frequency, 15),
@@ -447,10 +422,7 @@ impl RiskModel {
     /// The level a score falls in.
     #[must_use]
     pub fn level_for(&self, score: Score) -> &Level {
-        self.levels
-            .iter()
-            .find(|l| score.0 >= l.min_tenths)
-            .unwrap_or_else(|| &self.levels[self.levels.len() - 1])
+        self.levels.iter().find(|l| score.0 >= l.min_tenths).unwrap_or_else(|| &self.levels[self.levels.len() - 1])
     }
 
     /// The level a score would reach, computed straight from values.
@@ -468,13 +440,7 @@ pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn values(points: u32, grade: u8) -> FactorValues {
-        FactorValues {
-            risk_points: points,
-            importance: grade,
-            frequency: grade,
-            probability: grade,
-            harm: grade,
-        }
+        FactorValues { risk_points: points, importance: grade, frequency: grade, probability: grade, harm: grade }
     }
 
     #[test]
@@ -484,30 +450,21 @@ pub(crate) mod tests {
         assert_eq!(top.to_string(), "100.0");
         assert_eq!(serde_json::to_value(top).unwrap(), serde_json::json!(1000));
         assert!(serde_json::from_value::<Score>(serde_json::json!(1001)).is_err());
-        assert_eq!(
-            (level.name_zh.as_str(), level.colour_en.as_str()),
-            ("一级", "red")
-        );
+        assert_eq!((level.name_zh.as_str(), level.colour_en.as_str()), ("一级", "red"));
         let (low, level) = model.assess(&values(0, 1)).unwrap();
         assert_eq!(low.to_string(), "20.0");
         assert_eq!(level.rank, 3);
         let (mid, level) = model.assess(&values(3, 3)).unwrap();
         assert_eq!(mid.to_string(), "57.0");
         assert_eq!(level.name_zh, "二级");
-        assert_eq!(
-            model.score(&values(1, 6)),
-            Err(FieldError::with_limit("grade_out_of_range", 5))
-        );
+        assert_eq!(model.score(&values(1, 6)), Err(FieldError::with_limit("grade_out_of_range", 5)));
     }
 
     #[test]
     fn config_round_trips_and_is_checked() {
         let model = RiskModel::default();
         let json = serde_json::to_value(&model).unwrap();
-        assert_eq!(
-            serde_json::from_value::<RiskModel>(json.clone()).unwrap(),
-            model
-        );
+        assert_eq!(serde_json::from_value::<RiskModel>(json.clone()).unwrap(), model);
         let mut unsorted = json.clone();
         unsorted["levels"][1]["min_score"] = 80.into();
         let err = RiskModel::try_from(serde_json::from_value::<RiskModelConfig>(unsorted).unwrap());
@@ -546,10 +503,7 @@ pub(crate) mod tests {
                 level(3, "三级", "Level 3", "#f5c400", "黄", "yellow", 0),
             ],
         });
-        assert_eq!(
-            serde_json::from_value::<RiskModel>(documented).unwrap(),
-            RiskModel::default()
-        );
+        assert_eq!(serde_json::from_value::<RiskModel>(documented).unwrap(), RiskModel::default());
     }
 
     #[test]

@@ -35,17 +35,15 @@ pub enum Outcome {
         new_rank: u8,
     },
     /// The values do not fit the new model (a grade above its scale): the code says why.
-    Unscorable { code: &'static str },
+    Unscorable {
+        code: &'static str,
+    },
 }
 
 /// Every item whose score or level would change under `new`, or that `new`
 /// cannot score. Items the new model leaves as they are do not appear.
 #[must_use]
-pub fn rescore<Id: Clone>(
-    old: &RiskModel,
-    new: &RiskModel,
-    items: &[RescoreItem<Id>],
-) -> Vec<Change<Id>> {
+pub fn rescore<Id: Clone>(old: &RiskModel, new: &RiskModel, items: &[RescoreItem<Id>]) -> Vec<Change<Id>> {
     items
         .iter()
         .filter_map(|item| {
@@ -68,12 +66,7 @@ pub fn rescore<Id: Clone>(
                 Outcome::Rescored { new_rank, .. } => item.approved_rank != Some(*new_rank),
                 Outcome::Unscorable { .. } => true,
             };
-            Some(Change {
-                id: item.id.clone(),
-                outcome,
-                approved_rank: item.approved_rank,
-                needs_review,
-            })
+            Some(Change { id: item.id.clone(), outcome, approved_rank: item.approved_rank, needs_review })
         })
         .collect()
 }
@@ -98,56 +91,30 @@ mod tests {
         let old = RiskModel::default();
         let new = stricter();
         let items = vec![
-            RescoreItem {
-                id: "a",
-                values: values(3, 3),
-                approved_rank: Some(2),
-            },
-            RescoreItem {
-                id: "b",
-                values: values(10, 4),
-                approved_rank: Some(1),
-            },
-            RescoreItem {
-                id: "c",
-                values: values(3, 5),
-                approved_rank: Some(1),
-            },
+            RescoreItem { id: "a", values: values(3, 3), approved_rank: Some(2) },
+            RescoreItem { id: "b", values: values(10, 4), approved_rank: Some(1) },
+            RescoreItem { id: "c", values: values(3, 5), approved_rank: Some(1) },
         ];
         let changes = rescore(&old, &new, &items);
         let by_id = |id| changes.iter().find(|c| c.id == id).unwrap();
         // "a": importance 3 now counts as 3 of 4: 57.0 → 60.8, which the new threshold makes level 1.
         match &by_id("a").outcome {
-            Outcome::Rescored {
-                old_rank, new_rank, ..
-            } => assert_eq!((*old_rank, *new_rank), (Some(2), 1)),
+            Outcome::Rescored { old_rank, new_rank, .. } => assert_eq!((*old_rank, *new_rank), (Some(2), 1)),
             other @ Outcome::Unscorable { .. } => panic!("{other:?}"),
         }
         assert!(by_id("a").needs_review);
         assert_eq!(by_id("a").approved_rank, Some(2));
         // "c": importance 5 is off the new 1–4 scale.
-        assert_eq!(
-            by_id("c").outcome,
-            Outcome::Unscorable {
-                code: "grade_out_of_range"
-            }
-        );
+        assert_eq!(by_id("c").outcome, Outcome::Unscorable { code: "grade_out_of_range" });
         assert!(by_id("c").needs_review);
-        assert!(
-            !by_id("b").needs_review,
-            "score changes but level 1 stays level 1"
-        );
+        assert!(!by_id("b").needs_review, "score changes but level 1 stays level 1");
         assert_eq!(items[0].approved_rank, Some(2));
     }
 
     #[test]
     fn same_model_changes_nothing() {
         let model = RiskModel::default();
-        let items = vec![RescoreItem {
-            id: 1,
-            values: values(5, 2),
-            approved_rank: None,
-        }];
+        let items = vec![RescoreItem { id: 1, values: values(5, 2), approved_rank: None }];
         assert!(rescore(&model, &model, &items).is_empty());
     }
 }

@@ -6,6 +6,7 @@ navigation = Navigation
 yes = Yes
 no = No
 option-any = Any
+colon = {": "}
 option-none = (none)
 table-count = { $count ->
     [one] 1 record

@@ -6,6 +6,7 @@ navigation = 导航
 yes = 是
 no = 否
 option-any = 全部
+colon = ：
 option-none = （无）
 table-count = 共 { $count } 条
 

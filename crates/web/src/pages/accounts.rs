@@ -11,7 +11,7 @@ use sunlight_store::accounts::{self, NewUser};
 use sunlight_store::entity::{sub_commission, unit};
 use sunlight_store::org::{self, UnitFilter};
 
-use super::{FormPage, SecretPage, TablePage, render, render_status, see_other, table_response};
+use super::{FormPage, SecretPage, TablePage, render, render_status, require, see_other, table_response};
 use crate::AppState;
 use crate::auth::{Caller, FormData, StaffForm};
 use crate::error::AppError;
@@ -114,7 +114,7 @@ async fn user_form_page(
 }
 
 pub async fn new_user(State(state): State<AppState>, lang: Lang, caller: Caller) -> Result<Response, AppError> {
-    authorize(&caller.principal, Action::ManageUsers, Target::County).map_err(|_| AppError::Forbidden)?;
+    require(&caller, Action::ManageUsers, Target::County)?;
     user_form_page(&state, lang, &caller, &NewUser::default(), &FieldErrors::new(), StatusCode::OK).await
 }
 
@@ -122,12 +122,12 @@ fn new_user_from(form: &FormData, errors: &mut FieldErrors) -> NewUser {
     let supervised = form
         .all("supervised_unit_ids")
         .into_iter()
-        .filter_map(|v| match v.parse() {
-            Ok(id) => Some(id),
-            Err(_) => {
+        .filter_map(|v| {
+            let parsed = v.parse().ok();
+            if parsed.is_none() {
                 errors.add("supervised_unit_ids", FieldError::new("not_a_number"));
-                None
             }
+            parsed
         })
         .collect();
     NewUser {
@@ -146,6 +146,7 @@ pub async fn create_user(
     lang: Lang,
     StaffForm { caller, form }: StaffForm,
 ) -> Result<Response, AppError> {
+    require(&caller, Action::ManageUsers, Target::County)?;
     let mut errors = FieldErrors::new();
     let new = new_user_from(&form, &mut errors);
     if !errors.is_empty() {
@@ -257,6 +258,7 @@ pub async fn create_token(
     lang: Lang,
     StaffForm { caller, form }: StaffForm,
 ) -> Result<Response, AppError> {
+    require(&caller, Action::ManageApiTokens, Target::County)?;
     let mut errors = FieldErrors::new();
     let unit_id = errors.take("unit_id", form.id("unit_id")).flatten();
     let name = form.get("name");

@@ -65,6 +65,16 @@ pub struct SecretPage {
 #[allow(dead_code)]
 const _: Option<(Cell, FieldKind)> = None;
 
+/// Asks the policy before anything else, so a caller without the right learns
+/// nothing from validation messages.
+pub fn require(
+    caller: &crate::auth::Caller,
+    action: sunlight_domain::policy::Action,
+    target: sunlight_domain::policy::Target,
+) -> Result<(), AppError> {
+    sunlight_domain::policy::authorize(&caller.principal, action, target).map_err(|_| AppError::Forbidden)
+}
+
 pub fn render(template: &impl Template) -> Result<Html<String>, AppError> {
     template.render().map(Html).map_err(|e| AppError::Internal(format!("template: {e}")))
 }

@@ -15,7 +15,9 @@ use sunlight_domain::policy::{Action, Target, authorize};
 use sunlight_store::entity::{position, section, sub_commission, unit};
 use sunlight_store::org::{self, PersonFilter, UnitFilter};
 
-use super::{Block, DetailPage, FormPage, TablePage, paginate, render, render_status, see_other, table_response};
+use super::{
+    Block, DetailPage, FormPage, TablePage, paginate, render, render_status, require, see_other, table_response,
+};
 use crate::AppState;
 use crate::auth::{Caller, FormData, StaffForm};
 use crate::error::AppError;
@@ -94,7 +96,7 @@ pub async fn sub_commissions(
     caller: Caller,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    authorize(&caller.principal, Action::ManageUnits, Target::County).map_err(|_| AppError::Forbidden)?;
+    require(&caller, Action::ManageUnits, Target::County)?;
     let list = org::list_sub_commissions(&state.store, &caller.principal).await?;
     let units = org::list_units(&state.store, &caller.principal, &UnitFilter::default()).await?;
     let mut table = Table::new(
@@ -134,7 +136,7 @@ fn sub_commission_form(lang: Lang, action: String, name: &str, active: Option<bo
 }
 
 pub async fn new_sub_commission(lang: Lang, caller: Caller) -> Result<Response, AppError> {
-    authorize(&caller.principal, Action::ManageUnits, Target::County).map_err(|_| AppError::Forbidden)?;
+    require(&caller, Action::ManageUnits, Target::County)?;
     let form = sub_commission_form(lang, "/staff/sub-commissions".into(), "", None);
     Ok(render(&FormPage {
         c: Chrome::new(lang, &caller, "page-new-sub-commission", "sub-commissions"),
@@ -149,6 +151,7 @@ pub async fn create_sub_commission(
     lang: Lang,
     StaffForm { caller, form }: StaffForm,
 ) -> Result<Response, AppError> {
+    require(&caller, Action::ManageUnits, Target::County)?;
     let raw = RawNamed { name: form.get("name").to_owned() };
     let result = match raw.parse() {
         Ok(name) => org::create_sub_commission(&state.store, &caller.principal, &name).await.map_err(AppError::from),
@@ -177,7 +180,7 @@ pub async fn edit_sub_commission(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    authorize(&caller.principal, Action::ManageUnits, Target::County).map_err(|_| AppError::Forbidden)?;
+    require(&caller, Action::ManageUnits, Target::County)?;
     let sc: sub_commission::Model = org::get_sub_commission(&state.store, &caller.principal, id).await?;
     let form = sub_commission_form(lang, format!("/staff/sub-commissions/{id}"), &sc.name, Some(sc.active));
     Ok(render(&FormPage {
@@ -194,6 +197,7 @@ pub async fn update_sub_commission(
     Path(id): Path<i64>,
     StaffForm { caller, form }: StaffForm,
 ) -> Result<Response, AppError> {
+    require(&caller, Action::ManageUnits, Target::County)?;
     let raw = RawNamed { name: form.get("name").to_owned() };
     let active = form.flag("active");
     let result = match raw.parse() {
@@ -335,7 +339,7 @@ fn unit_form(lang: Lang, action: String, raw: &RawUnit, scs: &[sub_commission::M
 }
 
 pub async fn new_unit(State(state): State<AppState>, lang: Lang, caller: Caller) -> Result<Response, AppError> {
-    authorize(&caller.principal, Action::ManageUnits, Target::County).map_err(|_| AppError::Forbidden)?;
+    require(&caller, Action::ManageUnits, Target::County)?;
     let scs = org::list_sub_commissions(&state.store, &caller.principal).await?;
     let form = unit_form(lang, "/staff/units".into(), &RawUnit::default(), &scs);
     Ok(render(&FormPage { c: Chrome::new(lang, &caller, "page-new-unit", "units"), intro: None, form })?
@@ -347,6 +351,7 @@ pub async fn create_unit(
     lang: Lang,
     StaffForm { caller, form }: StaffForm,
 ) -> Result<Response, AppError> {
+    require(&caller, Action::ManageUnits, Target::County)?;
     let mut errors = FieldErrors::new();
     let raw = raw_unit(&form, &mut errors);
     let result = match UnitInput::parse(&raw) {
@@ -382,7 +387,7 @@ pub async fn edit_unit(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    authorize(&caller.principal, Action::ManageUnits, Target::County).map_err(|_| AppError::Forbidden)?;
+    require(&caller, Action::ManageUnits, Target::County)?;
     let u = org::get_unit(&state.store, &caller.principal, id).await?;
     let scs = org::list_sub_commissions(&state.store, &caller.principal).await?;
     let raw = RawUnit {
@@ -403,6 +408,7 @@ pub async fn update_unit(
     Path(id): Path<i64>,
     StaffForm { caller, form }: StaffForm,
 ) -> Result<Response, AppError> {
+    require(&caller, Action::ManageUnits, Target::County)?;
     let mut errors = FieldErrors::new();
     let raw = raw_unit(&form, &mut errors);
     let result = match UnitInput::parse(&raw) {
@@ -442,6 +448,7 @@ pub async fn set_unit_active(
 }
 
 /// A unit with its sections, positions and persons, and forms to add to each.
+#[allow(clippy::too_many_lines)] // three related tables, each with its add form
 pub async fn unit(
     State(state): State<AppState>,
     lang: Lang,
@@ -554,7 +561,7 @@ pub async fn unit(
             ),
         )
     });
-    let (sf, pf, personf) = match staff_forms {
+    let (section_add, position_add, person_add) = match staff_forms {
         Some((a, b, c)) => (Some(a), Some(b), Some(c)),
         None => (None, None, None),
     };
@@ -563,15 +570,15 @@ pub async fn unit(
         actions.push((format!("/staff/units/{id}/edit"), lang.t("action-edit")));
     }
     let mut c = Chrome::new(lang, &caller, "page-unit", "units");
-    c.title = u.name.clone();
+    c.title.clone_from(&u.name);
     let page = DetailPage {
         c,
         actions,
         facts,
         blocks: vec![
-            Block { heading: lang.t("heading-sections"), table: section_table, form: sf },
-            Block { heading: lang.t("heading-positions"), table: position_table, form: pf },
-            Block { heading: lang.t("heading-persons"), table: person_table, form: personf },
+            Block { heading: lang.t("heading-sections"), table: section_table, form: section_add },
+            Block { heading: lang.t("heading-positions"), table: position_table, form: position_add },
+            Block { heading: lang.t("heading-persons"), table: person_table, form: person_add },
         ],
     };
     Ok(render(&page)?.into_response())
@@ -607,6 +614,7 @@ pub async fn create_section(
     Path(unit_id): Path<i64>,
     StaffForm { caller, form }: StaffForm,
 ) -> Result<Response, AppError> {
+    require(&caller, Action::ManageUnitStaff, Target::Unit(unit_id))?;
     let raw = RawNamed { name: form.get("name").to_owned() };
     let result = match raw.parse() {
         Ok(name) => org::create_section(&state.store, &caller.principal, unit_id, &name).await.map_err(AppError::from),
@@ -633,7 +641,7 @@ pub async fn edit_section(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let s: section::Model = org::get_section(&state.store, &caller.principal, id).await?;
-    authorize(&caller.principal, Action::ManageUnitStaff, Target::Unit(s.unit_id)).map_err(|_| AppError::Forbidden)?;
+    require(&caller, Action::ManageUnitStaff, Target::Unit(s.unit_id))?;
     let mut form = section_form(lang, format!("/staff/sections/{id}"), &s.name, Some(s.active), "action-save");
     form.cancel = Some((format!("/staff/units/{}", s.unit_id), lang.t("action-cancel")));
     Ok(render(&FormPage { c: Chrome::new(lang, &caller, "page-edit-section", "units"), intro: None, form })?
@@ -646,6 +654,8 @@ pub async fn update_section(
     Path(id): Path<i64>,
     StaffForm { caller, form }: StaffForm,
 ) -> Result<Response, AppError> {
+    let existing = org::get_section(&state.store, &caller.principal, id).await?;
+    require(&caller, Action::ManageUnitStaff, Target::Unit(existing.unit_id))?;
     let raw = RawNamed { name: form.get("name").to_owned() };
     let active = form.flag("active");
     let result = match raw.parse() {
@@ -737,6 +747,7 @@ pub async fn create_position(
     Path(unit_id): Path<i64>,
     StaffForm { caller, form }: StaffForm,
 ) -> Result<Response, AppError> {
+    require(&caller, Action::ManageUnitStaff, Target::Unit(unit_id))?;
     let (raw, result) = save_position(&state, &caller, &form, (Some(unit_id), None)).await;
     match result {
         Ok(_) => Ok(see_other(&format!("/staff/units/{unit_id}"))),
@@ -768,7 +779,7 @@ pub async fn edit_position(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let p = org::get_position(&state.store, &caller.principal, id).await?;
-    authorize(&caller.principal, Action::ManageUnitStaff, Target::Unit(p.unit_id)).map_err(|_| AppError::Forbidden)?;
+    require(&caller, Action::ManageUnitStaff, Target::Unit(p.unit_id))?;
     let sections = org::list_sections(&state.store, &caller.principal, p.unit_id).await?;
     let raw = RawPosition {
         name: p.name,
@@ -790,6 +801,8 @@ pub async fn update_position(
     Path(id): Path<i64>,
     StaffForm { caller, form }: StaffForm,
 ) -> Result<Response, AppError> {
+    let existing = org::get_position(&state.store, &caller.principal, id).await?;
+    require(&caller, Action::ManageUnitStaff, Target::Unit(existing.unit_id))?;
     let (raw, result) = save_position(&state, &caller, &form, (None, Some(id))).await;
     match result {
         Ok(p) => Ok(see_other(&format!("/staff/units/{}", p.unit_id))),
@@ -939,6 +952,7 @@ pub async fn create_person(
     Path(unit_id): Path<i64>,
     StaffForm { caller, form }: StaffForm,
 ) -> Result<Response, AppError> {
+    require(&caller, Action::ManageUnitStaff, Target::Unit(unit_id))?;
     let mut errors = FieldErrors::new();
     let raw = raw_person(&form, &mut errors);
     let result = match PersonInput::parse(&raw) {
@@ -980,7 +994,7 @@ pub async fn edit_person(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let p = org::get_person(&state.store, &caller.principal, id).await?;
-    authorize(&caller.principal, Action::ManageUnitStaff, Target::Unit(p.unit_id)).map_err(|_| AppError::Forbidden)?;
+    require(&caller, Action::ManageUnitStaff, Target::Unit(p.unit_id))?;
     let sections = org::list_sections(&state.store, &caller.principal, p.unit_id).await?;
     let positions = org::list_positions(&state.store, &caller.principal, p.unit_id).await?;
     let raw = RawPerson { name: p.name, tier: p.tier, section_id: p.section_id, position_id: p.position_id };
@@ -997,6 +1011,8 @@ pub async fn update_person(
     Path(id): Path<i64>,
     StaffForm { caller, form }: StaffForm,
 ) -> Result<Response, AppError> {
+    let existing = org::get_person(&state.store, &caller.principal, id).await?;
+    require(&caller, Action::ManageUnitStaff, Target::Unit(existing.unit_id))?;
     let mut errors = FieldErrors::new();
     let raw = raw_person(&form, &mut errors);
     let active = form.flag("active");

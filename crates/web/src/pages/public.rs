@@ -32,8 +32,8 @@ pub async fn home(State(state): State<AppState>, lang: Lang) -> Result<Response,
     let public = Principal::system("portal");
     let counts = org::counts(&state.store, &public).await?;
     let (records, head) = audit::head(&state.store).await?;
-    let county = org::county_name(&state.store).await?.unwrap_or_default();
-    let page = Home { lang, county, units: counts.units, pilot_units: counts.pilot_units, head, records };
+    let county_name = org::county_name(&state.store).await?.unwrap_or_default();
+    let page = Home { lang, county: county_name, units: counts.units, pilot_units: counts.pilot_units, head, records };
     Ok(render(&page)?.into_response())
 }
 

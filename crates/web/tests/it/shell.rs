@@ -1,0 +1,106 @@
+//! The web shell: health, metrics, OpenAPI, assets, pages in both languages.
+
+use reqwest::StatusCode;
+
+use crate::support::TestApp;
+
+async fn health_metrics_and_docs(app: TestApp) {
+    let response = app.get("/healthz", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.unwrap(), "ok");
+
+    let spec: serde_json::Value = app.get("/api/openapi.json", None).await.json().await.unwrap();
+    assert!(spec["paths"]["/api/v1/units"]["get"].is_object());
+    let docs = app.get("/api/docs", None).await;
+    assert!(docs.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+    assert!(docs.text().await.unwrap().contains("/assets/vendor/swagger-ui-bundle.js"));
+    let asset = app.get("/assets/vendor/htmx.min.js", None).await;
+    assert_eq!(asset.status(), StatusCode::OK);
+    let etag = asset.headers()["etag"].to_str().unwrap().to_owned();
+    let again =
+        app.client.get(app.url("/assets/vendor/htmx.min.js")).header("if-none-match", etag).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(
+        metrics.contains("sunlight_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("sunlight_http_request_duration_seconds_bucket"));
+    assert!(metrics.contains("sunlight_db_pool_connections{state=\"open\"}"));
+
+    let missing = app.get("/no/such/page", None).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.text().await.unwrap().contains("找不到"));
+}
+both_backends!(health_metrics_and_docs);
+
+async fn pages_follow_the_language_choice(app: TestApp) {
+    let admin = app.login("admin").await;
+    let zh = app.get("/staff/units", Some(&admin)).await.text().await.unwrap();
+    assert!(zh.contains("<html lang=\"zh-CN\">") && zh.contains("综合执法类") && zh.contains("演示县市场监督管理局"));
+    let en = app
+        .client
+        .get(app.url("/staff/units"))
+        .header("cookie", format!("{}; sunlight_lang=en", admin.cookie))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("<html lang=\"en\">") && en.contains("Law enforcement") && en.contains("22 records"), "{en}");
+
+    // The filter stays in the URL and narrows the list.
+    let filtered = app.get("/staff/units?category=public_institution", Some(&admin)).await.text().await.unwrap();
+    assert!(filtered.contains("演示县人民医院") && !filtered.contains("演示县市场监督管理局"));
+}
+both_backends!(pages_follow_the_language_choice);
+
+async fn changes_are_audited_and_listed(app: TestApp) {
+    let admin = app.login("admin").await;
+    let scjg = app.unit_id("SCJG").await;
+    let response =
+        app.post_form(&format!("/staff/units/{scjg}/sections"), Some(&admin), &[("name", "网络交易监管股")]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = app.get("/staff/audit?action=section.create", Some(&admin)).await.text().await.unwrap();
+    assert!(page.contains("user:admin") && page.contains("section.create"));
+    assert!(matches!(
+        sunlight_store::audit::verify(&app.db.store).await.unwrap(),
+        sunlight_store::audit::Verification::Intact { .. }
+    ));
+}
+both_backends!(changes_are_audited_and_listed);
+
+async fn password_change_and_logout(app: TestApp) {
+    let cadre = app.login("scjg-cadre").await;
+    let response = app
+        .post_form(
+            "/staff/account/password",
+            Some(&cadre),
+            &[
+                ("current_password", "wrong-one-entirely"),
+                ("new_password", "New-Password-2026"),
+                ("confirm_password", "New-Password-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let response = app
+        .post_form(
+            "/staff/account/password",
+            Some(&cadre),
+            &[
+                ("current_password", sunlight_store::demo::DEMO_PASSWORD),
+                ("new_password", "New-Password-2026"),
+                ("confirm_password", "New-Password-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = app.post_form("/logout", Some(&cadre), &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get("/staff", Some(&cadre)).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.login_attempt("scjg-cadre", "New-Password-2026", "").await.status(), StatusCode::SEE_OTHER);
+}
+both_backends!(password_change_and_logout);
