@@ -130,6 +130,10 @@ pub async fn set_user_active(
     active: bool,
 ) -> Result<(), StoreError> {
     authorize(principal, Action::ManageUsers, Target::County)?;
+    // An administrator locking himself out could leave the county with none.
+    if !active && principal.user_id == Some(user_id) {
+        return Err(StoreError::invalid("active", FieldError::new("cannot_deactivate_self")));
+    }
     let before = user_account::Entity::find_by_id(user_id)
         .one(store.connection())
         .await?

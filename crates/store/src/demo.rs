@@ -450,13 +450,21 @@ async fn build_org(store: &Store, system: &Principal, report: &mut DemoReport) -
             sections.push(section);
         }
 
-        for (tier, section_index, position_index) in staffing(demo, sections.len()) {
+        for (tier, section_index, role_in_section) in staffing(demo, sections.len()) {
+            let section = section_index.and_then(|i| sections.get(i));
+            // The head takes the section's first position, the others the next ones in turn.
+            let in_section: Vec<&position::Model> =
+                positions.iter().filter(|p| section.is_some_and(|s| p.section_id == Some(s.id))).collect();
+            let position = role_in_section.and_then(|n| match n {
+                0 => in_section.first().copied(),
+                n => in_section.get(1 + (n - 1) % in_section.len().saturating_sub(1).max(1)).copied(),
+            });
             let person = person::ActiveModel {
                 unit_id: Set(unit.id),
                 name: Set(person_name(person_index)),
                 tier: Set(tier.key().to_owned()),
-                section_id: Set(section_index.and_then(|i| sections.get(i)).map(|s| s.id)),
-                position_id: Set(position_index.and_then(|i| positions.get(i)).map(|p| p.id)),
+                section_id: Set(section.map(|s| s.id)),
+                position_id: Set(position.map(|p| p.id)),
                 active: Set(true),
                 ..Default::default()
             }
@@ -472,7 +480,7 @@ async fn build_org(store: &Store, system: &Principal, report: &mut DemoReport) -
 
 /// The tiers of a unit's people: one head, a leadership team, a head per section,
 /// and for pilot units ordinary cadres up to the unit's total. Each entry is
-/// (tier, section index, position index); positions come two per section.
+/// (tier, section index, place in the section: 0 for its head, 1.. for the others).
 fn staffing(demo: &DemoUnit, sections: usize) -> Vec<(PersonTier, Option<usize>, Option<usize>)> {
     let leadership = if demo.pilot { 5 } else { 2 };
     let mut people = vec![(PersonTier::UnitHead, None, None)];
@@ -480,21 +488,21 @@ fn staffing(demo: &DemoUnit, sections: usize) -> Vec<(PersonTier, Option<usize>,
     if !demo.pilot {
         return people;
     }
-    people.extend((0..sections).map(|s| (PersonTier::SectionHead, Some(s), Some(s * 2))));
+    people.extend((0..sections).map(|s| (PersonTier::SectionHead, Some(s), Some(0))));
     let ordinary = demo.cadres.saturating_sub(people.len());
     people.extend((0..ordinary).map(|i| {
         let s = i % sections.max(1);
-        (PersonTier::OrdinaryCadre, Some(s), Some(s * 2 + 1))
+        (PersonTier::OrdinaryCadre, Some(s), Some(1 + i / sections.max(1)))
     }));
     people
 }
 
 const DEMO_ACCOUNTS: &[(&str, &str, &str)] = &[
-    ("admin", "commission_admin", "县纪委管理员"),
-    ("jgw1", "sub_commission_staff", "第一纪工委干部"),
-    ("scjg-admin", "unit_admin", "市场监管局廉政联络员"),
-    ("scjg-cadre", "cadre", "市场监管局干部"),
-    ("supervisor", "supervisor", "特邀监督员"),
+    ("admin", "commission_admin", "赵振华"),
+    ("jgw1", "sub_commission_staff", "钱立新"),
+    ("scjg-admin", "unit_admin", "孙海燕"),
+    ("scjg-cadre", "cadre", "李晓东"),
+    ("supervisor", "supervisor", "周玉兰"),
 ];
 
 async fn build_accounts(store: &Store, system: &Principal, report: &mut DemoReport) -> Result<(), StoreError> {

@@ -335,8 +335,16 @@ async fn check_in_unit(
     }
     if let Some(id) = position_id {
         let found = position::Entity::find_by_id(id).one(store.connection()).await?;
-        if found.is_none_or(|p| p.unit_id != unit_id) {
-            return Err(StoreError::invalid("position_id", FieldError::new("not_in_unit")));
+        match found {
+            Some(p) if p.unit_id != unit_id => {
+                return Err(StoreError::invalid("position_id", FieldError::new("not_in_unit")));
+            }
+            // A person sits in the section his position belongs to.
+            Some(p) if section_id.is_some() && p.section_id.is_some() && p.section_id != section_id => {
+                return Err(StoreError::invalid("position_id", FieldError::new("not_in_section")));
+            }
+            Some(_) => {}
+            None => return Err(StoreError::invalid("position_id", FieldError::new("not_in_unit"))),
         }
     }
     Ok(())

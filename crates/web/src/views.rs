@@ -110,6 +110,11 @@ pub struct Table {
     pub count_text: String,
     pub prev: Option<String>,
     pub next: Option<String>,
+    pub pager_label: String,
+    pub prev_label: String,
+    pub next_label: String,
+    /// A link to the whole list when only its start is shown.
+    pub more: Option<(String, String)>,
 }
 
 impl Table {
@@ -119,6 +124,9 @@ impl Table {
             id,
             columns: column_keys.iter().map(|k| lang.t(k)).collect(),
             empty: lang.t(empty_key),
+            pager_label: lang.t("pager"),
+            prev_label: lang.t("pager-prev"),
+            next_label: lang.t("pager-next"),
             ..Self::default()
         }
     }
@@ -211,12 +219,20 @@ pub struct Form {
     pub submit: String,
     pub cancel: Option<(String, String)>,
     pub summary: Vec<String>,
+    pub summary_heading: String,
 }
 
 impl Form {
     #[must_use]
     pub fn new(lang: Lang, action: String, fields: Vec<Field>, submit_key: &str) -> Self {
-        Self { action, fields, submit: lang.t(submit_key), cancel: None, summary: Vec::new() }
+        Self {
+            action,
+            fields,
+            submit: lang.t(submit_key),
+            cancel: None,
+            summary: Vec::new(),
+            summary_heading: String::new(),
+        }
     }
 
     /// Puts each error next to its field and into the summary at the top.
@@ -232,6 +248,7 @@ impl Form {
                 None => self.summary.push(format!("{name}{}{message}", lang.t("colon"))),
             }
         }
+        self.summary_heading = lang.t_args("errors-heading", &[("count", self.summary.len().into())]);
         self
     }
 }

@@ -61,3 +61,17 @@ async fn weak_passwords_and_bad_logins_are_refused_per_field(db: TestDb) {
     assert_eq!(accounts::count_users(db.store.connection()).await.unwrap(), 0);
 }
 both_backends!(weak_passwords_and_bad_logins_are_refused_per_field);
+
+async fn an_administrator_cannot_deactivate_himself(db: TestDb) {
+    demo::build(&db.store).await.unwrap();
+    let attempt = LoginAttempt { login: "admin", password: demo::DEMO_PASSWORD, address: "127.0.0.1" };
+    let (user, session) = accounts::log_in(&db.store, attempt).await.unwrap();
+    let active = accounts::session_for(&db.store, &session.token).await.unwrap().unwrap();
+    match accounts::set_user_active(&db.store, &active.principal, user.id, false).await {
+        Err(StoreError::Invalid(fields)) => {
+            assert_eq!(fields.get("active").map(|e| e.code), Some("cannot_deactivate_self"))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+both_backends!(an_administrator_cannot_deactivate_himself);

@@ -83,3 +83,20 @@ async fn demo_is_idempotent(db: TestDb) {
     assert_eq!(counts.sub_commissions, 3);
 }
 both_backends!(demo_is_idempotent);
+
+async fn demo_cadres_hold_positions_of_their_own_section(db: TestDb) {
+    demo::build(&db.store).await.unwrap();
+    let system = Principal::system("test");
+    let scjg = org::unit_by_code(&db.store, &system, "SCJG").await.unwrap();
+    let positions = org::list_positions(&db.store, &system, scjg.id).await.unwrap();
+    let filter = org::PersonFilter { unit_id: Some(scjg.id), ..Default::default() };
+    let persons = org::list_persons(&db.store, &system, &filter, 1, 1000).await.unwrap().persons;
+    let mut checked = 0;
+    for person in persons.iter().filter(|p| p.position_id.is_some()) {
+        let position = positions.iter().find(|p| Some(p.id) == person.position_id).unwrap();
+        assert_eq!(position.section_id, person.section_id, "{} holds {}", person.name, position.name);
+        checked += 1;
+    }
+    assert!(checked > 40, "{checked}");
+}
+both_backends!(demo_cadres_hold_positions_of_their_own_section);

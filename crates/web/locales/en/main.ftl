@@ -214,3 +214,18 @@ field-password-too-short = At least { $limit } characters.
 field-wrong-password = The current password is wrong.
 field-passwords-differ = The two new passwords differ.
 field-not-a-number = Must be a numeric id.
+
+pager = Pages
+pager-prev = Previous
+pager-next = Next
+errors-heading = { $count ->
+    [one] Please correct 1 error
+   *[other] Please correct { $count } errors
+}
+more-persons = See all { $count } cadres
+empty-units-filtered = No units match. Relax the filters.
+col-person-name = Name
+field-person-name = Name
+option-choose = Please choose
+field-cannot-deactivate-self = You cannot deactivate your own account.
+field-not-in-section = This position does not belong to the chosen section.

@@ -22,7 +22,7 @@ nav-audit = 审计日志
 nav-users = 账号管理
 
 role-commission-admin = 县纪委管理员
-role-sub-commission-staff = 纪工委
+role-sub-commission-staff = 纪工委干部
 role-unit-admin = 单位管理员
 role-cadre = 干部
 role-supervisor = 监督员
@@ -211,3 +211,15 @@ field-password-too-short = 至少需要 { $limit } 个字符。
 field-wrong-password = 当前密码不正确。
 field-passwords-differ = 两次输入的新密码不一致。
 field-not-a-number = 应为数字编号。
+
+pager = 分页
+pager-prev = 上一页
+pager-next = 下一页
+errors-heading = 请修正以下 { $count } 处错误
+more-persons = 查看全部 { $count } 名干部
+empty-units-filtered = 没有符合条件的单位。请放宽筛选条件。
+col-person-name = 姓名
+field-person-name = 姓名
+option-choose = 请选择
+field-cannot-deactivate-self = 不能停用自己的账号。
+field-not-in-section = 该岗位不属于所选科室。

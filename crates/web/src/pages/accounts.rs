@@ -56,7 +56,11 @@ pub async fn users(
                 class: if u.active { "on" } else { "off" },
                 text: lang.t(if u.active { "state-active" } else { "state-inactive" }),
             },
-            Cell::Post { action: format!("/staff/users/{}/active{suffix}", u.id), label, confirm },
+            if caller.principal.user_id == Some(u.id) {
+                Cell::Text(String::new())
+            } else {
+                Cell::Post { action: format!("/staff/users/{}/active{suffix}", u.id), label, confirm }
+            },
         ]);
     }
     let page = TablePage {
@@ -70,8 +74,9 @@ pub async fn users(
 }
 
 fn user_form(lang: Lang, new: &NewUser, units: &[unit::Model], scs: &[sub_commission::Model]) -> Form {
-    let roles: Vec<(String, String)> =
-        Role::ALL.iter().map(|r| (r.key().to_owned(), role_label(lang, r.key()))).collect();
+    // Nothing is preselected: the highest role must be a choice, not a default.
+    let mut roles = vec![(String::new(), lang.t("option-choose"))];
+    roles.extend(Role::ALL.iter().map(|r| (r.key().to_owned(), role_label(lang, r.key()))));
     let mut unit_options = vec![(String::new(), lang.t("option-none"))];
     unit_options.extend(units.iter().map(|u| (u.id.to_string(), u.name.clone())));
     let mut sc_options = vec![(String::new(), lang.t("option-none"))];
@@ -179,7 +184,8 @@ pub async fn set_user_active(
 // ---------------------------------------------------------------- API tokens
 
 fn token_form(lang: Lang, units: &[unit::Model], name: &str, unit_id: &str) -> Form {
-    let options: Vec<(String, String)> = units.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
+    let mut options = vec![(String::new(), lang.t("option-choose"))];
+    options.extend(units.iter().map(|u| (u.id.to_string(), u.name.clone())));
     Form::new(
         lang,
         "/staff/tokens".into(),

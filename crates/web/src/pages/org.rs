@@ -256,11 +256,12 @@ pub async fn units(
     let list = org::list_units(&state.store, &caller.principal, &filter).await?;
     let scs = org::list_sub_commissions(&state.store, &caller.principal).await?;
     let sc_names: HashMap<i64, String> = scs.iter().map(|s| (s.id, s.name.clone())).collect();
+    let filtered = !(q.q.is_empty() && q.category.is_empty() && q.sub_commission_id.is_empty() && q.pilot.is_empty());
     let mut table = Table::new(
         lang,
         "units",
         &["col-code", "col-name", "col-category", "col-sub-commission", "col-pilot", "col-state"],
-        "empty-units",
+        if filtered { "empty-units-filtered" } else { "empty-units" },
     );
     table.counted(lang, list.len() as u64);
     for u in list {
@@ -518,7 +519,7 @@ pub async fn unit(
     let mut person_table = Table::new(
         lang,
         "persons",
-        &["col-name", "col-tier", "col-section", "col-position", "col-actions"],
+        &["col-person-name", "col-tier", "col-section", "col-position", "col-actions"],
         "empty-persons",
     );
     person_table.counted(lang, persons.total);
@@ -537,7 +538,8 @@ pub async fn unit(
         ]);
     }
     if persons.total > 50 {
-        person_table.next = Some(format!("/staff/persons?unit_id={id}"));
+        let label = lang.t_args("more-persons", &[("count", persons.total.into())]);
+        person_table.more = Some((format!("/staff/persons?unit_id={id}"), label));
     }
     let staff_forms = can_manage_staff.then(|| {
         (
@@ -595,7 +597,7 @@ fn hot_cell(lang: Lang, p: &position::Model) -> Cell {
     if p.hot_affairs {
         words.push(lang.t("hot-affairs"));
     }
-    if words.is_empty() { Cell::Text(String::new()) } else { Cell::Badge { class: "l2", text: words.join("、") } }
+    if words.is_empty() { Cell::Text(String::new()) } else { Cell::Badge { class: "hot", text: words.join("、") } }
 }
 
 // ---------------------------------------------------------------- sections
@@ -860,7 +862,8 @@ pub async fn persons(
         org::list_units(&state.store, &caller.principal, &UnitFilter { include_inactive: true, ..Default::default() })
             .await?;
     let unit_names: HashMap<i64, &unit::Model> = units.iter().map(|u| (u.id, u)).collect();
-    let mut table = Table::new(lang, "persons", &["col-name", "col-unit", "col-tier", "col-actions"], "empty-persons");
+    let mut table =
+        Table::new(lang, "persons", &["col-person-name", "col-unit", "col-tier", "col-actions"], "empty-persons");
     table.counted(lang, found.total);
     for p in found.persons {
         let can_edit = authorize(&caller.principal, Action::ManageUnitStaff, Target::Unit(p.unit_id)).is_ok();
@@ -921,7 +924,7 @@ fn person_form(
     submit: &str,
 ) -> Form {
     let mut fields = vec![
-        Field::new(lang, "name", "field-name", FieldKind::Text).required().value(&raw.name),
+        Field::new(lang, "name", "field-person-name", FieldKind::Text).required().value(&raw.name),
         Field::new(lang, "tier", "field-tier", FieldKind::Select(tier_options(lang, false)))
             .required()
             .value(&raw.tier),
