@@ -69,7 +69,7 @@ async fn an_administrator_cannot_deactivate_himself(db: TestDb) {
     let active = accounts::session_for(&db.store, &session.token).await.unwrap().unwrap();
     match accounts::set_user_active(&db.store, &active.principal, user.id, false).await {
         Err(StoreError::Invalid(fields)) => {
-            assert_eq!(fields.get("active").map(|e| e.code), Some("cannot_deactivate_self"))
+            assert_eq!(fields.get("active").map(|e| e.code), Some("cannot_deactivate_self"));
         }
         other => panic!("{other:?}"),
     }
