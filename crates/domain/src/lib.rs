@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod catalogue;
+mod fast_hash;
 pub mod field;
 pub mod flow;
 pub mod org;

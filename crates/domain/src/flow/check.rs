@@ -12,9 +12,9 @@ use serde::Serialize;
 use super::calendar::Calendar;
 use super::eventlog::{EventLog, Lifecycle};
 use super::flowchart::{Flowchart, Step, StepGaps};
-use super::hash::FxMap;
 use super::replay::{ReplayOutcome, Replayer};
 use super::rules::{Context, Finding, RuleConfig, RuleId, check_case};
+use crate::fast_hash::FastMap as FxMap;
 
 /// How to check: whether the log's cases are all closed, the instant "now" for
 /// open ones, the calendar and the rules.

@@ -18,8 +18,8 @@ use quick_xml::events::{BytesStart, Event as XmlEvent};
 use quick_xml::reader::Reader;
 use serde::Serialize;
 
-use super::hash::FxMap;
 use super::xml::{line_of, push_ref};
+use crate::fast_hash::FastMap as FxMap;
 
 /// Bounds the memory a log may take; a county's year of approvals is far below it.
 pub const MAX_LOG_BYTES: usize = 1 << 30;

@@ -23,7 +23,6 @@ pub mod eventlog;
 pub mod flowchart;
 #[path = "gen.rs"]
 pub mod generator;
-mod hash;
 pub mod replay;
 pub mod rules;
 mod xml;
