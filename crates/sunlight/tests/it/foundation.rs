@@ -113,7 +113,7 @@ fn a_second_server_on_the_same_sqlite_file_refuses_to_start() {
         .spawn()
         .unwrap();
     // Wait until the first server holds the lock (it prints its address once listening).
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     while !dir.join("sunlight.lock").exists() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
