@@ -46,6 +46,13 @@ fn tier_options(lang: Lang, with_any: bool) -> Vec<(String, String)> {
     options
 }
 
+/// A required choice starts unselected, so nothing is saved by default.
+fn choose_first(lang: Lang, options: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut all = vec![(String::new(), lang.t("option-choose"))];
+    all.extend(options);
+    all
+}
+
 fn id_options<T>(
     lang: Lang,
     items: &[T],
@@ -322,9 +329,14 @@ fn unit_form(lang: Lang, action: String, raw: &RawUnit, scs: &[sub_commission::M
             .value(&raw.code)
             .help(lang.t("help-unit-code")),
         Field::new(lang, "name", "field-name", FieldKind::Text).required().value(&raw.name),
-        Field::new(lang, "category", "field-category", FieldKind::Select(category_options(lang, false)))
-            .required()
-            .value(&raw.category),
+        Field::new(
+            lang,
+            "category",
+            "field-category",
+            FieldKind::Select(choose_first(lang, category_options(lang, false))),
+        )
+        .required()
+        .value(&raw.category),
         Field::new(
             lang,
             "sub_commission_id",
@@ -925,7 +937,7 @@ fn person_form(
 ) -> Form {
     let mut fields = vec![
         Field::new(lang, "name", "field-person-name", FieldKind::Text).required().value(&raw.name),
-        Field::new(lang, "tier", "field-tier", FieldKind::Select(tier_options(lang, false)))
+        Field::new(lang, "tier", "field-tier", FieldKind::Select(choose_first(lang, tier_options(lang, false))))
             .required()
             .value(&raw.tier),
         Field::new(
