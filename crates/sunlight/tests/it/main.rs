@@ -1,0 +1,62 @@
+//! The `sunlight` binary's offline commands, run as a user runs them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
+
+mod check_log;
+mod gen_log;
+mod redflags;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// `shared/data` beside the repository, where the project keeps third-party test data.
+pub fn shared_data() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    assert!(
+        dir.is_dir(),
+        "test data not found at {}: clone the repository next to `shared/` (see shared/data/README.md)",
+        dir.display()
+    );
+    dir
+}
+
+/// A fresh directory under the system's temporary directory, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("sunlight-it-{label}-{}-{n}", std::process::id()));
+        std::fs::remove_dir_all(&dir).ok();
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
+}
+
+/// Runs the built binary with `args`, with a data directory that is never created.
+pub fn sunlight(args: &[&std::ffi::OsStr]) -> Output {
+    let scratch = TempDir::new("data");
+    std::process::Command::new(env!("CARGO_BIN_EXE_sunlight"))
+        .arg("--data-dir")
+        .arg(scratch.path().join("unused"))
+        .args(args)
+        .env("SUNLIGHT_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+/// Standard output and error as text, for assertion messages.
+pub fn text(output: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
