@@ -74,6 +74,7 @@ fn receipt_csv() {
     // The receipt log carries promised deadlines: some cases are past theirs.
     let open = json_report(&log, &chart, &[]);
     assert_report_shape(&open, 1_434);
+    assert!(open["overdue_cases"].as_u64().unwrap() > 0, "{}", open["overdue_cases"]);
     // Closing every case can only add `process.incomplete`, never remove a deviation.
     let deviating = |r: &serde_json::Value| r["cases_with_process_deviations"].as_u64().unwrap();
     assert!(deviating(&closed) >= deviating(&open), "closed {} open {}", deviating(&closed), deviating(&open));

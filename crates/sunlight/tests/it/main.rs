@@ -10,7 +10,7 @@ use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `shared/data` beside the repository, where the project keeps third-party test data.
-pub fn shared_data() -> PathBuf {
+fn shared_data() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
     assert!(
         dir.is_dir(),
@@ -21,10 +21,10 @@ pub fn shared_data() -> PathBuf {
 }
 
 /// A fresh directory under the system's temporary directory, removed when dropped.
-pub struct TempDir(PathBuf);
+struct TempDir(PathBuf);
 
 impl TempDir {
-    pub fn new(label: &str) -> Self {
+    fn new(label: &str) -> Self {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("sunlight-it-{label}-{}-{n}", std::process::id()));
@@ -33,7 +33,7 @@ impl TempDir {
         Self(dir)
     }
 
-    pub fn path(&self) -> &Path {
+    fn path(&self) -> &Path {
         &self.0
     }
 }
@@ -45,7 +45,7 @@ impl Drop for TempDir {
 }
 
 /// Runs the built binary with `args`, with a data directory that is never created.
-pub fn sunlight(args: &[&std::ffi::OsStr]) -> Output {
+fn sunlight(args: &[&std::ffi::OsStr]) -> Output {
     let scratch = TempDir::new("data");
     std::process::Command::new(env!("CARGO_BIN_EXE_sunlight"))
         .arg("--data-dir")
@@ -57,6 +57,6 @@ pub fn sunlight(args: &[&std::ffi::OsStr]) -> Output {
 }
 
 /// Standard output and error as text, for assertion messages.
-pub fn text(output: &Output) -> (String, String) {
+fn text(output: &Output) -> (String, String) {
     (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
