@@ -100,7 +100,7 @@ pub fn gen_log(cases: usize, seed: u64, out_dir: &Path) -> anyhow::Result<ExitCo
     let generated = write_generated(out_dir, cases, seed)?;
     let process = generated.injected.values().filter(|k| k.rule().is_conformance()).count();
     println!(
-        "wrote {}/{{log.xes, flowchart.bpmn, injected.json}}: {cases} cases, {:.1} MB of XES, {} cases with an \
+        "wrote {}/{{log.xes, flowchart.bpmn, injected.json}}: {cases} cases, {:.1} MiB of XES, {} cases with an \
          injected deviation ({process} of them process deviations), in {:.2} s",
         out_dir.display(),
         mib(generated.xes.len() as u64),
@@ -143,7 +143,7 @@ pub fn check_log_bench(cases: usize, seed: u64) -> anyhow::Result<ExitCode> {
     let (report, timings) = check_log::run_check(&log, &chart, true, check_log::now())?;
     let total = started.elapsed();
     println!(
-        "check-log --closed of {} cases, {} events ({:.1} MB of XES, {} variants): {:.3} s (read {:.3} s, check {:.3} s)",
+        "check-log --closed of {} cases, {} events ({:.1} MiB of XES, {} variants): {:.3} s (read {:.3} s, check {:.3} s)",
         report.cases,
         report.events,
         mib(xes_bytes),
@@ -193,7 +193,7 @@ pub fn gen_ocds(releases: usize, seed: u64, out: &Path) -> anyhow::Result<ExitCo
     let started = Instant::now();
     let bytes = write_releases(out, releases, seed)?;
     println!(
-        "wrote {releases} compiled releases ({:.1} MB) to {} in {:.2} s",
+        "wrote {releases} compiled releases ({:.1} MiB) to {} in {:.2} s",
         mib(bytes),
         out.display(),
         started.elapsed().as_secs_f64()
@@ -237,7 +237,7 @@ pub fn redflags_bench(releases: usize, seed: u64, settings: Option<&Path>) -> an
     let json = output.to_cardinal_json(true);
     let flagged: usize = output.groups().iter().map(|(_, list)| list.len()).sum();
     let mut line = format!(
-        "redflags over {releases} compiled releases ({:.1} MB): {:.3} s, {} threads",
+        "redflags over {releases} compiled releases ({:.1} MiB): {:.3} s, {} threads",
         mib(bytes),
         elapsed.as_secs_f64(),
         std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
@@ -256,7 +256,7 @@ pub fn redflags_bench(releases: usize, seed: u64, settings: Option<&Path>) -> an
     }
     println!("{line}");
     println!(
-        "{} releases read, {} flagged ids, {} invalid lines, {:.1} MB of JSON output",
+        "{} releases read, {} flagged ids, {} invalid lines, {:.1} MiB of JSON output",
         output.summary.releases,
         flagged,
         output.summary.invalid_lines,
