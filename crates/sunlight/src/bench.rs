@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Subcommand;
 
+use crate::bench_gen;
 use crate::config::Config;
 
 #[derive(Subcommand)]
@@ -24,6 +25,42 @@ pub enum BenchCommand {
         requests: usize,
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
+    },
+    /// Write a synthetic approval log (log.xes), its flowchart (flowchart.bpmn) and the injected deviations
+    /// (injected.json).
+    GenLog {
+        #[arg(long)]
+        cases: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_name = "DIR")]
+        out_dir: PathBuf,
+    },
+    /// Generate a log, time `check-log --closed` on it (read + check), and compare with the injected deviations.
+    CheckLog {
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Write synthetic OCDS compiled releases as JSON Lines.
+    GenOcds {
+        #[arg(long)]
+        releases: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Generate compiled releases, then time every red-flag indicator on them and report peak memory.
+    Redflags {
+        #[arg(long, default_value_t = 1_000_000)]
+        releases: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Settings file (default: every indicator with its defaults).
+        #[arg(long, value_name = "FILE.ini")]
+        settings: Option<PathBuf>,
     },
 }
 
@@ -114,12 +151,25 @@ fn ms(d: Duration) -> String {
 }
 
 pub async fn run(command: BenchCommand, config: &Config) -> anyhow::Result<ExitCode> {
+    match command {
+        BenchCommand::GenLog { cases, seed, out_dir } => return bench_gen::gen_log(cases, seed, &out_dir),
+        BenchCommand::CheckLog { cases, seed } => return bench_gen::check_log_bench(cases, seed),
+        BenchCommand::GenOcds { releases, seed, out } => return bench_gen::gen_ocds(releases, seed, &out),
+        BenchCommand::Redflags { releases, seed, settings } => {
+            return bench_gen::redflags_bench(releases, seed, settings.as_deref());
+        }
+        BenchCommand::Startup { .. } | BenchCommand::Login { .. } => {}
+    }
     let dir = scratch_dir()?;
     prepare(&dir, config)?;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
     let result = match command {
         BenchCommand::Startup { runs } => startup(&client, &dir, config, runs).await,
         BenchCommand::Login { requests, concurrency } => login(&client, &dir, config, requests, concurrency).await,
+        BenchCommand::GenLog { .. }
+        | BenchCommand::CheckLog { .. }
+        | BenchCommand::GenOcds { .. }
+        | BenchCommand::Redflags { .. } => Ok(()),
     };
     std::fs::remove_dir_all(&dir).ok();
     result.map(|()| ExitCode::SUCCESS)

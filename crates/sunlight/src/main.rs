@@ -15,7 +15,10 @@ use sunlight_store::audit::{self, Verification};
 use sunlight_store::{Backend, Store, demo, org};
 
 mod bench;
+mod bench_gen;
+mod check_log;
 mod config;
+mod redflags;
 mod serve;
 
 use config::{Config, Overrides};
@@ -77,6 +80,10 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Check an event log (XES or CSV) against a BPMN flowchart, without a database.
+    CheckLog(check_log::Args),
+    /// Trading red flags over OCDS compiled releases (JSON Lines), printed as cardinal's JSON.
+    Redflags(redflags::Args),
     /// Benchmarks that print figures (see BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -183,6 +190,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve { demo, .. } => serve::run(config, demo).await,
         Command::Bench { command } => bench::run(command, &config).await,
+        Command::CheckLog(args) => Ok(check_log::run(&args)),
+        Command::Redflags(args) => Ok(redflags::run(&args)),
         Command::Migrate => {
             open_store(&config).await?;
             println!("migrations applied");
