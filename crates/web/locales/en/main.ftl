@@ -229,3 +229,27 @@ field-person-name = Name
 option-choose = Please choose
 field-cannot-deactivate-self = You cannot deactivate your own account.
 field-not-in-section = This position does not belong to the chosen section.
+
+# audit actions: audit-<entity>-<verb>
+audit-auth-login = Logged in
+audit-auth-logout = Logged out
+audit-county-set-name = Named the county
+audit-person-create = Added a cadre
+audit-person-update = Changed a cadre
+audit-position-create = Created a position
+audit-position-update = Changed a position
+audit-section-create = Created a section
+audit-section-update = Changed a section
+audit-sub-commission-create = Created a sub-commission
+audit-sub-commission-update = Changed a sub-commission
+audit-token-create = Created an API token
+audit-token-revoke = Revoked an API token
+audit-unit-create = Created a unit
+audit-unit-update = Changed a unit
+audit-unit-activate = Activated a unit
+audit-unit-deactivate = Deactivated a unit
+audit-user-create = Created an account
+audit-user-activate = Activated an account
+audit-user-deactivate = Deactivated an account
+audit-user-password-change = Changed own password
+audit-user-password-reset = Reset a password

@@ -223,3 +223,27 @@ field-person-name = 姓名
 option-choose = 请选择
 field-cannot-deactivate-self = 不能停用自己的账号。
 field-not-in-section = 该岗位不属于所选科室。
+
+# audit actions: audit-<entity>-<verb>
+audit-auth-login = 登录
+audit-auth-logout = 退出登录
+audit-county-set-name = 设置县名
+audit-person-create = 新增干部
+audit-person-update = 修改干部
+audit-position-create = 新建岗位
+audit-position-update = 修改岗位
+audit-section-create = 新建科室
+audit-section-update = 修改科室
+audit-sub-commission-create = 新建纪工委
+audit-sub-commission-update = 修改纪工委
+audit-token-create = 生成接口令牌
+audit-token-revoke = 吊销接口令牌
+audit-unit-create = 新建单位
+audit-unit-update = 修改单位
+audit-unit-activate = 启用单位
+audit-unit-deactivate = 停用单位
+audit-user-create = 新建账号
+audit-user-activate = 启用账号
+audit-user-deactivate = 停用账号
+audit-user-password-change = 修改本人密码
+audit-user-password-reset = 重置密码

@@ -56,7 +56,7 @@ pub async fn list(
             Cell::Mono(record.seq.to_string()),
             Cell::Text(crate::views::local_time(&record.at)),
             Cell::Text(record.actor),
-            Cell::Mono(record.action),
+            Cell::Text(action_words(lang, &record.action)),
             Cell::Text(format!("{} #{}", record.entity, record.entity_id)),
             Cell::Mono(record.hash[..16].to_owned()),
         ]);
@@ -87,4 +87,11 @@ pub async fn list(
         create: None,
     };
     table_response(&page, &headers)
+}
+
+/// The action in words, with its code (what the filter matches) beside it.
+fn action_words(lang: Lang, action: &str) -> String {
+    let key = format!("audit-{}", action.replace(['.', '_'], "-"));
+    let words = lang.t(&key);
+    if words == key { action.to_owned() } else { format!("{words} ({action})") }
 }

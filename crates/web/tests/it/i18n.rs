@@ -92,3 +92,29 @@ fn every_role_tier_category_and_error_code_has_words() {
     let missing: Vec<&String> = wanted.iter().filter(|k| !zh.contains(*k)).collect();
     assert!(missing.is_empty(), "{missing:?}");
 }
+
+#[test]
+fn every_audited_action_has_words() {
+    let store = Path::new(env!("CARGO_MANIFEST_DIR")).join("../store/src");
+    let mut actions = BTreeSet::new();
+    for entry in std::fs::read_dir(&store).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
+        for literal in text.split('"').skip(1).step_by(2) {
+            let mut parts = literal.split('.');
+            let (Some(entity), Some(verb), None) = (parts.next(), parts.next(), parts.next()) else { continue };
+            let word = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            if word(entity)
+                && word(verb)
+                && ["auth", "county", "person", "position", "section", "sub_commission", "token", "unit", "user"]
+                    .contains(&entity)
+            {
+                actions.insert(literal.to_owned());
+            }
+        }
+    }
+    assert!(actions.len() >= 20, "{actions:?}");
+    let zh: BTreeSet<String> = keys(Lang::Zh).into_iter().collect();
+    let missing: Vec<&String> =
+        actions.iter().filter(|a| !zh.contains(&format!("audit-{}", a.replace(['.', '_'], "-")))).collect();
+    assert!(missing.is_empty(), "audit actions without words: {missing:?}");
+}
