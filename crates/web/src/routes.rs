@@ -68,6 +68,8 @@ pub const TABLE: &[RouteEntry] = &[
     r("GET", "/staff/positions/{id}/edit", UNIT_STAFF),
     r("POST", "/staff/positions/{id}", UNIT_STAFF),
     r("GET", "/staff/persons", Access::Staff),
+    r("GET", "/staff/exports/units.xlsx", Access::Staff),
+    r("GET", "/staff/exports/persons.xlsx", Access::Staff),
     r("GET", "/staff/persons/{id}/edit", UNIT_STAFF),
     r("POST", "/staff/persons/{id}", UNIT_STAFF),
     r("GET", "/staff/users", COMMISSION),
@@ -149,6 +151,8 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .add("/staff/positions/{id}/edit", &["GET"], get(pages::org::edit_position))
         .add("/staff/positions/{id}", &["POST"], post(pages::org::update_position))
         .add("/staff/persons", &["GET"], get(pages::org::persons))
+        .add("/staff/exports/units.xlsx", &["GET"], get(pages::org::export_units))
+        .add("/staff/exports/persons.xlsx", &["GET"], get(pages::org::export_persons))
         .add("/staff/persons/{id}/edit", &["GET"], get(pages::org::edit_person))
         .add("/staff/persons/{id}", &["POST"], post(pages::org::update_person))
         .add("/staff/users", &["GET", "POST"], get(pages::accounts::users).post(pages::accounts::create_user))

@@ -253,3 +253,4 @@ audit-user-activate = Activated an account
 audit-user-deactivate = Deactivated an account
 audit-user-password-change = Changed own password
 audit-user-password-reset = Reset a password
+action-export = Export to Excel

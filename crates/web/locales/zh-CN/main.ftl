@@ -247,3 +247,4 @@ audit-user-activate = 启用账号
 audit-user-deactivate = 停用账号
 audit-user-password-change = 修改本人密码
 audit-user-password-reset = 重置密码
+action-export = 导出 Excel

@@ -242,6 +242,93 @@ pub struct UnitQuery {
     include_inactive: String,
 }
 
+impl UnitQuery {
+    fn filter(&self) -> UnitFilter {
+        UnitFilter {
+            q: Some(self.q.clone()),
+            category: Some(self.category.clone()),
+            sub_commission_id: self.sub_commission_id.parse().ok(),
+            pilot: match self.pilot.as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            include_inactive: self.include_inactive == "true",
+        }
+    }
+
+    /// The same filters as a query string, for the export link.
+    fn query_string(&self) -> String {
+        let pairs = [
+            ("q", &self.q),
+            ("category", &self.category),
+            ("sub_commission_id", &self.sub_commission_id),
+            ("pilot", &self.pilot),
+            ("include_inactive", &self.include_inactive),
+        ];
+        let kept: Vec<(&str, &String)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        serde_urlencoded::to_string(kept).unwrap_or_default()
+    }
+}
+
+/// The unit list as an Excel file, with the filters of the page.
+pub async fn export_units(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Query(q): Query<UnitQuery>,
+) -> Result<Response, AppError> {
+    let list = org::list_units(&state.store, &caller.principal, &q.filter()).await?;
+    let scs = org::list_sub_commissions(&state.store, &caller.principal).await?;
+    let sc_names: HashMap<i64, String> = scs.into_iter().map(|s| (s.id, s.name)).collect();
+    let columns: Vec<String> = ["col-code", "col-name", "col-category", "col-sub-commission", "col-pilot", "col-state"]
+        .iter()
+        .map(|k| lang.t(k))
+        .collect();
+    let rows = list
+        .into_iter()
+        .map(|u| {
+            vec![
+                u.code,
+                u.name,
+                category_label(lang, &u.category),
+                u.sub_commission_id.and_then(|id| sc_names.get(&id).cloned()).unwrap_or_default(),
+                yes_no(lang, u.pilot),
+                lang.t(if u.active { "state-active" } else { "state-inactive" }),
+            ]
+        })
+        .collect();
+    super::export::xlsx_response(&lang.t("page-units"), &columns, rows, "units.xlsx")
+}
+
+/// The person list as an Excel file, with the filters of the page.
+pub async fn export_persons(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Query(q): Query<PersonQuery>,
+) -> Result<Response, AppError> {
+    let filter = PersonFilter {
+        unit_id: q.unit_id.parse().ok(),
+        q: Some(q.q.clone()),
+        tier: Some(q.tier.clone()),
+        include_inactive: false,
+    };
+    // One sheet of a county's cadres: far below Excel's row limit.
+    let found = org::list_persons(&state.store, &caller.principal, &filter, 1, 100_000).await?;
+    let units =
+        org::list_units(&state.store, &caller.principal, &UnitFilter { include_inactive: true, ..Default::default() })
+            .await?;
+    let unit_names: HashMap<i64, String> = units.into_iter().map(|u| (u.id, u.name)).collect();
+    let columns: Vec<String> = ["col-person-name", "col-unit", "col-tier"].iter().map(|k| lang.t(k)).collect();
+    let rows = found
+        .persons
+        .into_iter()
+        .map(|p| vec![p.name, unit_names.get(&p.unit_id).cloned().unwrap_or_default(), tier_label(lang, &p.tier)])
+        .collect();
+    super::export::xlsx_response(&lang.t("page-persons"), &columns, rows, "persons.xlsx")
+}
+
 pub async fn units(
     State(state): State<AppState>,
     lang: Lang,
@@ -249,18 +336,8 @@ pub async fn units(
     headers: HeaderMap,
     Query(q): Query<UnitQuery>,
 ) -> Result<Response, AppError> {
-    let filter = UnitFilter {
-        q: Some(q.q.clone()),
-        category: Some(q.category.clone()),
-        sub_commission_id: q.sub_commission_id.parse().ok(),
-        pilot: match q.pilot.as_str() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        },
-        include_inactive: q.include_inactive == "true",
-    };
-    let list = org::list_units(&state.store, &caller.principal, &filter).await?;
+    let list = org::list_units(&state.store, &caller.principal, &q.filter()).await?;
+    let export_href = format!("/staff/exports/units.xlsx?{}", q.query_string());
     let scs = org::list_sub_commissions(&state.store, &caller.principal).await?;
     let sc_names: HashMap<i64, String> = scs.iter().map(|s| (s.id, s.name.clone())).collect();
     let filtered = !(q.q.is_empty() && q.category.is_empty() && q.sub_commission_id.is_empty() && q.pilot.is_empty());
@@ -301,7 +378,9 @@ pub async fn units(
         "action-filter",
     );
     let can_manage = authorize(&caller.principal, Action::ManageUnits, Target::County).is_ok();
-    let actions = if can_manage { vec![("/staff/units/new".into(), lang.t("action-new-unit"))] } else { Vec::new() };
+    let mut actions =
+        if can_manage { vec![("/staff/units/new".into(), lang.t("action-new-unit"))] } else { Vec::new() };
+    actions.push((export_href, lang.t("action-export")));
     let page = TablePage {
         c: Chrome::new(lang, &caller, "page-units", "units"),
         actions,
@@ -897,6 +976,12 @@ pub async fn persons(
     paginate(&mut table, "/staff/persons", &query, page, PER_PAGE);
     let mut unit_options = vec![(String::new(), lang.t("option-any"))];
     unit_options.extend(units.iter().map(|u| (u.id.to_string(), u.name.clone())));
+    let export_query = [("unit_id", &q.unit_id), ("q", &q.q), ("tier", &q.tier)];
+    let export_href = format!(
+        "/staff/exports/persons.xlsx?{}",
+        serde_urlencoded::to_string(export_query.iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>())
+            .unwrap_or_default()
+    );
     let filter = Form::new(
         lang,
         "/staff/persons".into(),
@@ -909,7 +994,7 @@ pub async fn persons(
     );
     let page = TablePage {
         c: Chrome::new(lang, &caller, "page-persons", "persons"),
-        actions: Vec::new(),
+        actions: vec![(export_href, lang.t("action-export"))],
         filter: Some(filter),
         table,
         create: None,

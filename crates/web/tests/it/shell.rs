@@ -104,3 +104,26 @@ async fn password_change_and_logout(app: TestApp) {
     assert_eq!(app.login_attempt("scjg-cadre", "New-Password-2026", "").await.status(), StatusCode::SEE_OTHER);
 }
 both_backends!(password_change_and_logout);
+
+async fn lists_export_to_excel_within_scope(app: TestApp) {
+    use calamine::{Reader, Xlsx, open_workbook_from_rs};
+    let read = |bytes: Vec<u8>| -> Vec<Vec<String>> {
+        let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range_at(0).unwrap().unwrap();
+        range.rows().map(|r| r.iter().map(ToString::to_string).collect()).collect()
+    };
+    let admin = app.login("admin").await;
+    let response = app.get("/staff/exports/units.xlsx?category=public_institution", Some(&admin)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-disposition"].to_str().unwrap().contains("units.xlsx"));
+    let rows = read(response.bytes().await.unwrap().to_vec());
+    assert_eq!(rows[0][0], "编码");
+    assert!(rows.iter().any(|r| r[1] == "演示县人民医院"));
+    assert!(rows.iter().all(|r| r[1] != "演示县市场监督管理局"), "the filter applies");
+
+    let unit_admin = app.login("scjg-admin").await;
+    let rows = read(app.get("/staff/exports/persons.xlsx", Some(&unit_admin)).await.bytes().await.unwrap().to_vec());
+    assert!(rows.len() > 50);
+    assert!(rows.iter().skip(1).all(|r| r[1] == "演示县市场监督管理局"), "only the caller's unit");
+}
+both_backends!(lists_export_to_excel_within_scope);
