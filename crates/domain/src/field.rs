@@ -51,6 +51,13 @@ impl FieldErrors {
         }
     }
 
+    /// Adds another set of errors; a field keeps its first error.
+    pub fn merge(&mut self, other: &Self) {
+        for (field, error) in other.iter() {
+            self.add(field, error.clone());
+        }
+    }
+
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

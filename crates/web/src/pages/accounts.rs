@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sunlight_domain::field::{FieldError, FieldErrors};
 use sunlight_domain::policy::{Action, Role, Target, authorize};
@@ -11,7 +11,9 @@ use sunlight_store::accounts::{self, NewUser};
 use sunlight_store::entity::{sub_commission, unit};
 use sunlight_store::org::{self, UnitFilter};
 
-use super::{FormPage, SecretPage, TablePage, render, render_status, require, see_other, table_response};
+use super::{
+    FormPage, SecretPage, TablePage, form_response, render, render_status, require, see_other, table_response,
+};
 use crate::AppState;
 use crate::auth::{Caller, FormData, StaffForm};
 use crate::error::AppError;
@@ -22,12 +24,7 @@ fn role_label(lang: Lang, key: &str) -> String {
     lang.t(&format!("role-{}", key.replace('_', "-")))
 }
 
-pub async fn users(
-    State(state): State<AppState>,
-    lang: Lang,
-    caller: Caller,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
+pub async fn users(State(state): State<AppState>, lang: Lang, caller: Caller) -> Result<Response, AppError> {
     let list = accounts::list_users(&state.store, &caller.principal).await?;
     let units =
         org::list_units(&state.store, &caller.principal, &UnitFilter { include_inactive: true, ..Default::default() })
@@ -70,7 +67,7 @@ pub async fn users(
         table,
         create: None,
     };
-    table_response(&page, &headers)
+    table_response(&page)
 }
 
 fn user_form(lang: Lang, new: &NewUser, units: &[unit::Model], scs: &[sub_commission::Model]) -> Form {
@@ -115,7 +112,7 @@ async fn user_form_page(
     let units = org::list_units(&state.store, &caller.principal, &UnitFilter::default()).await?;
     let scs = org::list_sub_commissions(&state.store, &caller.principal).await?;
     let form = user_form(lang, new, &units, &scs).with_errors(lang, errors);
-    render_status(status, &FormPage { c: Chrome::new(lang, caller, "page-new-user", "users"), intro: None, form })
+    form_response(lang, caller, "page-new-user", "users", form, status)
 }
 
 pub async fn new_user(State(state): State<AppState>, lang: Lang, caller: Caller) -> Result<Response, AppError> {
@@ -208,12 +205,7 @@ async fn manageable_units(state: &AppState, caller: &Caller) -> Result<Vec<unit:
         .collect())
 }
 
-pub async fn tokens(
-    State(state): State<AppState>,
-    lang: Lang,
-    caller: Caller,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
+pub async fn tokens(State(state): State<AppState>, lang: Lang, caller: Caller) -> Result<Response, AppError> {
     let units = manageable_units(&state, &caller).await?;
     if units.is_empty() {
         return Err(AppError::Forbidden);
@@ -256,7 +248,7 @@ pub async fn tokens(
         table,
         create: Some(token_form(lang, &units, "", "")),
     };
-    table_response(&page, &headers)
+    table_response(&page)
 }
 
 pub async fn create_token(

@@ -1,7 +1,6 @@
 //! The audit log for the commission: filter by actor, action, entity.
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 use sunlight_store::audit::{self, AuditFilter};
@@ -33,7 +32,6 @@ pub async fn list(
     State(state): State<AppState>,
     lang: Lang,
     caller: Caller,
-    headers: HeaderMap,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
     let filter = AuditFilter {
@@ -86,7 +84,7 @@ pub async fn list(
         table,
         create: None,
     };
-    table_response(&page, &headers)
+    table_response(&page)
 }
 
 /// The action in words, with its code (what the filter matches) beside it.

@@ -1,7 +1,7 @@
 //! Server-rendered pages: askama templates over the typed views in [`crate::views`].
 
 use askama::Template;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::error::AppError;
@@ -62,10 +62,6 @@ pub struct SecretPage {
     pub back: String,
 }
 
-// `Cell` and `FieldKind` are matched by name inside the templates.
-#[allow(dead_code)]
-const _: Option<(Cell, FieldKind)> = None;
-
 /// Asks the policy before anything else, so a caller without the right learns
 /// nothing from validation messages.
 pub fn require(
@@ -85,24 +81,28 @@ pub fn render_status(status: StatusCode, template: &impl Template) -> Result<Res
     Ok((status, render(template)?).into_response())
 }
 
+/// A form page again, with the status of what went wrong (the form carries the errors).
+pub fn form_response(
+    lang: crate::i18n::Lang,
+    caller: &crate::auth::Caller,
+    title_key: &str,
+    active: &'static str,
+    form: Form,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    render_status(status, &FormPage { c: Chrome::new(lang, caller, title_key, active), intro: None, form })
+}
+
 /// After a successful post: back to a page (303, so a reload does not repost).
 pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
-/// htmx asks for the list only.
-#[must_use]
-pub fn is_htmx(headers: &HeaderMap) -> bool {
-    headers.contains_key("hx-request")
-}
-
-/// Renders a table page, or just its list for htmx.
-pub fn table_response(page: &TablePage, headers: &HeaderMap) -> Result<Response, AppError> {
+/// Renders a table page; htmx takes its list from the same page.
+pub fn table_response(page: &TablePage) -> Result<Response, AppError> {
     let mut response = render(page)?.into_response();
-    if is_htmx(headers) {
-        // The same page, of which htmx selects `#list`; caches keep both apart.
-        response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("HX-Request"));
-    }
+    // htmx asks for the same page and selects `#list`; caches keep the two apart.
+    response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("HX-Request"));
     Ok(response)
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sunlight_domain::field::{FieldError, FieldErrors};
@@ -16,7 +16,8 @@ use sunlight_store::entity::{position, section, sub_commission, unit};
 use sunlight_store::org::{self, PersonFilter, UnitFilter};
 
 use super::{
-    Block, DetailPage, FormPage, TablePage, paginate, render, render_status, require, see_other, table_response,
+    Block, DetailPage, FormPage, TablePage, form_response, paginate, render, render_status, require, see_other,
+    table_response,
 };
 use crate::AppState;
 use crate::auth::{Caller, FormData, StaffForm};
@@ -97,12 +98,7 @@ fn take_id(form: &FormData, errors: &mut FieldErrors, name: &str) -> Option<i64>
 
 // ---------------------------------------------------------------- sub-commissions
 
-pub async fn sub_commissions(
-    State(state): State<AppState>,
-    lang: Lang,
-    caller: Caller,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
+pub async fn sub_commissions(State(state): State<AppState>, lang: Lang, caller: Caller) -> Result<Response, AppError> {
     require(&caller, Action::ManageUnits, Target::County)?;
     let list = org::list_sub_commissions(&state.store, &caller.principal).await?;
     let units = org::list_units(&state.store, &caller.principal, &UnitFilter::default()).await?;
@@ -129,7 +125,7 @@ pub async fn sub_commissions(
         table,
         create: None,
     };
-    table_response(&page, &headers)
+    table_response(&page)
 }
 
 fn sub_commission_form(lang: Lang, action: String, name: &str, active: Option<bool>) -> Form {
@@ -333,7 +329,6 @@ pub async fn units(
     State(state): State<AppState>,
     lang: Lang,
     caller: Caller,
-    headers: HeaderMap,
     Query(q): Query<UnitQuery>,
 ) -> Result<Response, AppError> {
     let list = org::list_units(&state.store, &caller.principal, &q.filter()).await?;
@@ -388,7 +383,7 @@ pub async fn units(
         table,
         create: None,
     };
-    table_response(&page, &headers)
+    table_response(&page)
 }
 
 fn raw_unit(form: &FormData, errors: &mut FieldErrors) -> RawUnit {
@@ -452,9 +447,7 @@ pub async fn create_unit(
         }
         Ok(_) => Err(errors.into()),
         Err(more) => {
-            for (k, v) in more.iter() {
-                errors.add(k, v.clone());
-            }
+            errors.merge(&more);
             Err(errors.into())
         }
     };
@@ -464,10 +457,7 @@ pub async fn create_unit(
             let scs = org::list_sub_commissions(&state.store, &caller.principal).await?;
             form_failure(err, |errors, status| {
                 let form = unit_form(lang, "/staff/units".into(), &raw, &scs).with_errors(lang, errors);
-                render_status(
-                    status,
-                    &FormPage { c: Chrome::new(lang, &caller, "page-new-unit", "units"), intro: None, form },
-                )
+                form_response(lang, &caller, "page-new-unit", "units", form, status)
             })
         }
     }
@@ -509,9 +499,7 @@ pub async fn update_unit(
         }
         Ok(_) => Err(errors.into()),
         Err(more) => {
-            for (k, v) in more.iter() {
-                errors.add(k, v.clone());
-            }
+            errors.merge(&more);
             Err(errors.into())
         }
     };
@@ -521,10 +509,7 @@ pub async fn update_unit(
             let scs = org::list_sub_commissions(&state.store, &caller.principal).await?;
             form_failure(err, |errors, status| {
                 let form = unit_form(lang, format!("/staff/units/{id}"), &raw, &scs).with_errors(lang, errors);
-                render_status(
-                    status,
-                    &FormPage { c: Chrome::new(lang, &caller, "page-edit-unit", "units"), intro: None, form },
-                )
+                form_response(lang, &caller, "page-edit-unit", "units", form, status)
             })
         }
     }
@@ -719,10 +704,7 @@ pub async fn create_section(
             let form =
                 section_form(lang, format!("/staff/units/{unit_id}/sections"), &raw.name, None, "action-add-section")
                     .with_errors(lang, errors);
-            render_status(
-                status,
-                &FormPage { c: Chrome::new(lang, &caller, "page-new-section", "units"), intro: None, form },
-            )
+            form_response(lang, &caller, "page-new-section", "units", form, status)
         }),
     }
 }
@@ -762,10 +744,7 @@ pub async fn update_section(
         Err(err) => form_failure(err, |errors, status| {
             let form = section_form(lang, format!("/staff/sections/{id}"), &raw.name, Some(active), "action-save")
                 .with_errors(lang, errors);
-            render_status(
-                status,
-                &FormPage { c: Chrome::new(lang, &caller, "page-edit-section", "units"), intro: None, form },
-            )
+            form_response(lang, &caller, "page-edit-section", "units", form, status)
         }),
     }
 }
@@ -856,10 +835,7 @@ pub async fn create_position(
                     "action-add-position",
                 )
                 .with_errors(lang, errors);
-                render_status(
-                    status,
-                    &FormPage { c: Chrome::new(lang, &caller, "page-new-position", "units"), intro: None, form },
-                )
+                form_response(lang, &caller, "page-new-position", "units", form, status)
             })
         }
     }
@@ -900,8 +876,7 @@ pub async fn update_position(
     match result {
         Ok(p) => Ok(see_other(&format!("/staff/units/{}", p.unit_id))),
         Err(err) => {
-            let p = org::get_position(&state.store, &caller.principal, id).await?;
-            let sections = org::list_sections(&state.store, &caller.principal, p.unit_id).await?;
+            let sections = org::list_sections(&state.store, &caller.principal, existing.unit_id).await?;
             form_failure(err, |errors, status| {
                 let form = position_form(
                     lang,
@@ -912,10 +887,7 @@ pub async fn update_position(
                     "action-save",
                 )
                 .with_errors(lang, errors);
-                render_status(
-                    status,
-                    &FormPage { c: Chrome::new(lang, &caller, "page-edit-position", "units"), intro: None, form },
-                )
+                form_response(lang, &caller, "page-edit-position", "units", form, status)
             })
         }
     }
@@ -938,7 +910,6 @@ pub async fn persons(
     State(state): State<AppState>,
     lang: Lang,
     caller: Caller,
-    headers: HeaderMap,
     Query(q): Query<PersonQuery>,
 ) -> Result<Response, AppError> {
     let page = q.page.unwrap_or(1).max(1);
@@ -999,7 +970,7 @@ pub async fn persons(
         table,
         create: None,
     };
-    table_response(&page, &headers)
+    table_response(&page)
 }
 
 fn raw_person(form: &FormData, errors: &mut FieldErrors) -> RawPerson {
@@ -1078,10 +1049,7 @@ pub async fn create_person(
                     "action-add-person",
                 )
                 .with_errors(lang, errors);
-                render_status(
-                    status,
-                    &FormPage { c: Chrome::new(lang, &caller, "page-new-person", "units"), intro: None, form },
-                )
+                form_response(lang, &caller, "page-new-person", "units", form, status)
             })
         }
     }
@@ -1126,9 +1094,8 @@ pub async fn update_person(
     match result {
         Ok(p) => Ok(see_other(&format!("/staff/units/{}", p.unit_id))),
         Err(err) => {
-            let p = org::get_person(&state.store, &caller.principal, id).await?;
-            let sections = org::list_sections(&state.store, &caller.principal, p.unit_id).await?;
-            let positions = org::list_positions(&state.store, &caller.principal, p.unit_id).await?;
+            let sections = org::list_sections(&state.store, &caller.principal, existing.unit_id).await?;
+            let positions = org::list_positions(&state.store, &caller.principal, existing.unit_id).await?;
             form_failure(err, |errors, status| {
                 let form = person_form(
                     lang,
@@ -1140,10 +1107,7 @@ pub async fn update_person(
                     "action-save",
                 )
                 .with_errors(lang, errors);
-                render_status(
-                    status,
-                    &FormPage { c: Chrome::new(lang, &caller, "page-edit-person", "persons"), intro: None, form },
-                )
+                form_response(lang, &caller, "page-edit-person", "persons", form, status)
             })
         }
     }

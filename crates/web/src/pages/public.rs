@@ -52,7 +52,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }
 
-pub async fn set_language(State(state): State<AppState>, Path(tag): Path<String>, headers: HeaderMap) -> Response {
+pub async fn set_language(Path(tag): Path<String>, headers: HeaderMap) -> Response {
     let lang = Lang::from_tag(&tag).unwrap_or_default();
     // Back to where the user was, but only on this site.
     let back = headers
@@ -63,7 +63,6 @@ pub async fn set_language(State(state): State<AppState>, Path(tag): Path<String>
         .filter(|p| p.starts_with('/') && !p.starts_with("//"))
         .unwrap_or_else(|| "/".to_owned());
     let cookie = format!("{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", lang.tag());
-    let _ = state;
     ([(header::SET_COOKIE, cookie)], see_other(&back)).into_response()
 }
 

@@ -89,10 +89,10 @@ both_backends!(oversized_and_broken_bodies);
 
 async fn repeated_failed_logins_are_throttled(app: TestApp) {
     for _ in 0..5 {
-        let response = app.login_attempt("admin", "not-the-password", "").await;
+        let response = app.login_attempt("admin", "not-the-password").await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
-    let response = app.login_attempt("admin", sunlight_store::demo::DEMO_PASSWORD, "").await;
+    let response = app.login_attempt("admin", sunlight_store::demo::DEMO_PASSWORD).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=300).contains(&retry));

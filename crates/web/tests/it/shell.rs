@@ -101,7 +101,7 @@ async fn password_change_and_logout(app: TestApp) {
     let response = app.post_form("/logout", Some(&cadre), &[]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.get("/staff", Some(&cadre)).await.status(), StatusCode::SEE_OTHER);
-    assert_eq!(app.login_attempt("scjg-cadre", "New-Password-2026", "").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.login_attempt("scjg-cadre", "New-Password-2026").await.status(), StatusCode::SEE_OTHER);
 }
 both_backends!(password_change_and_logout);
 

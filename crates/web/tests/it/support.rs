@@ -45,7 +45,7 @@ impl TestApp {
 
     /// Logs in through the form, as a browser does.
     pub async fn login(&self, login: &str) -> Session {
-        let response = self.login_attempt(login, demo::DEMO_PASSWORD, "").await;
+        let response = self.login_attempt(login, demo::DEMO_PASSWORD).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "log-in of {login}");
         let cookie = cookie_pair(&response, "sunlight_session").expect("session cookie");
         let me: serde_json::Value =
@@ -53,11 +53,10 @@ impl TestApp {
         Session { cookie, csrf: me["csrf_token"].as_str().unwrap().to_owned() }
     }
 
-    pub async fn login_attempt(&self, login: &str, password: &str, forwarded: &str) -> Response {
+    pub async fn login_attempt(&self, login: &str, password: &str) -> Response {
         let form = self.client.get(self.url("/login")).send().await.unwrap();
         let csrf_cookie = cookie_pair(&form, "sunlight_login_csrf").expect("login csrf cookie");
         let token = csrf_cookie.split_once('=').unwrap().1.to_owned();
-        let _ = forwarded;
         self.client
             .post(self.url("/login"))
             .header(COOKIE, &csrf_cookie)
