@@ -108,6 +108,24 @@ pub enum Action {
     ViewFigures,
     /// Change one's own password.
     ChangeOwnPassword,
+    /// Read a unit's powers, risk points, measures and design records.
+    ViewCatalogue,
+    /// Draft, edit, import and submit a unit's powers.
+    EditCatalogue,
+    /// Review, return, publish, abolish and merge powers (the commission's check).
+    ReviewCatalogue,
+    /// Record a unit's risk points, the first four finding steps, level proposals and
+    /// leader evaluations, and prevention measures.
+    ManageRisks,
+    /// The organization's review of a risk point and its approval of levels.
+    ApproveRisks,
+    /// Publish a new version of the risk-level model.
+    ManageRiskModel,
+    /// Keep the county's creation standards (the checklist itself).
+    ManageStandards,
+    /// Record a unit's compliance, focus items, process optimizations and power
+    /// decompositions.
+    ManageDesignRecords,
 }
 
 /// What the action is done to: the county as a whole, or one unit.
@@ -133,20 +151,28 @@ pub fn authorize(principal: &Principal, action: Action, target: Target) -> Resul
 
     let role_allows = match (principal.role, action) {
         (R::CommissionAdmin, _)
-        | (R::SubCommissionStaff | R::UnitAdmin | R::Supervisor | R::Cadre, A::ViewOrganization)
-        | (R::UnitAdmin, A::ManageUnitStaff | A::ManageApiTokens) => true,
+        | (R::SubCommissionStaff | R::UnitAdmin | R::Supervisor | R::Cadre, A::ViewOrganization | A::ViewCatalogue)
+        | (
+            R::UnitAdmin,
+            A::ManageUnitStaff | A::ManageApiTokens | A::EditCatalogue | A::ManageRisks | A::ManageDesignRecords,
+        )
+        // The sub-commission checks the units it watches.
+        | (R::SubCommissionStaff, A::ReviewCatalogue | A::ApproveRisks) => true,
         (_, A::ChangeOwnPassword) => !principal.is_token,
         _ => false,
     };
     // Tokens are for machine clients: they read and push data, never administer.
-    let token_allows = !principal.is_token || matches!(action, A::ViewOrganization | A::ViewFigures);
+    let token_allows = !principal.is_token || matches!(action, A::ViewOrganization | A::ViewFigures | A::ViewCatalogue);
     if !(role_allows && token_allows) {
         return Err(Denied::Role);
     }
     match target {
         Target::County => {
             // County-wide management is the commission's; others act within their units.
-            let county_wide = matches!(action, A::ManageUnits | A::ManageUsers | A::ViewAudit);
+            let county_wide = matches!(
+                action,
+                A::ManageUnits | A::ManageUsers | A::ViewAudit | A::ManageRiskModel | A::ManageStandards
+            );
             if county_wide && principal.scope != Scope::All {
                 return Err(Denied::Scope);
             }
@@ -202,6 +228,27 @@ mod tests {
             assert_eq!(authorize(&p, Action::ManageUnitStaff, Target::Unit(3)), Err(Denied::Role));
             assert_eq!(authorize(&p, Action::ChangeOwnPassword, Target::County), Ok(()));
         }
+    }
+
+    #[test]
+    fn units_keep_their_catalogue_and_the_commission_checks_it() {
+        let admin = principal(Role::UnitAdmin, &[7]);
+        for action in [Action::EditCatalogue, Action::ManageRisks, Action::ManageDesignRecords] {
+            assert_eq!(authorize(&admin, action, Target::Unit(7)), Ok(()));
+            assert_eq!(authorize(&admin, action, Target::Unit(8)), Err(Denied::Scope));
+        }
+        for action in [Action::ReviewCatalogue, Action::ApproveRisks, Action::ManageRiskModel, Action::ManageStandards]
+        {
+            assert_eq!(authorize(&admin, action, Target::Unit(7)), Err(Denied::Role));
+        }
+        let watcher = principal(Role::SubCommissionStaff, &[7]);
+        assert_eq!(authorize(&watcher, Action::ReviewCatalogue, Target::Unit(7)), Ok(()));
+        assert_eq!(authorize(&watcher, Action::ApproveRisks, Target::Unit(8)), Err(Denied::Scope));
+        assert_eq!(authorize(&watcher, Action::EditCatalogue, Target::Unit(7)), Err(Denied::Role));
+        assert_eq!(authorize(&watcher, Action::ManageRiskModel, Target::County), Err(Denied::Role));
+        let cadre = principal(Role::Cadre, &[7]);
+        assert_eq!(authorize(&cadre, Action::ViewCatalogue, Target::Unit(7)), Ok(()));
+        assert_eq!(authorize(&cadre, Action::ManageRisks, Target::Unit(7)), Err(Denied::Role));
     }
 
     #[test]
