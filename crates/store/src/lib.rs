@@ -11,6 +11,7 @@ mod write;
 
 pub mod accounts;
 pub mod audit;
+pub mod catalogue;
 pub mod demo;
 pub mod org;
 mod password;
