@@ -46,4 +46,5 @@ where
 mod accounts;
 mod audit;
 mod catalogue;
+mod demo;
 mod org;
