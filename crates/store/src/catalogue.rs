@@ -706,6 +706,15 @@ impl From<sea_orm::DbErr> for ImportError {
     }
 }
 
+/// A checked file: its rows (with the codes they will get) and what importing
+/// them would do.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportPreview {
+    pub rows: Vec<ImportedPower>,
+    pub created: usize,
+    pub updated: usize,
+}
+
 /// The rows of a file, checked against the unit's sections and the catalogue,
 /// without writing: the preview of the web import.
 pub async fn check_import(
@@ -713,11 +722,13 @@ pub async fn check_import(
     principal: &Principal,
     unit_code: &str,
     bytes: &[u8],
-) -> Result<Vec<ImportedPower>, ImportError> {
+) -> Result<ImportPreview, ImportError> {
     let unit = import_unit(store, principal, unit_code).await?;
     let parsed = parse_file(store, &unit, bytes).await?;
     let planned = plan(store.connection(), &unit, parsed).await?;
-    Ok(planned.into_iter().map(|p| p.row).collect())
+    let updated = planned.iter().filter(|p| p.existing.is_some()).count();
+    let created = planned.len() - updated;
+    Ok(ImportPreview { rows: planned.into_iter().map(|p| p.row).collect(), created, updated })
 }
 
 /// Imports a unit's catalogue file: all rows in one transaction, or nothing and

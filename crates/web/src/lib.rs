@@ -17,6 +17,7 @@ mod assets;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod import_text;
 mod metrics;
 mod pages;
 pub mod routes;

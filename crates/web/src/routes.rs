@@ -23,6 +23,9 @@ pub enum Access {
 
 const COMMISSION: Access = Access::Roles(&[Role::CommissionAdmin]);
 const UNIT_STAFF: Access = Access::Roles(&[Role::CommissionAdmin, Role::UnitAdmin]);
+/// Those who move powers through their lifecycle: the unit submits, the commission and
+/// its sub-commissions check.
+const CATALOGUE_FLOW: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubCommissionStaff, Role::UnitAdmin]);
 
 #[derive(Debug, Clone, Copy)]
 pub struct RouteEntry {
@@ -80,6 +83,21 @@ pub const TABLE: &[RouteEntry] = &[
     r("POST", "/staff/tokens", UNIT_STAFF),
     r("POST", "/staff/tokens/{id}/revoke", UNIT_STAFF),
     r("GET", "/staff/audit", COMMISSION),
+    // power catalogue
+    r("GET", "/catalogue", Access::Public),
+    r("GET", "/staff/powers", Access::Staff),
+    r("POST", "/staff/powers", UNIT_STAFF),
+    r("GET", "/staff/powers/new", UNIT_STAFF),
+    r("GET", "/staff/powers/import", UNIT_STAFF),
+    r("POST", "/staff/powers/import", UNIT_STAFF),
+    r("POST", "/staff/powers/import/confirm", UNIT_STAFF),
+    r("GET", "/staff/powers/template.xlsx", Access::Staff),
+    r("GET", "/staff/powers/{id}", Access::Staff),
+    r("POST", "/staff/powers/{id}", UNIT_STAFF),
+    r("GET", "/staff/powers/{id}/edit", UNIT_STAFF),
+    r("POST", "/staff/powers/{id}/actions", CATALOGUE_FLOW),
+    r("GET", "/staff/powers/{id}/versions", Access::Staff),
+    r("GET", "/staff/exports/powers.xlsx", Access::Staff),
     r("GET", "/staff/account/password", Access::Staff),
     r("POST", "/staff/account/password", Access::Staff),
     // JSON API
@@ -100,6 +118,11 @@ pub const TABLE: &[RouteEntry] = &[
     r("PUT", "/api/v1/persons/{id}", UNIT_STAFF),
     r("GET", "/api/v1/users", COMMISSION),
     r("GET", "/api/v1/audit", COMMISSION),
+    r("GET", "/api/v1/powers", Access::Staff),
+    r("POST", "/api/v1/powers", UNIT_STAFF),
+    r("GET", "/api/v1/powers/{id}", Access::Staff),
+    r("PUT", "/api/v1/powers/{id}", UNIT_STAFF),
+    r("POST", "/api/v1/powers/{id}/actions", CATALOGUE_FLOW),
 ];
 
 /// Records what it registers so the test can hold it against [`TABLE`].
@@ -190,5 +213,24 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .add("/api/v1/persons/{id}", &["PUT"], put(api::org::update_person))
         .add("/api/v1/users", &["GET"], get(api::org::list_users))
         .add("/api/v1/audit", &["GET"], get(api::org::audit));
+    let b = catalogue_routes(b);
     (b.router, b.registered)
+}
+
+fn catalogue_routes(b: Builder) -> Builder {
+    use pages::catalogue as c;
+    b.add("/catalogue", &["GET"], get(c::public_catalogue))
+        .add("/staff/powers", &["GET", "POST"], get(c::powers).post(c::create_power))
+        .add("/staff/powers/new", &["GET"], get(c::new_power))
+        .add("/staff/powers/import", &["GET", "POST"], get(c::import_page).post(c::import_upload))
+        .add("/staff/powers/import/confirm", &["POST"], post(c::import_confirm))
+        .add("/staff/powers/template.xlsx", &["GET"], get(c::template))
+        .add("/staff/powers/{id}", &["GET", "POST"], get(c::power).post(c::update_power))
+        .add("/staff/powers/{id}/edit", &["GET"], get(c::edit_power))
+        .add("/staff/powers/{id}/actions", &["POST"], post(c::power_action))
+        .add("/staff/powers/{id}/versions", &["GET"], get(c::versions))
+        .add("/staff/exports/powers.xlsx", &["GET"], get(c::export))
+        .add("/api/v1/powers", &["GET", "POST"], get(api::catalogue::list_powers).post(api::catalogue::create_power))
+        .add("/api/v1/powers/{id}", &["GET", "PUT"], get(api::catalogue::get_power).put(api::catalogue::update_power))
+        .add("/api/v1/powers/{id}/actions", &["POST"], post(api::catalogue::power_action))
 }

@@ -67,6 +67,12 @@ fn navigation(lang: Lang, role: Role) -> Vec<NavGroup> {
     if role == Role::CommissionAdmin {
         groups[0].items.insert(1, item("sub-commissions", "/staff/sub-commissions"));
     }
+    let mut catalogue = vec![item("powers", "/staff/powers")];
+    if matches!(role, Role::CommissionAdmin | Role::UnitAdmin) {
+        catalogue.push(item("power-import", "/staff/powers/import"));
+    }
+    catalogue.push(item("public-catalogue", "/catalogue"));
+    groups.push(NavGroup { label: lang.t("nav-group-catalogue"), items: catalogue });
     let mut system = vec![item("password", "/staff/account/password")];
     if matches!(role, Role::CommissionAdmin | Role::UnitAdmin) {
         system.insert(0, item("tokens", "/staff/tokens"));

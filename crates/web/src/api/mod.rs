@@ -10,6 +10,7 @@ use utoipa::OpenApi;
 
 use crate::error::AppError;
 
+pub mod catalogue;
 pub mod org;
 
 #[derive(OpenApi)]
@@ -36,6 +37,11 @@ pub mod org;
         org::update_person,
         org::list_users,
         org::audit,
+        catalogue::list_powers,
+        catalogue::get_power,
+        catalogue::create_power,
+        catalogue::update_power,
+        catalogue::power_action,
     ),
     components(schemas(
         org::Me,
@@ -52,6 +58,10 @@ pub mod org;
         org::UserDto,
         org::AuditRecordDto,
         org::AuditPageDto,
+        catalogue::PowerDto,
+        catalogue::PowerPageDto,
+        catalogue::PowerBody,
+        catalogue::ActionBody,
         ErrorBody
     ))
 )]

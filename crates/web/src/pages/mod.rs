@@ -9,6 +9,7 @@ use crate::views::{Cell, Chrome, FieldKind, Form, Table};
 
 pub mod accounts;
 pub mod audit;
+pub mod catalogue;
 pub mod dashboard;
 pub mod export;
 pub mod org;

@@ -69,6 +69,8 @@ async fn sample_path(app: &TestApp, pattern: &str, token_id: i64) -> String {
             .id
     } else if pattern.contains("/tokens/") {
         token_id
+    } else if pattern.contains("/powers/{id}") {
+        crate::catalogue::sample_power(app).await
     } else {
         scjg
     };

@@ -28,5 +28,6 @@ macro_rules! both_backends {
 
 mod access;
 mod bad_input;
+mod catalogue;
 mod i18n;
 mod shell;
