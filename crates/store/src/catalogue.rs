@@ -741,10 +741,43 @@ pub async fn import_powers(
 ) -> Result<ImportReport, ImportError> {
     let unit = import_unit(store, principal, unit_code).await?;
     let parsed = parse_file(store, &unit, bytes).await?;
+    write_rows(store, principal, &unit, parsed).await
+}
+
+/// Imports rows already parsed (by [`import_powers`], or generated): the same
+/// checks against the catalogue, in one transaction.
+pub async fn import_rows(
+    store: &Store,
+    principal: &Principal,
+    unit_code: &str,
+    rows: Vec<ImportedPower>,
+) -> Result<ImportReport, ImportError> {
+    let unit = import_unit(store, principal, unit_code).await?;
+    let sections = sections_by_name(store.connection(), unit.id).await?;
+    let mut issues = Vec::new();
+    for row in &rows {
+        if row.draft.parts().unit.as_str() != unit.code {
+            issues.push(issue_on(row, Column::Unit, "unit_mismatch"));
+        } else if section_id(&sections, &row.draft).is_err() {
+            issues.push(issue_on(row, Column::Section, "unknown_section"));
+        }
+    }
+    if !issues.is_empty() {
+        return Err(ImportError::Rejected(issues));
+    }
+    write_rows(store, principal, &unit, rows).await
+}
+
+async fn write_rows(
+    store: &Store,
+    principal: &Principal,
+    unit: &unit::Model,
+    parsed: Vec<ImportedPower>,
+) -> Result<ImportReport, ImportError> {
     let sections = sections_by_name(store.connection(), unit.id).await?;
     let mut write = Write::begin(store, principal).await?;
     // Planned inside the write transaction: the codes cannot change underneath.
-    let planned = plan(write.txn(), &unit, parsed).await?;
+    let planned = plan(write.txn(), unit, parsed).await?;
     let now = write.now();
     let mut report = ImportReport::default();
     let mut new_rows = Vec::new();
@@ -903,12 +936,16 @@ async fn plan(
 }
 
 fn duplicate_in_catalogue(row: &ImportedPower) -> ImportIssue {
+    issue_on(row, Column::Code, "duplicate_code")
+}
+
+fn issue_on(row: &ImportedPower, column: Column, code: &'static str) -> ImportIssue {
     ImportIssue {
         sheet: Some(row.sheet.clone()),
         row: Some(row.row),
-        column: Some(Column::Code),
+        column: Some(column),
         header: None,
-        code: "duplicate_code",
+        code,
         args: BTreeMap::new(),
     }
 }

@@ -62,6 +62,10 @@ pub enum BenchCommand {
         #[arg(long, value_name = "FILE.ini")]
         settings: Option<PathBuf>,
     },
+    /// Generate a catalogue, write it as .xlsx and time its import into a fresh database.
+    CatalogueImport(crate::catalogue::ImportBench),
+    /// Fill a fresh database with powers and time Chinese substring searches (p50/p95/p99).
+    CatalogueSearch(crate::catalogue::SearchBench),
 }
 
 struct Server {
@@ -158,6 +162,8 @@ pub async fn run(command: BenchCommand, config: &Config) -> anyhow::Result<ExitC
         BenchCommand::Redflags { releases, seed, settings } => {
             return bench_gen::redflags_bench(releases, seed, settings.as_deref());
         }
+        BenchCommand::CatalogueImport(args) => return crate::catalogue::import_bench(&args, config).await,
+        BenchCommand::CatalogueSearch(args) => return crate::catalogue::search_bench(&args, config).await,
         BenchCommand::Startup { .. } | BenchCommand::Login { .. } => {}
     }
     let dir = scratch_dir()?;
@@ -169,7 +175,9 @@ pub async fn run(command: BenchCommand, config: &Config) -> anyhow::Result<ExitC
         BenchCommand::GenLog { .. }
         | BenchCommand::CheckLog { .. }
         | BenchCommand::GenOcds { .. }
-        | BenchCommand::Redflags { .. } => Ok(()),
+        | BenchCommand::Redflags { .. }
+        | BenchCommand::CatalogueImport(_)
+        | BenchCommand::CatalogueSearch(_) => Ok(()),
     };
     std::fs::remove_dir_all(&dir).ok();
     result.map(|()| ExitCode::SUCCESS)

@@ -16,6 +16,7 @@ use sunlight_store::{Backend, Store, demo, org};
 
 mod bench;
 mod bench_gen;
+mod catalogue;
 mod check_log;
 mod config;
 mod redflags;
@@ -84,6 +85,16 @@ enum Command {
     CheckLog(check_log::Args),
     /// Trading red flags over OCDS compiled releases (JSON Lines), printed as cardinal's JSON.
     Redflags(redflags::Args),
+    /// Import from Excel (the power catalogue).
+    Import {
+        #[command(subcommand)]
+        command: catalogue::ImportCommand,
+    },
+    /// Export to Excel (the power catalogue).
+    Export {
+        #[command(subcommand)]
+        command: catalogue::ExportCommand,
+    },
     /// Benchmarks that print figures (see BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -190,6 +201,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve { demo, .. } => serve::run(config, demo).await,
         Command::Bench { command } => bench::run(command, &config).await,
+        Command::Import { command } => catalogue::import(command, &config).await,
+        Command::Export { command } => catalogue::export(command, &config).await,
         Command::CheckLog(args) => Ok(check_log::run(&args)),
         Command::Redflags(args) => Ok(redflags::run(&args)),
         Command::Migrate => {

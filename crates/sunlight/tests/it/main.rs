@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
+mod catalogue;
 mod check_log;
 mod foundation;
 mod gen_log;
