@@ -303,6 +303,9 @@ fn filtered(store: &Store, mut query: Select<power::Entity>, filter: &PowerFilte
     query
 }
 
+/// One page and the count of all matches in one pass: `COUNT(*) OVER ()` beside
+/// the ids of the page, so a substring search scans the table (or the trigram
+/// index) once, and only the page's rows are read whole.
 async fn page_of(
     store: &Store,
     query: Select<power::Entity>,
@@ -310,13 +313,34 @@ async fn page_of(
     per_page: u64,
 ) -> Result<PowerPage, StoreError> {
     let db = store.connection();
-    let total = query.clone().count(db).await?;
-    let models = query
+    let ids: Vec<(i64, i64)> = query
+        .clone()
+        .select_only()
+        .column(power::Column::Id)
+        .column_as(Expr::cust("COUNT(*) OVER ()"), "total")
         .order_by_asc(power::Column::Code)
         .offset(page.saturating_sub(1) * per_page)
         .limit(per_page)
+        .into_tuple()
         .all(db)
         .await?;
+    let total = match ids.first() {
+        Some((_, total)) => u64::try_from(*total).unwrap_or_default(),
+        // Past the last page: the count needs its own query.
+        None if page > 1 => query.count(db).await?,
+        None => 0,
+    };
+    let mut models = Vec::with_capacity(ids.len());
+    if !ids.is_empty() {
+        let mut found: HashMap<i64, power::Model> = power::Entity::find()
+            .filter(power::Column::Id.is_in(ids.iter().map(|(id, _)| *id)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        models.extend(ids.iter().filter_map(|(id, _)| found.remove(id)));
+    }
     Ok(PowerPage { total, powers: records(db, models).await? })
 }
 

@@ -358,6 +358,23 @@ async fn search_finds_substrings_and_escapes_wildcards(db: TestDb) {
     assert_eq!(search("\"许可").await, Vec::<i64>::new(), "quotes are text");
     assert_eq!(ours(search("许可（检").await), only(&[0, 1]));
 
+    // Paging keeps the count, also past the last page.
+    let mine = PowerFilter { q: Some("（检索）".into()), ..Default::default() };
+    let second = catalogue::list_powers(&db.store, &admin, &mine, 2, 1).await.unwrap();
+    assert_eq!((second.total, second.powers.len()), (3, 1));
+    let beyond = catalogue::list_powers(&db.store, &admin, &mine, 9, 1).await.unwrap();
+    assert_eq!((beyond.total, beyond.powers.len()), (3, 0));
+    let codes: Vec<String> = catalogue::list_powers(&db.store, &admin, &mine, 1, 10)
+        .await
+        .unwrap()
+        .powers
+        .into_iter()
+        .map(|p| p.power.code)
+        .collect();
+    let mut sorted = codes.clone();
+    sorted.sort();
+    assert_eq!(codes, sorted, "by code");
+
     // Filters and the public catalogue.
     let penalties = PowerFilter { power_type: Some("penalty".into()), q: Some("检索".into()), ..Default::default() };
     let found = catalogue::list_powers(&db.store, &admin, &penalties, 1, 10).await.unwrap();

@@ -37,7 +37,7 @@ use super::{
     Block, DetailPage, FormPage, TablePage, paginate, render, render_status, require, see_other, table_response,
 };
 use crate::AppState;
-use crate::auth::{CSRF_FIELD, Caller, MaybeCaller, StaffForm, same_token};
+use crate::auth::{CSRF_FIELD, Caller, StaffForm, same_token};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::import_text::{column_label, issue_message, issue_place};
@@ -1003,7 +1003,6 @@ pub struct PublicQuery {
 pub async fn public_catalogue(
     State(state): State<AppState>,
     lang: Lang,
-    _caller: MaybeCaller,
     Query(q): Query<PublicQuery>,
 ) -> Result<Response, AppError> {
     let page = q.page.parse().unwrap_or(1).max(1);

@@ -305,3 +305,16 @@ async fn public_catalogue_shows_only_published(app: TestApp) {
     assert!(!none.contains("公开目录许可甲"), "% is not a wildcard");
 }
 both_backends!(public_catalogue_shows_only_published);
+
+#[test]
+fn every_catalogue_error_code_has_words_in_both_languages() {
+    use sunlight_web::i18n::{Lang, keys};
+    for lang in [Lang::Zh, Lang::En] {
+        let known = keys(lang);
+        let missing: Vec<&&str> = sunlight_domain::catalogue::ERROR_CODES
+            .iter()
+            .filter(|code| !known.contains(&format!("field-{}", code.replace('_', "-"))))
+            .collect();
+        assert!(missing.is_empty(), "{lang:?}: {missing:?}");
+    }
+}
