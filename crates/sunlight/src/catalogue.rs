@@ -275,7 +275,7 @@ async fn search_bench_in(args: &SearchBench, config: &Config, dir: &Path) -> any
         list.sort();
     }
     let backend = if config.database_url.is_some() {
-        "PostgreSQL (ILIKE, pg_trgm)"
+        "PostgreSQL (LIKE, ILIKE for Latin letters; pg_trgm)"
     } else {
         "SQLite (FTS5 trigram; LIKE under 3 characters)"
     };

@@ -386,5 +386,15 @@ async fn search_finds_substrings_and_escapes_wildcards(db: TestDb) {
     }
     let page = catalogue::list_public_powers(&db.store, &public, 1, 10).await.unwrap();
     assert_eq!(page.powers.iter().map(|p| p.power.id).collect::<Vec<_>>(), only(&[1]));
+
+    // Latin letters match in either case.
+    let icp = draft(
+        "SCJG",
+        &[(Column::Name, "ICP证核发（大小写）"), (Column::Type, "XK"), (Column::LegalBasis, "《电信条例》")],
+    );
+    let icp = catalogue::create_power(&db.store, &admin, icp).await.unwrap().power.id;
+    for q in ["icp证", "Cp", "ICP证核发"] {
+        assert_eq!(search(q).await, vec![icp], "{q}");
+    }
 }
 both_backends!(search_finds_substrings_and_escapes_wildcards);
