@@ -12,6 +12,8 @@ mod write;
 pub mod accounts;
 pub mod audit;
 pub mod demo;
+pub mod design;
+pub mod figures;
 pub mod org;
 mod password;
 #[cfg(feature = "testing")]

@@ -45,4 +45,5 @@ where
 
 mod accounts;
 mod audit;
+mod design;
 mod org;
