@@ -440,8 +440,35 @@ pub async fn decomposable_powers(
         .await?)
 }
 
+/// A power of the caller's units by its code (forms name powers by code).
+pub async fn power_by_code(store: &Store, principal: &Principal, code: &str) -> Result<power::Model, StoreError> {
+    let found = in_scope(power::Entity::find(), power::Column::UnitId, principal)
+        .filter(power::Column::Code.eq(code.trim().to_ascii_uppercase()))
+        .one(store.connection())
+        .await?
+        .ok_or_else(|| StoreError::not_found("power"))?;
+    authorize(principal, Action::ViewCatalogue, Target::Unit(found.unit_id))?;
+    Ok(found)
+}
+
+/// Powers by id, within the caller's scope (to show codes and names in lists).
+pub async fn powers_by_id(
+    store: &Store,
+    principal: &Principal,
+    ids: &[i64],
+) -> Result<HashMap<i64, power::Model>, StoreError> {
+    authorize(principal, Action::ViewCatalogue, Target::County)?;
+    Ok(in_scope(power::Entity::find(), power::Column::UnitId, principal)
+        .filter(power::Column::Id.is_in(ids.iter().copied()))
+        .all(store.connection())
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect())
+}
+
 /// The sections holding each part of one power.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PartSections {
     pub decide: Vec<i64>,
     pub execute: Vec<i64>,
@@ -449,7 +476,8 @@ pub struct PartSections {
 }
 
 impl PartSections {
-    fn of_role(&self, role: PowerRole) -> &[i64] {
+    #[must_use]
+    pub fn of_role(&self, role: PowerRole) -> &[i64] {
         match role {
             PowerRole::Decide => &self.decide,
             PowerRole::Execute => &self.execute,

@@ -80,6 +80,24 @@ pub const TABLE: &[RouteEntry] = &[
     r("POST", "/staff/tokens", UNIT_STAFF),
     r("POST", "/staff/tokens/{id}/revoke", UNIT_STAFF),
     r("GET", "/staff/audit", COMMISSION),
+    r("GET", "/staff/standards", Access::Staff),
+    r("GET", "/staff/standards/new", COMMISSION),
+    r("POST", "/staff/standards", COMMISSION),
+    r("GET", "/staff/standards/{id}/edit", COMMISSION),
+    r("POST", "/staff/standards/{id}", COMMISSION),
+    r("GET", "/staff/compliance", Access::Staff),
+    r("POST", "/staff/compliance", UNIT_STAFF),
+    r("GET", "/staff/focus-items", Access::Staff),
+    r("POST", "/staff/focus-items", UNIT_STAFF),
+    r("GET", "/staff/focus-items/{id}/edit", UNIT_STAFF),
+    r("POST", "/staff/focus-items/{id}", UNIT_STAFF),
+    r("POST", "/staff/focus-items/{id}/delete", UNIT_STAFF),
+    r("GET", "/staff/optimizations", Access::Staff),
+    r("GET", "/staff/optimizations/new", UNIT_STAFF),
+    r("POST", "/staff/optimizations", UNIT_STAFF),
+    r("GET", "/staff/optimizations/{id}", Access::Staff),
+    r("GET", "/staff/decomposition", Access::Staff),
+    r("POST", "/staff/decomposition", UNIT_STAFF),
     r("GET", "/staff/account/password", Access::Staff),
     r("POST", "/staff/account/password", Access::Staff),
     // JSON API
@@ -100,6 +118,18 @@ pub const TABLE: &[RouteEntry] = &[
     r("PUT", "/api/v1/persons/{id}", UNIT_STAFF),
     r("GET", "/api/v1/users", COMMISSION),
     r("GET", "/api/v1/audit", COMMISSION),
+    r("GET", "/api/v1/standards", Access::Staff),
+    r("POST", "/api/v1/standards", COMMISSION),
+    r("GET", "/api/v1/compliance", Access::Staff),
+    r("POST", "/api/v1/compliance", UNIT_STAFF),
+    r("GET", "/api/v1/focus-items", Access::Staff),
+    r("POST", "/api/v1/focus-items", UNIT_STAFF),
+    r("GET", "/api/v1/optimizations", Access::Staff),
+    r("POST", "/api/v1/optimizations", UNIT_STAFF),
+    r("GET", "/api/v1/decomposition", Access::Staff),
+    r("POST", "/api/v1/decomposition", UNIT_STAFF),
+    // Also API tokens (which the policy lets read their unit's figures).
+    r("GET", "/api/v1/figures", COMMISSION),
 ];
 
 /// Records what it registers so the test can hold it against [`TABLE`].
@@ -190,5 +220,57 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .add("/api/v1/persons/{id}", &["PUT"], put(api::org::update_person))
         .add("/api/v1/users", &["GET"], get(api::org::list_users))
         .add("/api/v1/audit", &["GET"], get(api::org::audit));
+    let b = b
+        .add("/staff/standards", &["GET", "POST"], get(pages::design::standards).post(pages::design::create_standard))
+        .add("/staff/standards/new", &["GET"], get(pages::design::new_standard))
+        .add("/staff/standards/{id}/edit", &["GET"], get(pages::design::edit_standard))
+        .add("/staff/standards/{id}", &["POST"], post(pages::design::update_standard))
+        .add(
+            "/staff/compliance",
+            &["GET", "POST"],
+            get(pages::design::compliance).post(pages::design::record_compliance),
+        )
+        .add(
+            "/staff/focus-items",
+            &["GET", "POST"],
+            get(pages::design::focus_items).post(pages::design::create_focus_item),
+        )
+        .add("/staff/focus-items/{id}/edit", &["GET"], get(pages::design::edit_focus_item))
+        .add("/staff/focus-items/{id}", &["POST"], post(pages::design::update_focus_item))
+        .add("/staff/focus-items/{id}/delete", &["POST"], post(pages::design::delete_focus_item))
+        .add(
+            "/staff/optimizations",
+            &["GET", "POST"],
+            get(pages::design::optimizations).post(pages::design::create_optimization),
+        )
+        .add("/staff/optimizations/new", &["GET"], get(pages::design::new_optimization))
+        .add("/staff/optimizations/{id}", &["GET"], get(pages::design::optimization))
+        .add("/staff/decomposition", &["GET", "POST"], get(pages::design::decomposition).post(pages::design::set_parts))
+        .add(
+            "/api/v1/standards",
+            &["GET", "POST"],
+            get(api::design::list_standards).post(api::design::create_standard),
+        )
+        .add(
+            "/api/v1/compliance",
+            &["GET", "POST"],
+            get(api::design::list_compliance).post(api::design::record_compliance),
+        )
+        .add(
+            "/api/v1/focus-items",
+            &["GET", "POST"],
+            get(api::design::list_focus_items).post(api::design::create_focus_item),
+        )
+        .add(
+            "/api/v1/optimizations",
+            &["GET", "POST"],
+            get(api::design::list_optimizations).post(api::design::create_optimization),
+        )
+        .add(
+            "/api/v1/decomposition",
+            &["GET", "POST"],
+            get(api::design::list_decompositions).post(api::design::set_parts),
+        )
+        .add("/api/v1/figures", &["GET"], get(api::design::figures));
     (b.router, b.registered)
 }

@@ -67,6 +67,16 @@ fn navigation(lang: Lang, role: Role) -> Vec<NavGroup> {
     if role == Role::CommissionAdmin {
         groups[0].items.insert(1, item("sub-commissions", "/staff/sub-commissions"));
     }
+    groups.push(NavGroup {
+        label: lang.t("nav-group-design"),
+        items: vec![
+            item("standards", "/staff/standards"),
+            item("compliance", "/staff/compliance"),
+            item("focus-items", "/staff/focus-items"),
+            item("optimizations", "/staff/optimizations"),
+            item("decomposition", "/staff/decomposition"),
+        ],
+    });
     let mut system = vec![item("password", "/staff/account/password")];
     if matches!(role, Role::CommissionAdmin | Role::UnitAdmin) {
         system.insert(0, item("tokens", "/staff/tokens"));
@@ -142,6 +152,8 @@ impl Table {
 #[derive(Debug, Clone)]
 pub enum FieldKind {
     Text,
+    /// Several lines (a list typed one item per line, a longer note).
+    TextArea,
     Password,
     Number,
     Checkbox,

@@ -10,6 +10,7 @@ use utoipa::OpenApi;
 
 use crate::error::AppError;
 
+pub mod design;
 pub mod org;
 
 #[derive(OpenApi)]
@@ -36,6 +37,17 @@ pub mod org;
         org::update_person,
         org::list_users,
         org::audit,
+        design::list_standards,
+        design::create_standard,
+        design::list_compliance,
+        design::record_compliance,
+        design::list_focus_items,
+        design::create_focus_item,
+        design::list_optimizations,
+        design::create_optimization,
+        design::list_decompositions,
+        design::set_parts,
+        design::figures,
     ),
     components(schemas(
         org::Me,
@@ -52,6 +64,18 @@ pub mod org;
         org::UserDto,
         org::AuditRecordDto,
         org::AuditPageDto,
+        design::StandardDto,
+        design::StandardBody,
+        design::ComplianceDto,
+        design::ComplianceBody,
+        design::FocusItemDto,
+        design::FocusItemBody,
+        design::OptimizationDto,
+        design::OptimizationBody,
+        design::DecompositionDto,
+        design::ConflictDto,
+        design::DecompositionListDto,
+        design::PartsBody,
         ErrorBody
     ))
 )]

@@ -10,6 +10,7 @@ use crate::views::{Cell, Chrome, FieldKind, Form, Table};
 pub mod accounts;
 pub mod audit;
 pub mod dashboard;
+pub mod design;
 pub mod export;
 pub mod org;
 pub mod public;

@@ -69,6 +69,11 @@ async fn sample_path(app: &TestApp, pattern: &str, token_id: i64) -> String {
             .id
     } else if pattern.contains("/tokens/") {
         token_id
+    } else if pattern.contains("/standards/{id}")
+        || pattern.contains("/focus-items/{id}")
+        || pattern.contains("/optimizations/{id}")
+    {
+        crate::design::sample_record(app, pattern).await
     } else {
         scjg
     };

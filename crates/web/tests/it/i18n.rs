@@ -105,8 +105,23 @@ fn every_audited_action_has_words() {
             let word = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c == '_');
             if word(entity)
                 && word(verb)
-                && ["auth", "county", "person", "position", "section", "sub_commission", "token", "unit", "user"]
-                    .contains(&entity)
+                && [
+                    "auth",
+                    "county",
+                    "person",
+                    "position",
+                    "section",
+                    "sub_commission",
+                    "token",
+                    "unit",
+                    "user",
+                    "design_standard",
+                    "standard_compliance",
+                    "focus_item",
+                    "process_optimization",
+                    "power_part",
+                ]
+                .contains(&entity)
             {
                 actions.insert(literal.to_owned());
             }

@@ -28,5 +28,6 @@ macro_rules! both_backends {
 
 mod access;
 mod bad_input;
+mod design;
 mod i18n;
 mod shell;
