@@ -261,7 +261,9 @@ pub async fn list_focus_items(
     }
     if let Some(q) = search(filter.q.as_deref()) {
         query = query.filter(
-            Condition::any().add(focus_item::Column::Title.contains(q)).add(focus_item::Column::Description.contains(q)),
+            Condition::any()
+                .add(focus_item::Column::Title.contains(q))
+                .add(focus_item::Column::Description.contains(q)),
         );
     }
     Ok(query

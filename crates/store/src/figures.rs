@@ -77,7 +77,10 @@ fn queries(units: Option<&[i64]>) -> Vec<(&'static str, SelectStatement)> {
     vec![
         ("standards", rows(design_standard::Entity, Condition::all().add(design_standard::Column::Active.eq(true)))),
         ("focus_items", rows(focus_item::Entity, within(focus_item::Column::UnitId, units))),
-        ("optimized_processes", rows(process_optimization::Entity, within(process_optimization::Column::UnitId, units))),
+        (
+            "optimized_processes",
+            rows(process_optimization::Entity, within(process_optimization::Column::UnitId, units)),
+        ),
         (
             "steps_removed",
             sum(

@@ -246,11 +246,7 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .add("/staff/optimizations/new", &["GET"], get(pages::design::new_optimization))
         .add("/staff/optimizations/{id}", &["GET"], get(pages::design::optimization))
         .add("/staff/decomposition", &["GET", "POST"], get(pages::design::decomposition).post(pages::design::set_parts))
-        .add(
-            "/api/v1/standards",
-            &["GET", "POST"],
-            get(api::design::list_standards).post(api::design::create_standard),
-        )
+        .add("/api/v1/standards", &["GET", "POST"], get(api::design::list_standards).post(api::design::create_standard))
         .add(
             "/api/v1/compliance",
             &["GET", "POST"],

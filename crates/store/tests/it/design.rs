@@ -82,9 +82,8 @@ async fn standards_are_the_commissions_and_compliance_is_upserted(db: TestDb) {
         design::create_standard(&db.store, &admin, &standard("3", "单位自定")).await,
         Err(StoreError::Denied(_))
     ));
-    let renamed = design::update_standard(&db.store, &system, first.id, &standard("1", "编制职权目录"), true)
-        .await
-        .unwrap();
+    let renamed =
+        design::update_standard(&db.store, &system, first.id, &standard("1", "编制职权目录"), true).await.unwrap();
     assert_eq!(renamed.title, "编制职权目录");
     design::set_standard_active(&db.store, &system, second.id, false).await.unwrap();
     let listed = design::list_standards(&db.store, &admin, false).await.unwrap();
@@ -140,17 +139,19 @@ async fn focus_items_and_optimizations_stay_in_their_unit(db: TestDb) {
         description: Some("案件审理".into()),
     })
     .unwrap();
-    assert_eq!(design::update_focus_item(&db.store, &admin, mine.id, &changed).await.unwrap().title, "行政处罚自由裁量权");
+    assert_eq!(
+        design::update_focus_item(&db.store, &admin, mine.id, &changed).await.unwrap().title,
+        "行政处罚自由裁量权"
+    );
     assert!(matches!(
         design::update_focus_item(&db.store, &admin, theirs.id, &changed).await,
         Err(StoreError::NotFound { .. })
     ));
     let listed = design::list_focus_items(&db.store, &admin, &DesignFilter::default()).await.unwrap();
     assert_eq!(listed.iter().map(|f| f.id).collect::<Vec<_>>(), vec![mine.id]);
-    let found =
-        design::list_focus_items(&db.store, &system, &DesignFilter { unit_id: None, q: Some("裁量权".into()) })
-            .await
-            .unwrap();
+    let found = design::list_focus_items(&db.store, &system, &DesignFilter { unit_id: None, q: Some("裁量权".into()) })
+        .await
+        .unwrap();
     assert_eq!(found.len(), 1);
     design::delete_focus_item(&db.store, &admin, mine.id).await.unwrap();
     assert!(design::list_focus_items(&db.store, &admin, &DesignFilter::default()).await.unwrap().is_empty());
@@ -163,8 +164,9 @@ async fn focus_items_and_optimizations_stay_in_their_unit(db: TestDb) {
         steps_before: "受理\n初审\n现场核查\n复审\n审批\n送达".into(),
         steps_after: "受理\n现场核查\n审批\n送达\n网上公示".into(),
     };
-    let created =
-        design::create_optimization(&db.store, &admin, scjg.id, &OptimizationInput::parse(&raw).unwrap()).await.unwrap();
+    let created = design::create_optimization(&db.store, &admin, scjg.id, &OptimizationInput::parse(&raw).unwrap())
+        .await
+        .unwrap();
     assert_eq!(created.record.steps_removed, 2);
     assert_eq!(created.removed, vec!["初审", "复审"]);
     let read = design::get_optimization(&db.store, &admin, created.record.id).await.unwrap();
@@ -238,9 +240,7 @@ async fn figures_count_each_key_within_scope(db: TestDb) {
             steps_before: before.into(),
             steps_after: after.into(),
         };
-        design::create_optimization(&db.store, &system, unit, &OptimizationInput::parse(&raw).unwrap())
-            .await
-            .unwrap();
+        design::create_optimization(&db.store, &system, unit, &OptimizationInput::parse(&raw).unwrap()).await.unwrap();
     }
     let p1 = insert_power(&db, scjg.id, "SCJGXK001", "draft", true).await;
     insert_power(&db, scjg.id, "SCJGXK002", "published", false).await;

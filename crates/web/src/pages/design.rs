@@ -388,7 +388,9 @@ async fn compliance_page(
                 evidence: String::new(),
             };
             match failed {
-                Some((raw, errors, _)) => compliance_form(lang, raw, &units, &matrix.standards).with_errors(lang, errors),
+                Some((raw, errors, _)) => {
+                    compliance_form(lang, raw, &units, &matrix.standards).with_errors(lang, errors)
+                }
                 None => compliance_form(lang, &blank, &units, &matrix.standards),
             }
         });
@@ -580,7 +582,9 @@ pub async fn update_focus_item(
     require_records(&caller)?;
     let raw = raw_focus(&form);
     let result = match FocusItemInput::parse(&raw) {
-        Ok(input) => design::update_focus_item(&state.store, &caller.principal, id, &input).await.map_err(AppError::from),
+        Ok(input) => {
+            design::update_focus_item(&state.store, &caller.principal, id, &input).await.map_err(AppError::from)
+        }
         Err(errors) => Err(errors.into()),
     };
     match result {
@@ -826,8 +830,13 @@ fn decomposition_form(
     for role in PowerRole::ALL {
         let values = chosen.1.of_role(*role).iter().map(ToString::to_string).collect();
         fields.push(
-            Field::new(lang, role.key(), &format!("design-role-{}", role.key()), FieldKind::MultiSelect(section_options.clone()))
-                .values(values),
+            Field::new(
+                lang,
+                role.key(),
+                &format!("design-role-{}", role.key()),
+                FieldKind::MultiSelect(section_options.clone()),
+            )
+            .values(values),
         );
     }
     Form::new(lang, format!("/staff/decomposition?unit_id={unit_id}"), fields, "design-action-set-parts")
@@ -867,7 +876,14 @@ async fn decomposition_page(
     let mut table = Table::new(
         lang,
         "decomposition",
-        &["col-unit", "design-col-power", "design-role-decide", "design-role-execute", "design-role-supervise", "design-col-check"],
+        &[
+            "col-unit",
+            "design-col-power",
+            "design-role-decide",
+            "design-role-execute",
+            "design-role-supervise",
+            "design-col-check",
+        ],
         "design-empty-decomposition",
     );
     table.counted(lang, list.len() as u64);

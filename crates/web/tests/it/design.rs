@@ -221,8 +221,7 @@ async fn decomposition_and_its_check(app: TestApp) {
 
     let fixed = [("power_id", power.as_str()), ("decide", &a), ("execute", &b), ("supervise", &c)];
     assert_eq!(app.post_form(&path, Some(&unit_admin), &fixed).await.status(), StatusCode::SEE_OTHER);
-    let json: serde_json::Value =
-        app.get("/api/v1/decomposition", Some(&unit_admin)).await.json().await.unwrap();
+    let json: serde_json::Value = app.get("/api/v1/decomposition", Some(&unit_admin)).await.json().await.unwrap();
     assert_eq!(json["conflicts"], serde_json::json!([]));
     assert_eq!(json["powers"].as_array().unwrap().len(), 1);
     // Another unit's admin cannot set it.
@@ -237,8 +236,9 @@ async fn design_records_over_json(app: TestApp) {
     let scjg = app.unit_id("SCJG").await;
     let zrzy = app.unit_id("ZRZY").await;
 
-    let response =
-        app.send_json(Method::POST, "/api/v1/standards", Some(&admin), &serde_json::json!({"seq": 0, "title": ""})).await;
+    let response = app
+        .send_json(Method::POST, "/api/v1/standards", Some(&admin), &serde_json::json!({"seq": 0, "title": ""}))
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["fields"]["seq"]["code"], "bad_sequence");
@@ -295,10 +295,8 @@ async fn figures_for_the_commission_and_tokens(app: TestApp) {
     let unit_admin = app.login("scjg-admin").await;
     assert_eq!(app.get("/api/v1/figures", Some(&unit_admin)).await.status(), StatusCode::FORBIDDEN);
 
-    let (_, secret) =
-        accounts::create_token(&app.db.store, &Principal::system("t"), scjg, "统计大屏").await.unwrap();
-    let response =
-        app.client.get(app.url("/api/v1/figures")).bearer_auth(&secret).send().await.unwrap();
+    let (_, secret) = accounts::create_token(&app.db.store, &Principal::system("t"), scjg, "统计大屏").await.unwrap();
+    let response = app.client.get(app.url("/api/v1/figures")).bearer_auth(&secret).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let token_figures: serde_json::Value = response.json().await.unwrap();
     assert_eq!(token_figures, unit, "a token counts its own unit");
