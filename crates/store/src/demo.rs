@@ -12,6 +12,10 @@ use crate::accounts::{self, NewUser};
 use crate::entity::{county, person, position, section, sub_commission, unit, user_account};
 use crate::{Store, StoreError, Write};
 
+mod catalogue;
+mod design;
+mod risk;
+
 pub const COUNTY_NAME: &str = "演示县";
 /// The password of every demo account; printed at start, never for real use.
 pub const DEMO_PASSWORD: &str = "Sunlight-Demo-2026";
@@ -341,6 +345,9 @@ pub struct DemoReport {
     pub sections: usize,
     pub positions: usize,
     pub persons: usize,
+    pub powers: usize,
+    pub risk_points: usize,
+    pub standards: usize,
     pub accounts: Vec<DemoAccount>,
 }
 
@@ -352,8 +359,25 @@ pub struct DemoAccount {
     pub scope: String,
 }
 
-/// Builds (or completes) the demo county.
+/// Builds (or completes) the whole demo county: its organization and accounts, the
+/// pilots' catalogue, risk register and design records, reproducing the report's
+/// figures.
 pub async fn build(store: &Store) -> Result<DemoReport, StoreError> {
+    let system = Principal::system("demo");
+    let mut report = build_organization(store).await?;
+    let mut write = Write::begin(store, &system).await?;
+    report.powers = catalogue::build(&mut write).await?;
+    report.standards = design::build(&mut write).await?;
+    report.risk_points = risk::build(&mut write).await?;
+    if report.powers + report.standards + report.risk_points > 0 {
+        write.commit().await?;
+    }
+    Ok(report)
+}
+
+/// Builds (or completes) only the organization and the demo accounts: what most
+/// tests need, in a fraction of the time.
+pub async fn build_organization(store: &Store) -> Result<DemoReport, StoreError> {
     let system = Principal::system("demo");
     let mut report = DemoReport::default();
     if county::Entity::find_by_id(1).one(store.connection()).await?.is_none() {

@@ -51,6 +51,12 @@ impl Write {
         &self.txn
     }
 
+    /// Who writes, as the audit chain names them (`user:<login>`).
+    #[must_use]
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
     /// The time of this write (one instant for all its records).
     #[must_use]
     pub const fn now(&self) -> DateTime<Utc> {

@@ -253,6 +253,10 @@ pub fn print_demo(report: &demo::DemoReport) {
         report.positions,
         report.persons
     );
+    println!(
+        "  {} powers, {} risk points, {} creation standards created this run",
+        report.powers, report.risk_points, report.standards
+    );
     println!("demo log-ins (password {}):", demo::DEMO_PASSWORD);
     for account in &report.accounts {
         println!("  {:<12} {:<22} {}", account.login, account.role, account.scope);

@@ -36,6 +36,7 @@ enum Person {
 }
 
 #[derive(DeriveIden)]
+#[allow(clippy::enum_variant_names)] // `PowerType` is the column's name
 enum Power {
     Table,
     Id,

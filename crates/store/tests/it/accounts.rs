@@ -4,7 +4,7 @@ use sunlight_store::testing::TestDb;
 use sunlight_store::{StoreError, demo, org};
 
 async fn log_in_and_session_round_trip(db: TestDb) {
-    demo::build(&db.store).await.unwrap();
+    demo::build_organization(&db.store).await.unwrap();
     let attempt = LoginAttempt { login: "SCJG-admin", password: demo::DEMO_PASSWORD, address: "127.0.0.1" };
     let (user, session) = accounts::log_in(&db.store, attempt).await.unwrap();
     assert_eq!(user.login, "scjg-admin");
@@ -17,7 +17,7 @@ async fn log_in_and_session_round_trip(db: TestDb) {
 both_backends!(log_in_and_session_round_trip);
 
 async fn five_failures_throttle_the_account(db: TestDb) {
-    demo::build(&db.store).await.unwrap();
+    demo::build_organization(&db.store).await.unwrap();
     for i in 0..5 {
         let attempt = LoginAttempt { login: "admin", password: "wrong-password", address: &format!("10.0.0.{i}") };
         assert!(matches!(accounts::log_in(&db.store, attempt).await, Err(StoreError::BadCredentials)));
@@ -34,7 +34,7 @@ async fn five_failures_throttle_the_account(db: TestDb) {
 both_backends!(five_failures_throttle_the_account);
 
 async fn tokens_are_scoped_and_revocable(db: TestDb) {
-    demo::build(&db.store).await.unwrap();
+    demo::build_organization(&db.store).await.unwrap();
     let system = Principal::system("test");
     let scjg = org::unit_by_code(&db.store, &system, "SCJG").await.unwrap();
     let (info, secret) = accounts::create_token(&db.store, &system, scjg.id, "审批系统").await.unwrap();
@@ -63,7 +63,7 @@ async fn weak_passwords_and_bad_logins_are_refused_per_field(db: TestDb) {
 both_backends!(weak_passwords_and_bad_logins_are_refused_per_field);
 
 async fn an_administrator_cannot_deactivate_himself(db: TestDb) {
-    demo::build(&db.store).await.unwrap();
+    demo::build_organization(&db.store).await.unwrap();
     let attempt = LoginAttempt { login: "admin", password: demo::DEMO_PASSWORD, address: "127.0.0.1" };
     let (user, session) = accounts::log_in(&db.store, attempt).await.unwrap();
     let active = accounts::session_for(&db.store, &session.token).await.unwrap().unwrap();

@@ -7,7 +7,7 @@ use sunlight_store::testing::TestDb;
 use sunlight_store::{Backend, demo, org};
 
 async fn demo_chain_verifies(db: TestDb) {
-    let report = demo::build(&db.store).await.unwrap();
+    let report = demo::build_organization(&db.store).await.unwrap();
     assert_eq!(report.units, 22);
     match audit::verify(&db.store).await.unwrap() {
         Verification::Intact { records, head } => {

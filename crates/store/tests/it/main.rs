@@ -45,5 +45,6 @@ where
 
 mod accounts;
 mod audit;
+mod demo;
 mod design;
 mod org;

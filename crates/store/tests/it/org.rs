@@ -15,7 +15,7 @@ fn unit_admin_of(unit_id: i64) -> Principal {
 }
 
 async fn unit_admin_sees_and_changes_only_its_unit(db: TestDb) {
-    demo::build(&db.store).await.unwrap();
+    demo::build_organization(&db.store).await.unwrap();
     let system = Principal::system("test");
     let scjg = org::unit_by_code(&db.store, &system, "SCJG").await.unwrap();
     let zrzy = org::unit_by_code(&db.store, &system, "ZRZY").await.unwrap();
@@ -58,7 +58,7 @@ async fn duplicate_unit_code_is_a_conflict_on_code(db: TestDb) {
 both_backends!(duplicate_unit_code_is_a_conflict_on_code);
 
 async fn a_person_cannot_point_to_another_units_section(db: TestDb) {
-    demo::build(&db.store).await.unwrap();
+    demo::build_organization(&db.store).await.unwrap();
     let system = Principal::system("test");
     let scjg = org::unit_by_code(&db.store, &system, "SCJG").await.unwrap();
     let zrzy = org::unit_by_code(&db.store, &system, "ZRZY").await.unwrap();
@@ -74,8 +74,8 @@ async fn a_person_cannot_point_to_another_units_section(db: TestDb) {
 both_backends!(a_person_cannot_point_to_another_units_section);
 
 async fn demo_is_idempotent(db: TestDb) {
-    demo::build(&db.store).await.unwrap();
-    let again = demo::build(&db.store).await.unwrap();
+    demo::build_organization(&db.store).await.unwrap();
+    let again = demo::build_organization(&db.store).await.unwrap();
     assert_eq!((again.units, again.persons, again.sections), (0, 0, 0));
     let counts = org::counts(&db.store, &Principal::system("test")).await.unwrap();
     assert_eq!(counts.units, 22);
@@ -85,7 +85,7 @@ async fn demo_is_idempotent(db: TestDb) {
 both_backends!(demo_is_idempotent);
 
 async fn demo_cadres_hold_positions_of_their_own_section(db: TestDb) {
-    demo::build(&db.store).await.unwrap();
+    demo::build_organization(&db.store).await.unwrap();
     let system = Principal::system("test");
     let scjg = org::unit_by_code(&db.store, &system, "SCJG").await.unwrap();
     let positions = org::list_positions(&db.store, &system, scjg.id).await.unwrap();

@@ -23,7 +23,7 @@ pub struct Session {
 
 impl TestApp {
     pub async fn spawn(db: TestDb) -> Self {
-        demo::build(&db.store).await.unwrap();
+        demo::build_organization(&db.store).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address: SocketAddr = listener.local_addr().unwrap();
         let store = db.store.clone();

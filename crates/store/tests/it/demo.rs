@@ -1,0 +1,71 @@
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
+use sunlight_store::audit::{self, Verification};
+use sunlight_store::demo;
+use sunlight_store::entity::{
+    design_standard, focus_item, power, power_part, power_version, process_optimization, risk_level_decision,
+    risk_measure, risk_point, risk_step,
+};
+use sunlight_store::testing::TestDb;
+
+async fn count<E: EntityTrait>(db: &TestDb, query: sea_orm::Select<E>) -> u64
+where
+    E::Model: Sync,
+{
+    query.count(db.store.connection()).await.unwrap()
+}
+
+/// The demo county reproduces the report's figures from its records.
+async fn demo_county_reproduces_the_report(db: TestDb) {
+    let report = demo::build(&db.store).await.unwrap();
+    assert_eq!((report.powers, report.risk_points, report.standards), (492, 1557, 43));
+
+    assert_eq!(count(&db, power::Entity::find()).await, 492);
+    assert_eq!(count(&db, power::Entity::find().filter(power::Column::UnitHead.eq(true))).await, 65);
+    assert_eq!(count(&db, power_version::Entity::find()).await, 492);
+    assert_eq!(count(&db, design_standard::Entity::find()).await, 43);
+    assert_eq!(count(&db, focus_item::Entity::find()).await, 29);
+    assert_eq!(count(&db, process_optimization::Entity::find()).await, 317);
+    let removed: Vec<i32> = process_optimization::Entity::find()
+        .select_only()
+        .column(process_optimization::Column::StepsRemoved)
+        .into_tuple()
+        .all(db.store.connection())
+        .await
+        .unwrap();
+    assert_eq!(removed.iter().sum::<i32>(), 439);
+    let decomposed: Vec<i64> = power_part::Entity::find()
+        .select_only()
+        .column(power_part::Column::PowerId)
+        .distinct()
+        .into_tuple()
+        .all(db.store.connection())
+        .await
+        .unwrap();
+    assert_eq!(decomposed.len(), 19);
+
+    assert_eq!(count(&db, risk_point::Entity::find()).await, 1557);
+    let tier = |t: &str| risk_point::Entity::find().filter(risk_point::Column::HolderTier.eq(t.to_owned()));
+    assert_eq!(count(&db, tier("unit_head")).await, 135);
+    assert_eq!(count(&db, tier("leadership")).await, 347);
+    let level = |r: i32| risk_point::Entity::find().filter(risk_point::Column::LevelRank.eq(r));
+    assert_eq!((count(&db, level(1)).await, count(&db, level(2)).await, count(&db, level(3)).await), (358, 472, 727));
+    let holders: Vec<Option<i64>> = risk_point::Entity::find()
+        .select_only()
+        .column(risk_point::Column::HolderPersonId)
+        .distinct()
+        .into_tuple()
+        .all(db.store.connection())
+        .await
+        .unwrap();
+    assert_eq!(holders.iter().flatten().count(), 353);
+    assert_eq!(count(&db, risk_step::Entity::find()).await, 1557 * 5);
+    assert_eq!(count(&db, risk_level_decision::Entity::find()).await, 1557 * 3);
+    let measures = count(&db, risk_measure::Entity::find()).await;
+    assert!(measures > 1500 && measures < 1557, "{measures}: a few points lack a measure");
+
+    let again = demo::build(&db.store).await.unwrap();
+    assert_eq!((again.powers, again.risk_points, again.standards), (0, 0, 0));
+    assert_eq!(count(&db, risk_point::Entity::find()).await, 1557);
+    assert!(matches!(audit::verify(&db.store).await.unwrap(), Verification::Intact { .. }));
+}
+both_backends!(demo_county_reproduces_the_report);
