@@ -220,8 +220,13 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .add("/api/v1/persons/{id}", &["PUT"], put(api::org::update_person))
         .add("/api/v1/users", &["GET"], get(api::org::list_users))
         .add("/api/v1/audit", &["GET"], get(api::org::audit));
-    let b = b
-        .add("/staff/standards", &["GET", "POST"], get(pages::design::standards).post(pages::design::create_standard))
+    let b = design_routes(b);
+    (b.router, b.registered)
+}
+
+/// The design records (设计科学化) and the figures.
+fn design_routes(b: Builder) -> Builder {
+    b.add("/staff/standards", &["GET", "POST"], get(pages::design::standards).post(pages::design::create_standard))
         .add("/staff/standards/new", &["GET"], get(pages::design::new_standard))
         .add("/staff/standards/{id}/edit", &["GET"], get(pages::design::edit_standard))
         .add("/staff/standards/{id}", &["POST"], post(pages::design::update_standard))
@@ -267,6 +272,5 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
             &["GET", "POST"],
             get(api::design::list_decompositions).post(api::design::set_parts),
         )
-        .add("/api/v1/figures", &["GET"], get(api::design::figures));
-    (b.router, b.registered)
+        .add("/api/v1/figures", &["GET"], get(api::design::figures))
 }

@@ -68,7 +68,7 @@ async fn insert_risk(db: &TestDb, unit_id: i64, tier: &str, person: Option<i64>,
 }
 
 async fn standards_are_the_commissions_and_compliance_is_upserted(db: TestDb) {
-    demo::build(&db.store).await.unwrap();
+    demo::build_organization(&db.store).await.unwrap();
     let system = Principal::system("test");
     let scjg = org::unit_by_code(&db.store, &system, "SCJG").await.unwrap();
     let zrzy = org::unit_by_code(&db.store, &system, "ZRZY").await.unwrap();
@@ -124,7 +124,7 @@ async fn standards_are_the_commissions_and_compliance_is_upserted(db: TestDb) {
 both_backends!(standards_are_the_commissions_and_compliance_is_upserted);
 
 async fn focus_items_and_optimizations_stay_in_their_unit(db: TestDb) {
-    demo::build(&db.store).await.unwrap();
+    demo::build_organization(&db.store).await.unwrap();
     let system = Principal::system("test");
     let scjg = org::unit_by_code(&db.store, &system, "SCJG").await.unwrap();
     let zrzy = org::unit_by_code(&db.store, &system, "ZRZY").await.unwrap();
@@ -182,7 +182,7 @@ async fn focus_items_and_optimizations_stay_in_their_unit(db: TestDb) {
 both_backends!(focus_items_and_optimizations_stay_in_their_unit);
 
 async fn decomposition_check_finds_sections_holding_two_parts(db: TestDb) {
-    demo::build(&db.store).await.unwrap();
+    demo::build_organization(&db.store).await.unwrap();
     let system = Principal::system("test");
     let scjg = org::unit_by_code(&db.store, &system, "SCJG").await.unwrap();
     let zrzy = org::unit_by_code(&db.store, &system, "ZRZY").await.unwrap();
@@ -220,7 +220,7 @@ async fn decomposition_check_finds_sections_holding_two_parts(db: TestDb) {
 both_backends!(decomposition_check_finds_sections_holding_two_parts);
 
 async fn figures_count_each_key_within_scope(db: TestDb) {
-    demo::build(&db.store).await.unwrap();
+    demo::build_organization(&db.store).await.unwrap();
     let system = Principal::system("test");
     let scjg = org::unit_by_code(&db.store, &system, "SCJG").await.unwrap();
     let zrzy = org::unit_by_code(&db.store, &system, "ZRZY").await.unwrap();
@@ -273,7 +273,7 @@ async fn figures_count_each_key_within_scope(db: TestDb) {
         ("standards", 1),
         ("focus_items", 2),
         ("optimized_processes", 3),
-        ("steps_removed", 2 + 0 + 2),
+        ("steps_removed", 4), // 2 + 0 + 2
         ("decomposed_powers", 1),
         ("pilot_units", 0),
         ("powers", 3),
@@ -320,3 +320,32 @@ async fn figures_count_each_key_within_scope(db: TestDb) {
     assert!(matches!(figures(&db.store, &token, Some(zrzy.id)).await, Err(StoreError::Denied(_))));
 }
 both_backends!(figures_count_each_key_within_scope);
+
+/// The demo county's figures are the report's, each counted by its query.
+async fn demo_figures_are_the_reports(db: TestDb) {
+    demo::build(&db.store).await.unwrap();
+    let all = figures(&db.store, &Principal::system("test"), None).await.unwrap();
+    let expected = [
+        ("standards", 43),
+        ("focus_items", 29),
+        ("optimized_processes", 317),
+        ("steps_removed", 439),
+        ("decomposed_powers", 19),
+        ("powers", 492),
+        ("unit_head_powers", 65),
+        ("cadres_in_risk_search", 353),
+        ("risk_points", 1557),
+        ("risk_points_unit_heads", 135),
+        ("risk_points_leadership", 347),
+        ("risk_points_level_1", 358),
+        ("risk_points_level_2", 472),
+        ("risk_points_level_3", 727),
+    ];
+    for (key, value) in expected {
+        assert_eq!(all.get(key), Some(value), "{key}");
+    }
+    // The separation check runs over the demo's decompositions.
+    let decomposed = design::list_decompositions(&db.store, &Principal::system("test"), None).await.unwrap();
+    assert_eq!(decomposed.len(), 19);
+}
+both_backends!(demo_figures_are_the_reports);

@@ -89,15 +89,11 @@ fn chosen_unit(raw: &str, units: &[unit::Model]) -> Option<i64> {
 }
 
 fn id_field(form: &FormData, errors: &mut FieldErrors, name: &str, required: bool) -> Option<i64> {
-    match errors.take(name, form.id(name)).flatten() {
-        Some(id) => Some(id),
-        None => {
-            if required && errors.get(name).is_none() {
-                errors.add(name, FieldError::new("required"));
-            }
-            None
-        }
+    let id = errors.take(name, form.id(name)).flatten();
+    if id.is_none() && required && errors.get(name).is_none() {
+        errors.add(name, FieldError::new("required"));
     }
+    id
 }
 
 /// Whether the caller's role may record design records at all (the unit is checked
