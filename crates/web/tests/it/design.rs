@@ -308,3 +308,41 @@ async fn figures_for_the_commission_and_tokens(app: TestApp) {
     assert!(!page.contains("一把手风险点"));
 }
 both_backends!(figures_for_the_commission_and_tokens);
+
+async fn pages_show_the_demo_countys_records(app: TestApp) {
+    sunlight_store::demo::build(&app.db.store).await.unwrap();
+    let admin = app.login("admin").await;
+    let unit_admin = app.login("scjg-admin").await;
+    for (path, session) in [
+        ("/staff/standards", &admin),
+        ("/staff/compliance", &admin),
+        ("/staff/focus-items", &admin),
+        ("/staff/optimizations", &admin),
+        ("/staff/decomposition", &admin),
+        ("/staff/compliance", &unit_admin),
+        ("/staff/focus-items", &unit_admin),
+        ("/staff/optimizations", &unit_admin),
+        ("/staff/decomposition", &unit_admin),
+        ("/staff", &admin),
+    ] {
+        let response = app.get(path, Some(session)).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let page = response.text().await.unwrap();
+        for key in ["design-", "figure-", "page-", "nav-"] {
+            assert!(!page.contains(&format!(">{key}")), "an untranslated {key}… key on {path}");
+        }
+    }
+    for path in ["/staff/standards/new", "/staff/optimizations/new"] {
+        let page = app.get(path, Some(&admin)).await.text().await.unwrap();
+        assert!(!page.contains(">design-"), "an untranslated key on {path}");
+    }
+    let standards = app.get("/staff/standards", Some(&admin)).await.text().await.unwrap();
+    assert!(standards.contains("43"), "the count of the checklist");
+    let decomposed: serde_json::Value = app.get("/api/v1/decomposition", Some(&admin)).await.json().await.unwrap();
+    assert_eq!(decomposed["powers"].as_array().unwrap().len(), 19);
+    let figures: serde_json::Value = app.get("/api/v1/figures", Some(&admin)).await.json().await.unwrap();
+    assert_eq!((figures["powers"].as_i64(), figures["risk_points"].as_i64()), (Some(492), Some(1557)));
+    let dashboard = app.get("/staff", Some(&admin)).await.text().await.unwrap();
+    assert!(dashboard.contains("1,557"), "figures with thousands separators");
+}
+both_backends!(pages_show_the_demo_countys_records);
