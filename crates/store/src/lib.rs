@@ -14,6 +14,7 @@ pub mod audit;
 pub mod demo;
 pub mod org;
 mod password;
+pub mod risk;
 #[cfg(feature = "testing")]
 pub mod testing;
 

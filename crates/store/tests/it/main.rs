@@ -46,3 +46,4 @@ where
 mod accounts;
 mod audit;
 mod org;
+mod risk;
