@@ -122,6 +122,30 @@ impl RawRisk {
     }
 }
 
+impl RawRisk {
+    /// Parses, and checks the grades against `model`'s scales, reporting every error at once.
+    pub fn parse_for(&self, model: &RiskModel) -> Result<RiskInput, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let grades = Grades {
+            importance: grade(self.importance).ok().flatten(),
+            frequency: grade(self.frequency).ok().flatten(),
+            probability: grade(self.probability).ok().flatten(),
+            harm: grade(self.harm).ok().flatten(),
+        };
+        if let Err(StoreError::Invalid(found)) = check_grades(model, grades) {
+            errors.merge(&found);
+        }
+        match self.parse() {
+            Ok(input) if errors.is_empty() => Ok(input),
+            Ok(_) => Err(errors),
+            Err(more) => {
+                errors.merge(&more);
+                Err(errors)
+            }
+        }
+    }
+}
+
 /// A prevention measure as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -1066,4 +1090,62 @@ pub async fn harm_probability(store: &Store, principal: &Principal) -> Result<Ve
         .all(store.connection())
         .await?;
     Ok(points.iter().filter_map(|p| Some((as_grade(p.harm)?, as_grade(p.probability)?))).collect())
+}
+
+// ---------------------------------------------------------------- scope targets
+
+/// A record a risk point can be attached to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScopeTarget {
+    pub kind: ScopeKind,
+    pub id: i64,
+    pub name: String,
+}
+
+/// The unit itself, its sections, positions and powers: what its risk points can belong to.
+pub async fn scope_targets(store: &Store, principal: &Principal, unit_id: i64) -> Result<Vec<ScopeTarget>, StoreError> {
+    authorize(principal, Action::ViewCatalogue, Target::Unit(unit_id))?;
+    let db = store.connection();
+    let unit = in_scope(unit::Entity::find_by_id(unit_id), unit::Column::Id, principal)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::not_found("unit"))?;
+    let mut targets = vec![ScopeTarget { kind: ScopeKind::Unit, id: unit.id, name: unit.name }];
+    let sections = section::Entity::find()
+        .filter(section::Column::UnitId.eq(unit_id))
+        .order_by_asc(section::Column::Id)
+        .all(db)
+        .await?;
+    targets.extend(sections.into_iter().map(|s| ScopeTarget { kind: ScopeKind::Section, id: s.id, name: s.name }));
+    let positions = position::Entity::find()
+        .filter(position::Column::UnitId.eq(unit_id))
+        .order_by_asc(position::Column::Id)
+        .all(db)
+        .await?;
+    targets.extend(positions.into_iter().map(|p| ScopeTarget { kind: ScopeKind::Position, id: p.id, name: p.name }));
+    let powers = power::Entity::find()
+        .filter(power::Column::UnitId.eq(unit_id))
+        .order_by_asc(power::Column::Code)
+        .all(db)
+        .await?;
+    targets.extend(powers.into_iter().map(|p| ScopeTarget {
+        kind: ScopeKind::Power,
+        id: p.id,
+        name: format!("{} {}", p.code, p.name),
+    }));
+    Ok(targets)
+}
+
+/// The name of a point's scope target, for display.
+pub async fn scope_target_name(store: &Store, point: &risk_point::Model) -> Result<Option<String>, StoreError> {
+    let db = store.connection();
+    let kind: ScopeKind = point.scope_kind.parse().map_err(|_| StoreError::Internal("bad scope kind".into()))?;
+    Ok(match kind {
+        ScopeKind::Unit => unit::Entity::find_by_id(point.scope_target).one(db).await?.map(|u| u.name),
+        ScopeKind::Section => section::Entity::find_by_id(point.scope_target).one(db).await?.map(|s| s.name),
+        ScopeKind::Position => position::Entity::find_by_id(point.scope_target).one(db).await?.map(|p| p.name),
+        ScopeKind::Power => {
+            power::Entity::find_by_id(point.scope_target).one(db).await?.map(|p| format!("{} {}", p.code, p.name))
+        }
+    })
 }

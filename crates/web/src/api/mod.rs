@@ -11,6 +11,7 @@ use utoipa::OpenApi;
 use crate::error::AppError;
 
 pub mod org;
+pub mod risk;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -36,6 +37,14 @@ pub mod org;
         org::update_person,
         org::list_users,
         org::audit,
+        risk::list_risks,
+        risk::get_risk,
+        risk::create_risk,
+        risk::record_step,
+        risk::decide_level,
+        risk::list_measures,
+        risk::create_measure,
+        risk::risk_model,
     ),
     components(schemas(
         org::Me,
@@ -52,6 +61,17 @@ pub mod org;
         org::UserDto,
         org::AuditRecordDto,
         org::AuditPageDto,
+        risk::RiskDto,
+        risk::RiskPageDto,
+        risk::RiskDetailDto,
+        risk::RiskBody,
+        risk::StepDto,
+        risk::StepBody,
+        risk::LevelDecisionDto,
+        risk::LevelBody,
+        risk::MeasureDto,
+        risk::MeasureBody,
+        risk::RiskModelDto,
         ErrorBody
     ))
 )]

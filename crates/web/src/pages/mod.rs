@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod export;
 pub mod org;
 pub mod public;
+pub mod risk;
 
 /// A list page: actions, filters, a table.
 #[derive(Template)]

@@ -29,4 +29,5 @@ macro_rules! both_backends {
 mod access;
 mod bad_input;
 mod i18n;
+mod risk;
 mod shell;
