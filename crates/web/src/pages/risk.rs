@@ -619,8 +619,8 @@ fn level_form(
                     .and_then(|f| f.value("level", "rank"))
                     .unwrap_or_else(|| suggested.map(|r| r.to_string()).unwrap_or_default()),
             ),
-        Field::new(lang, "comment", "field-comment", FieldKind::TextArea)
-            .value(failed.and_then(|f| f.value("level", "comment")).unwrap_or_default()),
+        Field::new(lang, "decision_comment", "field-comment", FieldKind::TextArea)
+            .value(failed.and_then(|f| f.value("level", "decision_comment")).unwrap_or_default()),
     ];
     let form = Form::new(lang, format!("/staff/risks/{id}/levels"), fields, "action-decide-level");
     match failed.filter(|f| f.block == "level") {
@@ -917,7 +917,7 @@ pub async fn decide_level(
     StaffForm { caller, form }: StaffForm,
 ) -> Result<Response, AppError> {
     require_workflow_role(&caller)?;
-    let result = match parse_level(form.get("stage"), form.get("rank"), form.get("comment")) {
+    let result = match parse_level(form.get("stage"), form.get("rank"), form.get("decision_comment")) {
         Ok((level_stage, rank, comment)) => {
             risk::decide_level(&state.store, &caller.principal, id, level_stage, rank, comment)
                 .await
@@ -928,6 +928,14 @@ pub async fn decide_level(
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/staff/risks/{id}"))),
+        Err(AppError::Invalid(errors)) => {
+            // The page has two comment fields; this form's is `decision_comment`.
+            let mut renamed = FieldErrors::new();
+            for (name, error) in errors.iter() {
+                renamed.add(if name == "comment" { "decision_comment" } else { name }, error.clone());
+            }
+            detail_failure(&state, lang, &caller, id, "level", form, AppError::Invalid(renamed)).await
+        }
         Err(err) => detail_failure(&state, lang, &caller, id, "level", form, err).await,
     }
 }
@@ -1465,9 +1473,10 @@ pub async fn heatmap(State(state): State<AppState>, lang: Lang, caller: Caller) 
     }
     let page = HeatmapPage {
         c: Chrome::new(lang, &caller, "page-risk-heatmap", "risk-heatmap"),
+        // Two drawings on one page: each needs its own title id.
         maps: vec![
-            (units.title.clone(), heatmap::render_svg(&units)),
-            (matrix.title.clone(), heatmap::render_svg(&matrix)),
+            (units.title.clone(), heatmap::render_svg(&units).replace("heatmap-title", "heatmap-title-units")),
+            (matrix.title.clone(), heatmap::render_svg(&matrix).replace("heatmap-title", "heatmap-title-matrix")),
         ],
         legend,
     };

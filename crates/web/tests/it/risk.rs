@@ -58,7 +58,7 @@ async fn five_steps_levels_and_approval_by_the_right_roles(app: TestApp) {
         let response = app.post_form(&levels, Some(&admin), &[("stage", stage), ("rank", rank)]).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{stage}");
     }
-    let approve = [("stage", "approved"), ("rank", "1"), ("comment", "同意定为一级")];
+    let approve = [("stage", "approved"), ("rank", "1"), ("decision_comment", "同意定为一级")];
     assert_eq!(app.post_form(&levels, Some(&admin), &approve).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.post_form(&levels, Some(&watcher), &approve).await.status(), StatusCode::SEE_OTHER);
 
