@@ -232,3 +232,96 @@ async fn heat_map_and_model_pages_speak_in_level_words(app: TestApp) {
     assert!(english.contains("Level 1 (red)"));
 }
 both_backends!(heat_map_and_model_pages_speak_in_level_words);
+
+async fn another_units_risks_stay_out_of_reach(app: TestApp) {
+    use sunlight_domain::policy::Principal;
+    use sunlight_store::risk::{self, RawRisk};
+    let zrzy = app.unit_id("ZRZY").await;
+    let raw = RawRisk {
+        scope_kind: "unit".into(),
+        scope_target: Some(zrzy),
+        kind: "power".into(),
+        description: "土地出让中违规降低条件".into(),
+        holder_tier: "unit_head".into(),
+        method: "五步法".into(),
+        ..Default::default()
+    };
+    let system = Principal::system("test");
+    let foreign = risk::create_risk(&app.db.store, &system, zrzy, &raw.parse().unwrap()).await.unwrap().id;
+    let admin = app.login("scjg-admin").await;
+    let before = sunlight_store::audit::head(&app.db.store).await.unwrap();
+    for path in [
+        format!("/staff/risks/{foreign}"),
+        format!("/staff/risks/{foreign}/edit"),
+        format!("/staff/risks/new?unit_id={zrzy}"),
+        format!("/staff/risk-search?unit={zrzy}"),
+        format!("/staff/risks?unit_id={zrzy}"),
+        format!("/api/v1/risks/{foreign}"),
+        format!("/api/v1/risks/{foreign}/measures"),
+    ] {
+        let status = app.get(&path, Some(&admin)).await.status();
+        assert!(matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "GET {path}: {status}");
+    }
+    for (path, fields) in [
+        (format!("/staff/risks/{foreign}/steps"), vec![("step", "self_found")]),
+        (format!("/staff/risks/{foreign}/levels"), vec![("stage", "proposed"), ("rank", "1")]),
+        (format!("/staff/risks/{foreign}"), vec![("description", "改")]),
+    ] {
+        let status = app.post_form(&path, Some(&admin), &fields).await.status();
+        assert!(matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "POST {path}: {status}");
+    }
+    let body = serde_json::json!({"step": "self_found"});
+    let status =
+        app.send_json(Method::POST, &format!("/api/v1/risks/{foreign}/steps"), Some(&admin), &body).await.status();
+    assert!(matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{status}");
+    assert_eq!(sunlight_store::audit::head(&app.db.store).await.unwrap(), before, "nothing may have been written");
+    let list: serde_json::Value = app.get("/api/v1/risks", Some(&admin)).await.json().await.unwrap();
+    assert!(list["points"].as_array().unwrap().iter().all(|p| p["id"] != foreign));
+}
+both_backends!(another_units_risks_stay_out_of_reach);
+
+/// Codes, enumerations and audited actions of the risk register all have words.
+#[test]
+fn every_risk_word_exists_in_both_languages() {
+    use std::collections::BTreeSet;
+    use sunlight_domain::risk::{
+        ERROR_CODES, Factor, FindingStep, LevelStage, MODEL_ERROR_CODES, MeasureStatus, Mechanism, Phase, RiskKind,
+        ScopeKind,
+    };
+    use sunlight_web::i18n::{Lang, keys};
+
+    let dashed = |s: &str| s.replace(['_', '.'], "-");
+    let mut wanted: Vec<String> = ERROR_CODES
+        .iter()
+        .chain(MODEL_ERROR_CODES)
+        .chain(&["model_json", "version_not_newer", "date_format"])
+        .map(|c| format!("field-{}", dashed(c)))
+        .collect();
+    let families: [(&str, Vec<&str>); 8] = [
+        ("risk-kind", RiskKind::ALL.iter().map(|v| v.key()).collect()),
+        ("scope-kind", ScopeKind::ALL.iter().map(|v| v.key()).collect()),
+        ("finding-step", FindingStep::ALL.iter().map(|v| v.key()).collect()),
+        ("level-stage", LevelStage::ALL.iter().map(|v| v.key()).collect()),
+        ("phase", Phase::ALL.iter().map(|v| v.key()).collect()),
+        ("mechanism", Mechanism::ALL.iter().map(|v| v.key()).collect()),
+        ("measure-status", MeasureStatus::ALL.iter().map(|v| v.key()).collect()),
+        ("factor", Factor::ALL.iter().map(|v| v.key()).collect()),
+    ];
+    for (family, values) in &families {
+        wanted.extend(values.iter().map(|v| format!("{family}-{}", dashed(v))));
+    }
+    let store = include_str!("../../../store/src/risk.rs");
+    let actions: Vec<&str> = store
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|l| l.starts_with("risk_") && l.matches('.').count() == 1 && !l.contains(' '))
+        .collect();
+    assert!(actions.len() >= 10, "{actions:?}");
+    wanted.extend(actions.iter().map(|a| format!("audit-{}", dashed(a))));
+    for lang in [Lang::Zh, Lang::En] {
+        let have: BTreeSet<String> = keys(lang).into_iter().collect();
+        let missing: Vec<&String> = wanted.iter().filter(|k| !have.contains(*k)).collect();
+        assert!(missing.is_empty(), "{lang:?} lacks {missing:?}");
+    }
+}
