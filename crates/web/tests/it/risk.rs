@@ -310,7 +310,14 @@ fn every_risk_word_exists_in_both_languages() {
     for (family, values) in &families {
         wanted.extend(values.iter().map(|v| format!("{family}-{}", dashed(v))));
     }
-    let store = include_str!("../../../store/src/risk.rs");
+    let store = [
+        include_str!("../../../store/src/risk/mod.rs"),
+        include_str!("../../../store/src/risk/model.rs"),
+        include_str!("../../../store/src/risk/workflow.rs"),
+        include_str!("../../../store/src/risk/measures.rs"),
+        include_str!("../../../store/src/risk/figures.rs"),
+    ]
+    .concat();
     let actions: Vec<&str> = store
         .split('"')
         .skip(1)
