@@ -670,14 +670,20 @@ fn measure_form(lang: Lang, id: i64, failed: Option<&Failed>) -> Form {
 
 fn measure_row(lang: Lang, m: &risk_measure::Model, today: chrono::NaiveDate, can_manage: bool) -> Vec<Cell> {
     let overdue = m.status != "done" && today > m.due;
-    let mut actions = Cell::Text(String::new());
-    if can_manage && m.status != "done" {
-        actions = Cell::Post {
+    // One step forward: planned → in progress → done.
+    let actions = match m.status.as_str() {
+        "planned" if can_manage => Cell::Post {
+            action: format!("/staff/measures/{}/status?status=in_progress", m.id),
+            label: lang.t("action-start-measure"),
+            confirm: lang.t("confirm-start-measure"),
+        },
+        "in_progress" if can_manage => Cell::Post {
             action: format!("/staff/measures/{}/status?status=done", m.id),
             label: lang.t("action-mark-done"),
             confirm: lang.t("confirm-mark-done"),
-        };
-    }
+        },
+        _ => Cell::Text(String::new()),
+    };
     vec![
         Cell::Text(key_label(lang, "phase", &m.phase)),
         Cell::Text(key_label(lang, "mechanism", &m.mechanism)),

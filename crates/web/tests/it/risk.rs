@@ -90,8 +90,16 @@ async fn five_steps_levels_and_approval_by_the_right_roles(app: TestApp) {
     });
     let response = app.send_json(Method::POST, &format!("/api/v1/risks/{id}/measures"), Some(&admin), &body).await;
     assert_eq!(response.status(), StatusCode::CREATED);
+    let measure: serde_json::Value = response.json().await.unwrap();
     let overdue = app.get("/staff/measures?view=overdue", Some(&admin)).await.text().await.unwrap();
     assert!(overdue.contains("重大事项一律集体研究并记录"));
+    let status = format!("/staff/measures/{}/status", measure["id"]);
+    let start = format!("{status}?status=in_progress");
+    assert_eq!(app.post_form(&start, Some(&cadre), &[]).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.post_form(&start, Some(&admin), &[]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.post_form(&status, Some(&admin), &[("status", "done")]).await.status(), StatusCode::SEE_OTHER);
+    let overdue = app.get("/staff/measures?view=overdue", Some(&admin)).await.text().await.unwrap();
+    assert!(!overdue.contains("重大事项一律集体研究并记录"), "a done measure is not overdue");
     let search = app.get(&format!("/staff/risk-search?unit={scjg}"), Some(&admin)).await;
     assert_eq!(search.status(), StatusCode::OK);
 }
