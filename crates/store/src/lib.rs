@@ -16,6 +16,7 @@ pub mod design;
 pub mod figures;
 pub mod org;
 mod password;
+pub mod risk;
 #[cfg(feature = "testing")]
 pub mod testing;
 

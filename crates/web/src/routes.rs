@@ -23,6 +23,9 @@ pub enum Access {
 
 const COMMISSION: Access = Access::Roles(&[Role::CommissionAdmin]);
 const UNIT_STAFF: Access = Access::Roles(&[Role::CommissionAdmin, Role::UnitAdmin]);
+/// Who takes part in the risk workflows: the unit records, the commission and the
+/// sub-commissions review and approve.
+const RISK_WORKFLOW: Access = Access::Roles(&[Role::CommissionAdmin, Role::UnitAdmin, Role::SubCommissionStaff]);
 
 #[derive(Debug, Clone, Copy)]
 pub struct RouteEntry {
@@ -100,6 +103,23 @@ pub const TABLE: &[RouteEntry] = &[
     r("POST", "/staff/decomposition", UNIT_STAFF),
     r("GET", "/staff/account/password", Access::Staff),
     r("POST", "/staff/account/password", Access::Staff),
+    // risk register
+    r("GET", "/staff/risks", Access::Staff),
+    r("POST", "/staff/risks", UNIT_STAFF),
+    r("GET", "/staff/risks/new", UNIT_STAFF),
+    r("GET", "/staff/risks/{id}", Access::Staff),
+    r("POST", "/staff/risks/{id}", UNIT_STAFF),
+    r("GET", "/staff/risks/{id}/edit", UNIT_STAFF),
+    r("POST", "/staff/risks/{id}/steps", RISK_WORKFLOW),
+    r("POST", "/staff/risks/{id}/levels", RISK_WORKFLOW),
+    r("POST", "/staff/risks/{id}/measures", UNIT_STAFF),
+    r("GET", "/staff/measures", Access::Staff),
+    r("POST", "/staff/measures/{id}/status", UNIT_STAFF),
+    r("GET", "/staff/risk-search", Access::Staff),
+    r("GET", "/staff/risk-model", Access::Staff),
+    r("POST", "/staff/risk-model", COMMISSION),
+    r("POST", "/staff/risk-model/preview", COMMISSION),
+    r("GET", "/staff/risk-heatmap", Access::Staff),
     // JSON API
     r("GET", "/api/v1/me", Access::Staff),
     r("GET", "/api/v1/sub-commissions", Access::Staff),
@@ -130,6 +150,14 @@ pub const TABLE: &[RouteEntry] = &[
     r("POST", "/api/v1/decomposition", UNIT_STAFF),
     // Also API tokens (which the policy lets read their unit's figures).
     r("GET", "/api/v1/figures", COMMISSION),
+    r("GET", "/api/v1/risks", Access::Staff),
+    r("POST", "/api/v1/risks", UNIT_STAFF),
+    r("GET", "/api/v1/risks/{id}", Access::Staff),
+    r("POST", "/api/v1/risks/{id}/steps", RISK_WORKFLOW),
+    r("POST", "/api/v1/risks/{id}/levels", RISK_WORKFLOW),
+    r("GET", "/api/v1/risks/{id}/measures", Access::Staff),
+    r("POST", "/api/v1/risks/{id}/measures", UNIT_STAFF),
+    r("GET", "/api/v1/risk-model", Access::Staff),
 ];
 
 /// Records what it registers so the test can hold it against [`TABLE`].
@@ -221,7 +249,35 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .add("/api/v1/users", &["GET"], get(api::org::list_users))
         .add("/api/v1/audit", &["GET"], get(api::org::audit));
     let b = design_routes(b);
+    let b = risk_routes(b);
     (b.router, b.registered)
+}
+
+/// The risk register (风险防控).
+fn risk_routes(b: Builder) -> Builder {
+    b.add("/staff/risks", &["GET", "POST"], get(pages::risk::risks).post(pages::risk::create_risk))
+        .add("/staff/risks/new", &["GET"], get(pages::risk::new_risk))
+        .add("/staff/risks/{id}", &["GET", "POST"], get(pages::risk::risk_page).post(pages::risk::update_risk))
+        .add("/staff/risks/{id}/edit", &["GET"], get(pages::risk::edit_risk))
+        .add("/staff/risks/{id}/steps", &["POST"], post(pages::risk::record_step))
+        .add("/staff/risks/{id}/levels", &["POST"], post(pages::risk::decide_level))
+        .add("/staff/risks/{id}/measures", &["POST"], post(pages::risk::create_measure))
+        .add("/staff/measures", &["GET"], get(pages::risk::measures))
+        .add("/staff/measures/{id}/status", &["POST"], post(pages::risk::set_measure_status))
+        .add("/staff/risk-search", &["GET"], get(pages::risk::risk_search))
+        .add("/staff/risk-model", &["GET", "POST"], get(pages::risk::risk_model).post(pages::risk::publish_model))
+        .add("/staff/risk-model/preview", &["POST"], post(pages::risk::preview_model))
+        .add("/staff/risk-heatmap", &["GET"], get(pages::risk::heatmap))
+        .add("/api/v1/risks", &["GET", "POST"], get(api::risk::list_risks).post(api::risk::create_risk))
+        .add("/api/v1/risks/{id}", &["GET"], get(api::risk::get_risk))
+        .add("/api/v1/risks/{id}/steps", &["POST"], post(api::risk::record_step))
+        .add("/api/v1/risks/{id}/levels", &["POST"], post(api::risk::decide_level))
+        .add(
+            "/api/v1/risks/{id}/measures",
+            &["GET", "POST"],
+            get(api::risk::list_measures).post(api::risk::create_measure),
+        )
+        .add("/api/v1/risk-model", &["GET"], get(api::risk::risk_model))
 }
 
 /// The design records (设计科学化) and the figures.

@@ -75,6 +75,13 @@ fn navigation(lang: Lang, role: Role) -> Vec<NavGroup> {
             item("focus-items", "/staff/focus-items"),
             item("optimizations", "/staff/optimizations"),
             item("decomposition", "/staff/decomposition"),
+        label: lang.t("nav-group-risks"),
+        items: vec![
+            item("risks", "/staff/risks"),
+            item("risk-search", "/staff/risk-search"),
+            item("measures", "/staff/measures"),
+            item("risk-heatmap", "/staff/risk-heatmap"),
+            item("risk-model", "/staff/risk-model"),
         ],
     });
     let mut system = vec![item("password", "/staff/account/password")];
@@ -100,6 +107,11 @@ pub enum Cell {
     },
     Badge {
         class: &'static str,
+        text: String,
+    },
+    /// A risk level: a swatch of its colour (SVG, so no inline style) and its words.
+    Level {
+        colour: String,
         text: String,
     },
     /// A button that posts (with the CSRF token) after the user confirms.
@@ -152,11 +164,13 @@ impl Table {
 #[derive(Debug, Clone)]
 pub enum FieldKind {
     Text,
-    /// Several lines (a list typed one item per line, a longer note).
-    TextArea,
     Password,
     Number,
     Checkbox,
+    /// Several lines (descriptions, a list typed one item per line, JSON).
+    TextArea,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
     Select(Vec<(String, String)>),
     MultiSelect(Vec<(String, String)>),
 }

@@ -48,3 +48,4 @@ mod audit;
 mod demo;
 mod design;
 mod org;
+mod risk;

@@ -12,6 +12,7 @@ use crate::error::AppError;
 
 pub mod design;
 pub mod org;
+pub mod risk;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -48,6 +49,14 @@ pub mod org;
         design::list_decompositions,
         design::set_parts,
         design::figures,
+        risk::list_risks,
+        risk::get_risk,
+        risk::create_risk,
+        risk::record_step,
+        risk::decide_level,
+        risk::list_measures,
+        risk::create_measure,
+        risk::risk_model,
     ),
     components(schemas(
         org::Me,
@@ -76,6 +85,17 @@ pub mod org;
         design::ConflictDto,
         design::DecompositionListDto,
         design::PartsBody,
+        risk::RiskDto,
+        risk::RiskPageDto,
+        risk::RiskDetailDto,
+        risk::RiskBody,
+        risk::StepDto,
+        risk::StepBody,
+        risk::LevelDecisionDto,
+        risk::LevelBody,
+        risk::MeasureDto,
+        risk::MeasureBody,
+        risk::RiskModelDto,
         ErrorBody
     ))
 )]

@@ -14,6 +14,7 @@ pub mod design;
 pub mod export;
 pub mod org;
 pub mod public;
+pub mod risk;
 
 /// A list page: actions, filters, a table.
 #[derive(Template)]

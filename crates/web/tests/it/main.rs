@@ -30,4 +30,5 @@ mod access;
 mod bad_input;
 mod design;
 mod i18n;
+mod risk;
 mod shell;
