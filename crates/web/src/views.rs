@@ -75,6 +75,9 @@ fn navigation(lang: Lang, role: Role) -> Vec<NavGroup> {
             item("focus-items", "/staff/focus-items"),
             item("optimizations", "/staff/optimizations"),
             item("decomposition", "/staff/decomposition"),
+        ],
+    });
+    groups.push(NavGroup {
         label: lang.t("nav-group-risks"),
         items: vec![
             item("risks", "/staff/risks"),

@@ -153,7 +153,7 @@ pub(super) async fn build(write: &mut Write) -> Result<usize, StoreError> {
             .map(|(standard, row)| (standard.id, matches!(row.compliant, Set(true))))
             .collect();
         standard_compliance::Entity::insert_many(rows).exec(write.txn()).await?;
-        write.record("standard_compliance.set", "unit", pilot.id, None::<&()>, Some(&audited))?;
+        write.record("standard_compliance.record", "unit", pilot.id, None::<&()>, Some(&audited))?;
     }
     let mut optimized = 0;
     let mut decomposed = 0;
