@@ -159,6 +159,9 @@ pub fn authorize(principal: &Principal, action: Action, target: Target) -> Resul
         // The sub-commission checks the units it watches.
         | (R::SubCommissionStaff, A::ReviewCatalogue | A::ApproveRisks) => true,
         (_, A::ChangeOwnPassword) => !principal.is_token,
+        // The county's figures feed the commission's dashboards and machine clients:
+        // an API token reads its unit's figures; its unit's admin uses the pages.
+        (_, A::ViewFigures) => principal.is_token,
         _ => false,
     };
     // Tokens are for machine clients: they read and push data, never administer.
@@ -208,6 +211,16 @@ mod tests {
         assert_eq!(authorize(&admin, Action::ManageUnitStaff, Target::Unit(8)), Err(Denied::Scope));
         assert_eq!(authorize(&admin, Action::ManageUnits, Target::County), Err(Denied::Role));
         assert_eq!(authorize(&admin, Action::ViewAudit, Target::County), Err(Denied::Role));
+    }
+
+    #[test]
+    fn figures_are_for_the_commission_and_tokens() {
+        let admin = principal(Role::UnitAdmin, &[7]);
+        assert_eq!(authorize(&admin, Action::ViewFigures, Target::Unit(7)), Err(Denied::Role));
+        let token = Principal { is_token: true, ..admin };
+        assert_eq!(authorize(&token, Action::ViewFigures, Target::Unit(7)), Ok(()));
+        assert_eq!(authorize(&token, Action::ViewFigures, Target::County), Ok(()));
+        assert_eq!(authorize(&token, Action::ViewFigures, Target::Unit(8)), Err(Denied::Scope));
     }
 
     #[test]

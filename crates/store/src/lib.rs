@@ -13,8 +13,11 @@ pub mod accounts;
 pub mod audit;
 pub mod catalogue;
 pub mod demo;
+pub mod design;
+pub mod figures;
 pub mod org;
 mod password;
+pub mod risk;
 #[cfg(feature = "testing")]
 pub mod testing;
 

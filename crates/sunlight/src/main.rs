@@ -70,6 +70,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The county's figures (设计科学化 and risk figures of the report), one count per key.
+    Figures {
+        /// Only this unit (code).
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The audit chain.
     Audit {
         #[command(subcommand)]
@@ -230,6 +238,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Units { json } => units(&config, json).await,
+        Command::Figures { unit, json } => figures(&config, unit.as_deref(), json).await,
         Command::Audit { command: AuditCommand::Verify } => {
             let store = open_store(&config).await?;
             match audit::verify(&store).await? {
@@ -369,6 +378,26 @@ async fn units(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
                 u.category,
                 sc_name(u.sub_commission_id).unwrap_or_default()
             );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn figures(config: &Config, unit: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
+    let store = open_store(config).await?;
+    let system = Principal::system("cli");
+    let unit_id = match unit {
+        Some(code) => Some(org::unit_by_code(&store, &system, code).await.with_context(|| format!("unit {code}"))?.id),
+        None => None,
+    };
+    let figures = sunlight_store::figures::figures(&store, &system, unit_id).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&figures)?);
+    } else {
+        let lang = sunlight_web::i18n::Lang::Zh;
+        for (key, value) in &figures.0 {
+            let label = lang.t(&format!("figure-{}", key.replace('_', "-")));
+            println!("{key:<26} {value:>8}  {label}");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -26,6 +26,9 @@ const UNIT_STAFF: Access = Access::Roles(&[Role::CommissionAdmin, Role::UnitAdmi
 /// Those who move powers through their lifecycle: the unit submits, the commission and
 /// its sub-commissions check.
 const CATALOGUE_FLOW: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubCommissionStaff, Role::UnitAdmin]);
+/// Who takes part in the risk workflows: the unit records, the commission and the
+/// sub-commissions review and approve.
+const RISK_WORKFLOW: Access = Access::Roles(&[Role::CommissionAdmin, Role::UnitAdmin, Role::SubCommissionStaff]);
 
 #[derive(Debug, Clone, Copy)]
 pub struct RouteEntry {
@@ -98,8 +101,43 @@ pub const TABLE: &[RouteEntry] = &[
     r("POST", "/staff/powers/{id}/actions", CATALOGUE_FLOW),
     r("GET", "/staff/powers/{id}/versions", Access::Staff),
     r("GET", "/staff/exports/powers.xlsx", Access::Staff),
+    r("GET", "/staff/standards", Access::Staff),
+    r("GET", "/staff/standards/new", COMMISSION),
+    r("POST", "/staff/standards", COMMISSION),
+    r("GET", "/staff/standards/{id}/edit", COMMISSION),
+    r("POST", "/staff/standards/{id}", COMMISSION),
+    r("GET", "/staff/compliance", Access::Staff),
+    r("POST", "/staff/compliance", UNIT_STAFF),
+    r("GET", "/staff/focus-items", Access::Staff),
+    r("POST", "/staff/focus-items", UNIT_STAFF),
+    r("GET", "/staff/focus-items/{id}/edit", UNIT_STAFF),
+    r("POST", "/staff/focus-items/{id}", UNIT_STAFF),
+    r("POST", "/staff/focus-items/{id}/delete", UNIT_STAFF),
+    r("GET", "/staff/optimizations", Access::Staff),
+    r("GET", "/staff/optimizations/new", UNIT_STAFF),
+    r("POST", "/staff/optimizations", UNIT_STAFF),
+    r("GET", "/staff/optimizations/{id}", Access::Staff),
+    r("GET", "/staff/decomposition", Access::Staff),
+    r("POST", "/staff/decomposition", UNIT_STAFF),
     r("GET", "/staff/account/password", Access::Staff),
     r("POST", "/staff/account/password", Access::Staff),
+    // risk register
+    r("GET", "/staff/risks", Access::Staff),
+    r("POST", "/staff/risks", UNIT_STAFF),
+    r("GET", "/staff/risks/new", UNIT_STAFF),
+    r("GET", "/staff/risks/{id}", Access::Staff),
+    r("POST", "/staff/risks/{id}", UNIT_STAFF),
+    r("GET", "/staff/risks/{id}/edit", UNIT_STAFF),
+    r("POST", "/staff/risks/{id}/steps", RISK_WORKFLOW),
+    r("POST", "/staff/risks/{id}/levels", RISK_WORKFLOW),
+    r("POST", "/staff/risks/{id}/measures", UNIT_STAFF),
+    r("GET", "/staff/measures", Access::Staff),
+    r("POST", "/staff/measures/{id}/status", UNIT_STAFF),
+    r("GET", "/staff/risk-search", Access::Staff),
+    r("GET", "/staff/risk-model", Access::Staff),
+    r("POST", "/staff/risk-model", COMMISSION),
+    r("POST", "/staff/risk-model/preview", COMMISSION),
+    r("GET", "/staff/risk-heatmap", Access::Staff),
     // JSON API
     r("GET", "/api/v1/me", Access::Staff),
     r("GET", "/api/v1/sub-commissions", Access::Staff),
@@ -123,6 +161,26 @@ pub const TABLE: &[RouteEntry] = &[
     r("GET", "/api/v1/powers/{id}", Access::Staff),
     r("PUT", "/api/v1/powers/{id}", UNIT_STAFF),
     r("POST", "/api/v1/powers/{id}/actions", CATALOGUE_FLOW),
+    r("GET", "/api/v1/standards", Access::Staff),
+    r("POST", "/api/v1/standards", COMMISSION),
+    r("GET", "/api/v1/compliance", Access::Staff),
+    r("POST", "/api/v1/compliance", UNIT_STAFF),
+    r("GET", "/api/v1/focus-items", Access::Staff),
+    r("POST", "/api/v1/focus-items", UNIT_STAFF),
+    r("GET", "/api/v1/optimizations", Access::Staff),
+    r("POST", "/api/v1/optimizations", UNIT_STAFF),
+    r("GET", "/api/v1/decomposition", Access::Staff),
+    r("POST", "/api/v1/decomposition", UNIT_STAFF),
+    // Also API tokens (which the policy lets read their unit's figures).
+    r("GET", "/api/v1/figures", COMMISSION),
+    r("GET", "/api/v1/risks", Access::Staff),
+    r("POST", "/api/v1/risks", UNIT_STAFF),
+    r("GET", "/api/v1/risks/{id}", Access::Staff),
+    r("POST", "/api/v1/risks/{id}/steps", RISK_WORKFLOW),
+    r("POST", "/api/v1/risks/{id}/levels", RISK_WORKFLOW),
+    r("GET", "/api/v1/risks/{id}/measures", Access::Staff),
+    r("POST", "/api/v1/risks/{id}/measures", UNIT_STAFF),
+    r("GET", "/api/v1/risk-model", Access::Staff),
 ];
 
 /// Records what it registers so the test can hold it against [`TABLE`].
@@ -214,9 +272,90 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .add("/api/v1/users", &["GET"], get(api::org::list_users))
         .add("/api/v1/audit", &["GET"], get(api::org::audit));
     let b = catalogue_routes(b);
+    let b = design_routes(b);
+    let b = risk_routes(b);
     (b.router, b.registered)
 }
 
+/// The risk register (风险防控).
+fn risk_routes(b: Builder) -> Builder {
+    b.add("/staff/risks", &["GET", "POST"], get(pages::risk::risks).post(pages::risk::create_risk))
+        .add("/staff/risks/new", &["GET"], get(pages::risk::new_risk))
+        .add("/staff/risks/{id}", &["GET", "POST"], get(pages::risk::risk_page).post(pages::risk::update_risk))
+        .add("/staff/risks/{id}/edit", &["GET"], get(pages::risk::edit_risk))
+        .add("/staff/risks/{id}/steps", &["POST"], post(pages::risk::record_step))
+        .add("/staff/risks/{id}/levels", &["POST"], post(pages::risk::decide_level))
+        .add("/staff/risks/{id}/measures", &["POST"], post(pages::risk::create_measure))
+        .add("/staff/measures", &["GET"], get(pages::risk::measures))
+        .add("/staff/measures/{id}/status", &["POST"], post(pages::risk::set_measure_status))
+        .add("/staff/risk-search", &["GET"], get(pages::risk::risk_search))
+        .add("/staff/risk-model", &["GET", "POST"], get(pages::risk::risk_model).post(pages::risk::publish_model))
+        .add("/staff/risk-model/preview", &["POST"], post(pages::risk::preview_model))
+        .add("/staff/risk-heatmap", &["GET"], get(pages::risk::heatmap))
+        .add("/api/v1/risks", &["GET", "POST"], get(api::risk::list_risks).post(api::risk::create_risk))
+        .add("/api/v1/risks/{id}", &["GET"], get(api::risk::get_risk))
+        .add("/api/v1/risks/{id}/steps", &["POST"], post(api::risk::record_step))
+        .add("/api/v1/risks/{id}/levels", &["POST"], post(api::risk::decide_level))
+        .add(
+            "/api/v1/risks/{id}/measures",
+            &["GET", "POST"],
+            get(api::risk::list_measures).post(api::risk::create_measure),
+        )
+        .add("/api/v1/risk-model", &["GET"], get(api::risk::risk_model))
+}
+
+/// The design records (设计科学化) and the figures.
+fn design_routes(b: Builder) -> Builder {
+    b.add("/staff/standards", &["GET", "POST"], get(pages::design::standards).post(pages::design::create_standard))
+        .add("/staff/standards/new", &["GET"], get(pages::design::new_standard))
+        .add("/staff/standards/{id}/edit", &["GET"], get(pages::design::edit_standard))
+        .add("/staff/standards/{id}", &["POST"], post(pages::design::update_standard))
+        .add(
+            "/staff/compliance",
+            &["GET", "POST"],
+            get(pages::design::compliance).post(pages::design::record_compliance),
+        )
+        .add(
+            "/staff/focus-items",
+            &["GET", "POST"],
+            get(pages::design::focus_items).post(pages::design::create_focus_item),
+        )
+        .add("/staff/focus-items/{id}/edit", &["GET"], get(pages::design::edit_focus_item))
+        .add("/staff/focus-items/{id}", &["POST"], post(pages::design::update_focus_item))
+        .add("/staff/focus-items/{id}/delete", &["POST"], post(pages::design::delete_focus_item))
+        .add(
+            "/staff/optimizations",
+            &["GET", "POST"],
+            get(pages::design::optimizations).post(pages::design::create_optimization),
+        )
+        .add("/staff/optimizations/new", &["GET"], get(pages::design::new_optimization))
+        .add("/staff/optimizations/{id}", &["GET"], get(pages::design::optimization))
+        .add("/staff/decomposition", &["GET", "POST"], get(pages::design::decomposition).post(pages::design::set_parts))
+        .add("/api/v1/standards", &["GET", "POST"], get(api::design::list_standards).post(api::design::create_standard))
+        .add(
+            "/api/v1/compliance",
+            &["GET", "POST"],
+            get(api::design::list_compliance).post(api::design::record_compliance),
+        )
+        .add(
+            "/api/v1/focus-items",
+            &["GET", "POST"],
+            get(api::design::list_focus_items).post(api::design::create_focus_item),
+        )
+        .add(
+            "/api/v1/optimizations",
+            &["GET", "POST"],
+            get(api::design::list_optimizations).post(api::design::create_optimization),
+        )
+        .add(
+            "/api/v1/decomposition",
+            &["GET", "POST"],
+            get(api::design::list_decompositions).post(api::design::set_parts),
+        )
+        .add("/api/v1/figures", &["GET"], get(api::design::figures))
+}
+
+/// The power catalogue (职权目录) and the public catalogue.
 fn catalogue_routes(b: Builder) -> Builder {
     use pages::catalogue as c;
     b.add("/catalogue", &["GET"], get(c::public_catalogue))

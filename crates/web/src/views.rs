@@ -67,12 +67,32 @@ fn navigation(lang: Lang, role: Role) -> Vec<NavGroup> {
     if role == Role::CommissionAdmin {
         groups[0].items.insert(1, item("sub-commissions", "/staff/sub-commissions"));
     }
+    groups.push(NavGroup {
+        label: lang.t("nav-group-design"),
+        items: vec![
+            item("standards", "/staff/standards"),
+            item("compliance", "/staff/compliance"),
+            item("focus-items", "/staff/focus-items"),
+            item("optimizations", "/staff/optimizations"),
+            item("decomposition", "/staff/decomposition"),
+        ],
+    });
     let mut catalogue = vec![item("powers", "/staff/powers")];
     if matches!(role, Role::CommissionAdmin | Role::UnitAdmin) {
         catalogue.push(item("power-import", "/staff/powers/import"));
     }
     catalogue.push(item("public-catalogue", "/catalogue"));
     groups.push(NavGroup { label: lang.t("nav-group-catalogue"), items: catalogue });
+    groups.push(NavGroup {
+        label: lang.t("nav-group-risks"),
+        items: vec![
+            item("risks", "/staff/risks"),
+            item("risk-search", "/staff/risk-search"),
+            item("measures", "/staff/measures"),
+            item("risk-heatmap", "/staff/risk-heatmap"),
+            item("risk-model", "/staff/risk-model"),
+        ],
+    });
     let mut system = vec![item("password", "/staff/account/password")];
     if matches!(role, Role::CommissionAdmin | Role::UnitAdmin) {
         system.insert(0, item("tokens", "/staff/tokens"));
@@ -96,6 +116,11 @@ pub enum Cell {
     },
     Badge {
         class: &'static str,
+        text: String,
+    },
+    /// A risk level: a swatch of its colour (SVG, so no inline style) and its words.
+    Level {
+        colour: String,
         text: String,
     },
     /// A button that posts (with the CSRF token) after the user confirms.
@@ -151,6 +176,10 @@ pub enum FieldKind {
     Password,
     Number,
     Checkbox,
+    /// Several lines (descriptions, a list typed one item per line, JSON).
+    TextArea,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
     Select(Vec<(String, String)>),
     MultiSelect(Vec<(String, String)>),
 }

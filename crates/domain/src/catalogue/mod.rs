@@ -8,11 +8,13 @@ mod code;
 mod column;
 pub mod decomposition;
 pub mod demo_names;
+pub mod design;
 mod draft;
 mod fee;
 pub mod generator;
 mod legal_basis;
 mod lifecycle;
+pub mod optimization;
 mod power_type;
 mod row;
 mod time_limit;
@@ -69,6 +71,10 @@ pub const ERROR_CODES: &[&str] = &[
     "duplicate_code",
     "no_rows",
     "too_many_errors",
+    // design records
+    "bad_sequence",
+    "too_many_steps",
+    "evidence_required",
 ];
 
 #[cfg(test)]
@@ -90,6 +96,8 @@ mod tests {
             include_str!("row.rs"),
             include_str!("time_limit.rs"),
             include_str!("xlsx_import.rs"),
+            include_str!("design.rs"),
+            include_str!("optimization.rs"),
             include_str!("../text.rs"),
             include_str!("../org.rs"),
         ];

@@ -4,6 +4,8 @@
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
+use sunlight_domain::catalogue::optimization::removed_steps;
+
 use crate::entity::{
     design_standard, focus_item, power, power_part, process_optimization, section, standard_compliance, unit,
 };
@@ -151,7 +153,7 @@ pub(super) async fn build(write: &mut Write) -> Result<usize, StoreError> {
             .map(|(standard, row)| (standard.id, matches!(row.compliant, Set(true))))
             .collect();
         standard_compliance::Entity::insert_many(rows).exec(write.txn()).await?;
-        write.record("standard_compliance.set", "unit", pilot.id, None::<&()>, Some(&audited))?;
+        write.record("standard_compliance.record", "unit", pilot.id, None::<&()>, Some(&audited))?;
     }
     let mut optimized = 0;
     let mut decomposed = 0;
@@ -180,7 +182,7 @@ pub(super) async fn build(write: &mut Write) -> Result<usize, StoreError> {
     for (n, power) in powers.iter().step_by(stride).take(OPTIMIZED).enumerate() {
         let removed = if n < REMOVED_TWO { 2 } else { 1 };
         let (before, after) = optimization(removed, n);
-        let steps_removed = before.iter().filter(|s| !after.contains(s)).count();
+        let steps_removed = removed_steps(&before, &after).len();
         let model = process_optimization::ActiveModel {
             unit_id: Set(power.unit_id),
             power_id: Set(Some(power.id)),
@@ -237,7 +239,7 @@ mod tests {
         let removed: usize = (0..OPTIMIZED)
             .map(|n| {
                 let (before, after) = optimization(if n < REMOVED_TWO { 2 } else { 1 }, n);
-                before.iter().filter(|s| !after.contains(s)).count()
+                removed_steps(&before, &after).len()
             })
             .sum();
         assert_eq!(removed, 439);

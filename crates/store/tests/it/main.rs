@@ -47,4 +47,6 @@ mod accounts;
 mod audit;
 mod catalogue;
 mod demo;
+mod design;
 mod org;
+mod risk;

@@ -129,3 +129,26 @@ fn a_second_server_on_the_same_sqlite_file_refuses_to_start() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn figures_print_every_key_as_a_table_or_json() {
+    let dir = scratch("figures");
+    assert!(sunlight(&dir, &["demo"]).status.success());
+    let table = sunlight(&dir, &["figures"]);
+    assert!(table.status.success(), "{}", String::from_utf8_lossy(&table.stderr));
+    let text = stdout(&table);
+    let first = text.lines().next().unwrap_or_default();
+    assert!(first.starts_with("standards ") && first.ends_with("创建标准"), "{text}");
+    assert!(text.contains("risk_points_unit_heads") && text.contains("一把手风险点"), "{text}");
+
+    let json = sunlight(&dir, &["figures", "--unit", "scjg", "--json"]);
+    assert!(json.status.success(), "{}", String::from_utf8_lossy(&json.stderr));
+    let figures: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(figures.as_object().unwrap().len() >= 15, "{figures}");
+    assert!(figures["pilot_units"].as_i64().unwrap() <= 1);
+
+    let unknown = sunlight(&dir, &["figures", "--unit", "NOSUCH"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unit NOSUCH"));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -11,7 +11,9 @@ use utoipa::OpenApi;
 use crate::error::AppError;
 
 pub mod catalogue;
+pub mod design;
 pub mod org;
+pub mod risk;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -42,6 +44,25 @@ pub mod org;
         catalogue::create_power,
         catalogue::update_power,
         catalogue::power_action,
+        design::list_standards,
+        design::create_standard,
+        design::list_compliance,
+        design::record_compliance,
+        design::list_focus_items,
+        design::create_focus_item,
+        design::list_optimizations,
+        design::create_optimization,
+        design::list_decompositions,
+        design::set_parts,
+        design::figures,
+        risk::list_risks,
+        risk::get_risk,
+        risk::create_risk,
+        risk::record_step,
+        risk::decide_level,
+        risk::list_measures,
+        risk::create_measure,
+        risk::risk_model,
     ),
     components(schemas(
         org::Me,
@@ -62,6 +83,29 @@ pub mod org;
         catalogue::PowerPageDto,
         catalogue::PowerBody,
         catalogue::ActionBody,
+        design::StandardDto,
+        design::StandardBody,
+        design::ComplianceDto,
+        design::ComplianceBody,
+        design::FocusItemDto,
+        design::FocusItemBody,
+        design::OptimizationDto,
+        design::OptimizationBody,
+        design::DecompositionDto,
+        design::ConflictDto,
+        design::DecompositionListDto,
+        design::PartsBody,
+        risk::RiskDto,
+        risk::RiskPageDto,
+        risk::RiskDetailDto,
+        risk::RiskBody,
+        risk::StepDto,
+        risk::StepBody,
+        risk::LevelDecisionDto,
+        risk::LevelBody,
+        risk::MeasureDto,
+        risk::MeasureBody,
+        risk::RiskModelDto,
         ErrorBody
     ))
 )]

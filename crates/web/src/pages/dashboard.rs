@@ -4,6 +4,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use sunlight_domain::policy::{Action, Target, authorize};
 use sunlight_store::{audit, org};
 
 use super::render;
@@ -27,7 +28,7 @@ pub async fn show(State(state): State<AppState>, lang: Lang, caller: Caller) -> 
     let counts = org::counts(&state.store, &caller.principal).await?;
     let (records, head) = audit::head(&state.store).await?;
     let figure = |key: &str, value: u64, href: &str| (lang.t(key), format_count(value), href.to_owned());
-    let figures = vec![
+    let mut figures = vec![
         figure("figure-units", counts.units, "/staff/units"),
         figure("figure-pilot-units", counts.pilot_units, "/staff/units?pilot=true"),
         figure("figure-sections", counts.sections, "/staff/units"),
@@ -35,6 +36,16 @@ pub async fn show(State(state): State<AppState>, lang: Lang, caller: Caller) -> 
         figure("figure-hot-positions", counts.hot_positions, "/staff/units"),
         figure("figure-persons", counts.persons, "/staff/persons"),
     ];
+    // The report's figures, for those who may read them (the commission).
+    if authorize(&caller.principal, Action::ViewFigures, Target::County).is_ok() {
+        for (key, value) in sunlight_store::figures::figures(&state.store, &caller.principal, None).await?.0 {
+            if key == "pilot_units" {
+                continue; // shown above
+            }
+            let label_key = format!("figure-{}", key.replace('_', "-"));
+            figures.push(figure(&label_key, u64::try_from(value).unwrap_or_default(), figure_href(key)));
+        }
+    }
     let page = Dashboard {
         c: Chrome::new(lang, &caller, "page-dashboard", "dashboard"),
         county: org::county_name(&state.store).await?.unwrap_or_default(),
@@ -43,6 +54,17 @@ pub async fn show(State(state): State<AppState>, lang: Lang, caller: Caller) -> 
         records,
     };
     Ok(render(&page)?.into_response())
+}
+
+/// Where the records behind a figure are listed.
+fn figure_href(key: &str) -> &'static str {
+    match key {
+        "standards" => "/staff/standards",
+        "focus_items" => "/staff/focus-items",
+        "optimized_processes" | "steps_removed" => "/staff/optimizations",
+        "decomposed_powers" => "/staff/decomposition",
+        _ => "/staff",
+    }
 }
 
 /// Thousands separators, as UI.md asks.

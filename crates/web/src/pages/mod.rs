@@ -11,9 +11,11 @@ pub mod accounts;
 pub mod audit;
 pub mod catalogue;
 pub mod dashboard;
+pub mod design;
 pub mod export;
 pub mod org;
 pub mod public;
+pub mod risk;
 
 /// A list page: actions, filters, a table.
 #[derive(Template)]

@@ -71,10 +71,37 @@ async fn sample_path(app: &TestApp, pattern: &str, token_id: i64) -> String {
         token_id
     } else if pattern.contains("/powers/{id}") {
         crate::catalogue::sample_power(app).await
+    } else if pattern.contains("/standards/{id}")
+        || pattern.contains("/focus-items/{id}")
+        || pattern.contains("/optimizations/{id}")
+    {
+        crate::design::sample_record(app, pattern).await
+    } else if pattern.contains("/risks/") {
+        sample_risk(app, scjg).await
     } else {
         scjg
     };
     pattern.replace("{id}", &id.to_string()).replace("{tag}", "en").replace("{*path}", "app.css")
+}
+
+/// A risk point of SCJG (the demo may hold some; otherwise one is recorded).
+async fn sample_risk(app: &TestApp, scjg: i64) -> i64 {
+    use sunlight_store::risk;
+    let system = Principal::system("test");
+    let filter = risk::RiskFilter { unit_id: Some(scjg), ..Default::default() };
+    if let Some(point) = risk::list_risks(&app.db.store, &system, &filter, 1, 1).await.unwrap().points.first() {
+        return point.id;
+    }
+    let raw = risk::RawRisk {
+        scope_kind: "unit".into(),
+        scope_target: Some(scjg),
+        kind: "management".into(),
+        description: "财务报销审核不严".into(),
+        holder_tier: "unit_head".into(),
+        method: "五步法".into(),
+        ..Default::default()
+    };
+    risk::create_risk(&app.db.store, &system, scjg, &raw.parse().unwrap()).await.unwrap().id
 }
 
 fn allowed(access: Access, role: Role) -> bool {

@@ -66,8 +66,9 @@ async fn oversized_and_broken_bodies(app: TestApp) {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"], "payload_too_large");
 
-    let response = app
-        .client
+    // The server answers 413 without reading the body and closes that connection; a
+    // fresh client keeps the next request off the pooled connection being closed.
+    let response = reqwest::Client::new()
         .post(app.url("/api/v1/sub-commissions"))
         .header("cookie", &admin.cookie)
         .header("x-csrf-token", &admin.csrf)
