@@ -25,7 +25,7 @@ struct Fixture {
 }
 
 async fn fixture(db: &TestDb) -> Fixture {
-    demo::build(&db.store).await.unwrap();
+    demo::build_organization(&db.store).await.unwrap();
     let system = Principal::system("test");
     let unit = org::unit_by_code(&db.store, &system, "SCJG").await.unwrap().id;
     let other = org::unit_by_code(&db.store, &system, "ZRZY").await.unwrap().id;
