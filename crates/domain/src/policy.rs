@@ -126,6 +126,13 @@ pub enum Action {
     /// Record a unit's compliance, focus items, process optimizations and power
     /// decompositions.
     ManageDesignRecords,
+    /// Read the trading centre's processes, parties, red flags and alerts (county-wide
+    /// data: the centre serves every unit).
+    ViewTrading,
+    /// Import OCDS data and run the red-flag engine.
+    ImportTrading,
+    /// Acknowledge, explain, close or escalate a red-flag alert.
+    HandleTradingAlerts,
 }
 
 /// What the action is done to: the county as a whole, or one unit.
@@ -157,7 +164,9 @@ pub fn authorize(principal: &Principal, action: Action, target: Target) -> Resul
             A::ManageUnitStaff | A::ManageApiTokens | A::EditCatalogue | A::ManageRisks | A::ManageDesignRecords,
         )
         // The sub-commission checks the units it watches.
-        | (R::SubCommissionStaff, A::ReviewCatalogue | A::ApproveRisks) => true,
+        | (R::SubCommissionStaff, A::ReviewCatalogue | A::ApproveRisks)
+        // Supervisors and sub-commissions watch the trading centre with the commission.
+        | (R::SubCommissionStaff | R::Supervisor, A::ViewTrading) => true,
         (_, A::ChangeOwnPassword) => !principal.is_token,
         // The county's figures feed the commission's dashboards and machine clients:
         // an API token reads its unit's figures; its unit's admin uses the pages.
@@ -174,7 +183,13 @@ pub fn authorize(principal: &Principal, action: Action, target: Target) -> Resul
             // County-wide management is the commission's; others act within their units.
             let county_wide = matches!(
                 action,
-                A::ManageUnits | A::ManageUsers | A::ViewAudit | A::ManageRiskModel | A::ManageStandards
+                A::ManageUnits
+                    | A::ManageUsers
+                    | A::ViewAudit
+                    | A::ManageRiskModel
+                    | A::ManageStandards
+                    | A::ImportTrading
+                    | A::HandleTradingAlerts
             );
             if county_wide && principal.scope != Scope::All {
                 return Err(Denied::Scope);
@@ -262,6 +277,18 @@ mod tests {
         let cadre = principal(Role::Cadre, &[7]);
         assert_eq!(authorize(&cadre, Action::ViewCatalogue, Target::Unit(7)), Ok(()));
         assert_eq!(authorize(&cadre, Action::ManageRisks, Target::Unit(7)), Err(Denied::Role));
+    }
+
+    #[test]
+    fn the_trading_centre_is_watched_county_wide() {
+        let watcher = principal(Role::SubCommissionStaff, &[7]);
+        assert_eq!(authorize(&watcher, Action::ViewTrading, Target::County), Ok(()));
+        assert_eq!(authorize(&watcher, Action::HandleTradingAlerts, Target::County), Err(Denied::Role));
+        let unit_admin = principal(Role::UnitAdmin, &[7]);
+        assert_eq!(authorize(&unit_admin, Action::ViewTrading, Target::County), Err(Denied::Role));
+        let admin = principal(Role::CommissionAdmin, &[]);
+        assert_eq!(authorize(&admin, Action::ImportTrading, Target::County), Ok(()));
+        assert_eq!(authorize(&admin, Action::HandleTradingAlerts, Target::County), Ok(()));
     }
 
     #[test]
