@@ -15,6 +15,7 @@ use crate::{Store, StoreError, Write};
 mod catalogue;
 mod design;
 mod risk;
+mod trading;
 
 pub const COUNTY_NAME: &str = "演示县";
 /// The password of every demo account; printed at start, never for real use.
