@@ -10,6 +10,7 @@
 //! - [`Settings::from_ini`] reads cardinal's settings file, plus sections for Sunlight's
 //!   own indicators. See `README.md` beside this file for every indicator and default.
 
+pub mod alert_state;
 mod generate;
 mod indicators;
 mod ini;
