@@ -18,6 +18,7 @@ pub mod figures;
 pub mod org;
 mod password;
 pub mod risk;
+pub mod trading_alerts;
 #[cfg(feature = "testing")]
 pub mod testing;
 
