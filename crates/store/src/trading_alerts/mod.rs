@@ -12,6 +12,8 @@
 //! ([`sunlight_domain::trading::alert_state`]).
 
 mod evidence;
+#[cfg(feature = "testing")]
+pub mod fixture;
 
 use std::collections::HashMap;
 
