@@ -18,9 +18,9 @@ pub mod figures;
 pub mod org;
 mod password;
 pub mod risk;
-pub mod trading_alerts;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod trading_alerts;
 
 pub use connect::{Backend, Store};
 pub use error::StoreError;

@@ -86,7 +86,11 @@ const fn allowed(from: AlertState, to: AlertState) -> bool {
 /// Checks one transition by a person. `explanation` is the text given with it;
 /// moving to `explained` needs one. Errors: `alert_transition_not_allowed` (on the
 /// target state) or `required` (on the explanation).
-pub fn transition(from: AlertState, to: AlertState, explanation: Option<&str>) -> Result<(), (&'static str, FieldError)> {
+pub fn transition(
+    from: AlertState,
+    to: AlertState,
+    explanation: Option<&str>,
+) -> Result<(), (&'static str, FieldError)> {
     if !allowed(from, to) {
         return Err(("to", FieldError::new("alert_transition_not_allowed")));
     }
@@ -150,7 +154,10 @@ mod tests {
     #[test]
     fn an_explanation_needs_text() {
         assert_eq!(transition(S::Acknowledged, S::Explained, None), Err(("comment", FieldError::new("required"))));
-        assert_eq!(transition(S::Acknowledged, S::Explained, Some("  ")), Err(("comment", FieldError::new("required"))));
+        assert_eq!(
+            transition(S::Acknowledged, S::Explained, Some("  ")),
+            Err(("comment", FieldError::new("required")))
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The facts an alert rests on, taken from the compiled release, so the alert page can
 //! show them in words: each fact is a key (translated as `evidence-<key>`) and a text.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 use serde_json::Value;
 use sunlight_domain::trading::{Group, Indicator, Output, Settings};
@@ -56,20 +58,17 @@ fn amount(value: Option<&Value>) -> Option<f64> {
 }
 
 fn names(list: &[Value]) -> String {
-    list.iter()
-        .filter_map(|p| text(p, &["name"]).or_else(|| text(p, &["id"])))
-        .collect::<Vec<_>>()
-        .join("、")
+    list.iter().filter_map(|p| text(p, &["name"]).or_else(|| text(p, &["id"]))).collect::<Vec<_>>().join("、")
 }
 
 fn bid_line(bid: &Value) -> String {
     let who = names(array(bid, &["tenderers"]));
     let mut line = format!("{who}: {}", money(bid.get("value")));
     if let Some(status) = text(bid, &["status"]) {
-        line.push_str(&format!(" ({status})"));
+        let _ = write!(line, " ({status})");
     }
     if let Some(date) = text(bid, &["date"]) {
-        line.push_str(&format!(" @ {date}"));
+        let _ = write!(line, " @ {date}");
     }
     line
 }
@@ -97,11 +96,12 @@ fn is_winning(bid: &Value, winners: &[String]) -> bool {
 /// The threshold a setting gives the indicator, if any.
 #[must_use]
 pub fn threshold(settings: &Settings, indicator: Indicator, output: &Output) -> Option<f64> {
-    let fence = |name: &str| {
-        output.meta().iter().find(|(i, _)| *i == indicator).and_then(|(_, fences)| {
-            fences.iter().find(|(n, _)| *n == name).map(|(_, v)| *v).filter(|v| v.is_finite())
-        })
-    };
+    let fence =
+        |name: &str| {
+            output.meta().iter().find(|(i, _)| *i == indicator).and_then(|(_, fences)| {
+                fences.iter().find(|(n, _)| *n == name).map(|(_, v)| *v).filter(|v| v.is_finite())
+            })
+        };
     #[allow(clippy::cast_precision_loss)]
     match indicator {
         Indicator::R003 => settings.r003.as_ref().map(|s| s.threshold as f64),
@@ -146,7 +146,8 @@ pub fn release_facts(indicator: Indicator, release: &Value) -> Vec<Fact> {
             facts.push(fact("procurement_method", method.unwrap_or_default()));
         }
         Indicator::R018 => {
-            facts.push(fact("number_of_tenderers", text(release, &["tender", "numberOfTenderers"]).unwrap_or_default()));
+            facts
+                .push(fact("number_of_tenderers", text(release, &["tender", "numberOfTenderers"]).unwrap_or_default()));
             facts.push(fact("procurement_method", method.unwrap_or_default()));
         }
         Indicator::R024 | Indicator::R058 => {
@@ -167,10 +168,9 @@ pub fn release_facts(indicator: Indicator, release: &Value) -> Vec<Fact> {
         }
         Indicator::R028 => {
             for (i, bid) in bids.iter().enumerate() {
-                let same = bids
-                    .iter()
-                    .enumerate()
-                    .any(|(j, other)| i != j && amount(other.get("value")).is_some() && other.get("value") == bid.get("value"));
+                let same = bids.iter().enumerate().any(|(j, other)| {
+                    i != j && amount(other.get("value")).is_some() && other.get("value") == bid.get("value")
+                });
                 if same {
                     facts.push(fact("identical_bid", bid_line(bid)));
                 }
@@ -304,12 +304,6 @@ pub fn party_facts(name: Option<&str>, id: &str) -> Vec<Fact> {
 }
 
 #[must_use]
-pub fn evidence(
-    indicator: Indicator,
-    group: Group,
-    value: f64,
-    threshold: Option<f64>,
-    facts: Vec<Fact>,
-) -> Evidence {
+pub fn evidence(indicator: Indicator, group: Group, value: f64, threshold: Option<f64>, facts: Vec<Fact>) -> Evidence {
     Evidence { indicator: indicator.code(), group: group.key(), value, threshold, facts }
 }

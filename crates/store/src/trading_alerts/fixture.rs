@@ -55,6 +55,7 @@ pub async fn insert_releases(store: &Store) -> TradingFixture {
     let buyer = party(store, "USCC-B1", "县人民医院").await;
     let big = party(store, "USCC-S1", "甲公司").await;
     let small = party(store, "USCC-S2", "乙公司").await;
+    #[allow(clippy::type_complexity)] // one row a process, read as a table
     let specs: [(&str, &str, i64, i64, &str, f64, &str, i64, &str); 6] = [
         ("ocds-t-1", "open", 1, 4, "S1", 100_000.0, "award", big, "医疗设备采购"),
         ("ocds-t-2", "limited", 1, 20, "S1", 3_000_000.0, "contract", big, "信息系统运维"),

@@ -58,7 +58,11 @@ pub struct RunSummary {
 }
 
 /// Runs the red-flag engine over every stored release (needs `ImportTrading`).
-pub async fn run_red_flags(store: &Store, principal: &Principal, settings: &Settings) -> Result<RunSummary, StoreError> {
+pub async fn run_red_flags(
+    store: &Store,
+    principal: &Principal,
+    settings: &Settings,
+) -> Result<RunSummary, StoreError> {
     authorize(principal, Action::ImportTrading, Target::County)?;
     let mut write = Write::begin(store, principal).await?;
     let summary = run_into(&mut write, settings).await?;
@@ -128,8 +132,12 @@ pub async fn run_into(write: &mut Write, settings: &Settings) -> Result<RunSumma
     }
 
     // 3. Flagged parties matched to stored ones, by key or by name.
-    let party_flags: Vec<&str> =
-        output.groups().iter().filter(|(g, _)| *g != Group::Ocid).flat_map(|(_, f)| f.iter().map(|f| f.id.as_str())).collect();
+    let party_flags: Vec<&str> = output
+        .groups()
+        .iter()
+        .filter(|(g, _)| *g != Group::Ocid)
+        .flat_map(|(_, f)| f.iter().map(|f| f.id.as_str()))
+        .collect();
     let mut candidates: Vec<String> = Vec::new();
     for id in &party_flags {
         candidates.push((*id).to_owned());
@@ -185,8 +193,7 @@ pub async fn run_into(write: &mut Write, settings: &Settings) -> Result<RunSumma
                 summary.flags += 1;
                 let subject = subject_of(&f.id);
                 let (release_id, party_id, facts) = if *group == Group::Ocid {
-                    let facts =
-                        compiled.get(&f.id).map(|r| evidence::release_facts(*indicator, r)).unwrap_or_default();
+                    let facts = compiled.get(&f.id).map(|r| evidence::release_facts(*indicator, r)).unwrap_or_default();
                     (release_ids.get(&f.id).copied(), None, facts)
                 } else {
                     let party = party_of(&f.id);
@@ -244,10 +251,22 @@ pub async fn run_into(write: &mut Write, settings: &Settings) -> Result<RunSumma
                         if let Some(to) = reopen {
                             summary.reopened += 1;
                             insert_event(write, after.id, Some(state), to, Some("flagged again".into())).await?;
-                            write.record("trading_alert.raise", "trading_alert", after.id, Some(before), Some(&after))?;
+                            write.record(
+                                "trading_alert.raise",
+                                "trading_alert",
+                                after.id,
+                                Some(before),
+                                Some(&after),
+                            )?;
                         } else {
                             summary.updated += 1;
-                            write.record("trading_alert.update", "trading_alert", after.id, Some(before), Some(&after))?;
+                            write.record(
+                                "trading_alert.update",
+                                "trading_alert",
+                                after.id,
+                                Some(before),
+                                Some(&after),
+                            )?;
                         }
                     }
                 }
@@ -270,9 +289,8 @@ pub async fn run_into(write: &mut Write, settings: &Settings) -> Result<RunSumma
             .collect();
         let mut events = Vec::with_capacity(new_keys.len());
         for key in &new_keys {
-            let alert = created
-                .get(key)
-                .ok_or_else(|| StoreError::Internal(format!("created alert {key:?} not found")))?;
+            let alert =
+                created.get(key).ok_or_else(|| StoreError::Internal(format!("created alert {key:?} not found")))?;
             events.push(trading_alert_event::ActiveModel {
                 alert_id: Set(alert.id),
                 from_state: Set(None),
@@ -423,7 +441,8 @@ pub struct AlertDetail {
 pub async fn alert_detail(store: &Store, principal: &Principal, id: i64) -> Result<AlertDetail, StoreError> {
     authorize(principal, Action::ViewTrading, Target::County)?;
     let db = store.connection();
-    let alert = trading_alert::Entity::find_by_id(id).one(db).await?.ok_or_else(|| StoreError::not_found("trading_alert"))?;
+    let alert =
+        trading_alert::Entity::find_by_id(id).one(db).await?.ok_or_else(|| StoreError::not_found("trading_alert"))?;
     let events = trading_alert_event::Entity::find()
         .filter(trading_alert_event::Column::AlertId.eq(id))
         .order_by_asc(trading_alert_event::Column::At)
@@ -431,14 +450,16 @@ pub async fn alert_detail(store: &Store, principal: &Principal, id: i64) -> Resu
         .all(db)
         .await?;
     let release = match alert.release_id {
-        Some(rid) => trading_release::Entity::find_by_id(rid)
-            .select_only()
-            .column(trading_release::Column::Id)
-            .column(trading_release::Column::Ocid)
-            .column(trading_release::Column::Title)
-            .into_tuple::<(i64, String, Option<String>)>()
-            .one(db)
-            .await?,
+        Some(rid) => {
+            trading_release::Entity::find_by_id(rid)
+                .select_only()
+                .column(trading_release::Column::Id)
+                .column(trading_release::Column::Ocid)
+                .column(trading_release::Column::Title)
+                .into_tuple::<(i64, String, Option<String>)>()
+                .one(db)
+                .await?
+        }
         None => None,
     };
     let party = match alert.party_id {
@@ -486,10 +507,17 @@ pub struct Dashboard {
     pub supplier_shares: Vec<BuyerShares>,
 }
 
+type BuyerCurrency = (i64, Option<String>);
+
 const STAGES: [&str; 5] = ["planning", "tender", "award", "contract", "implementation"];
 
 /// The dashboard: `buyers` biggest buyers, `top` suppliers each.
-pub async fn dashboard(store: &Store, principal: &Principal, buyers: usize, top: usize) -> Result<Dashboard, StoreError> {
+pub async fn dashboard(
+    store: &Store,
+    principal: &Principal,
+    buyers: usize,
+    top: usize,
+) -> Result<Dashboard, StoreError> {
     authorize(principal, Action::ViewTrading, Target::County)?;
     let db = store.connection();
     let mut stages: Vec<(String, i64)> = trading_release::Entity::find()
@@ -539,7 +567,8 @@ async fn supplier_shares(store: &Store, buyers: usize, top: usize) -> Result<Vec
                WHERE r.buyer_id IS NOT NULL AND a.supplier_id IS NOT NULL AND a.amount IS NOT NULL \
                AND (a.status IS NULL OR a.status = 'active') GROUP BY r.buyer_id, a.supplier_id, a.currency";
     let rows = db.query_all_raw(Statement::from_string(store.db_backend(), sql)).await?;
-    let mut groups: HashMap<(i64, Option<String>), Vec<(i64, f64)>> = HashMap::new();
+    // (buyer, currency) → [(supplier, amount)]
+    let mut groups: HashMap<BuyerCurrency, Vec<(i64, f64)>> = HashMap::new();
     for row in rows {
         let buyer: i64 = row.try_get("", "buyer_id")?;
         let supplier: i64 = row.try_get("", "supplier_id")?;
@@ -572,8 +601,10 @@ async fn supplier_shares(store: &Store, buyers: usize, top: usize) -> Result<Vec
         .collect();
     list.sort_by(|a, b| b.total.total_cmp(&a.total).then(a.buyer_id.cmp(&b.buyer_id)));
     list.truncate(buyers);
-    let mut ids: Vec<i64> =
-        list.iter().flat_map(|b| std::iter::once(b.buyer_id).chain(b.suppliers.iter().map(|s| s.supplier_id))).collect();
+    let mut ids: Vec<i64> = list
+        .iter()
+        .flat_map(|b| std::iter::once(b.buyer_id).chain(b.suppliers.iter().map(|s| s.supplier_id)))
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     let mut names: HashMap<i64, String> = HashMap::new();

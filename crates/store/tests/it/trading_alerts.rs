@@ -19,7 +19,12 @@ async fn all_alerts(db: &TestDb) -> Vec<trading_alert::Model> {
     trading_alerts::list_alerts(&db.store, &admin, &AlertFilter::default(), 1, 1000).await.unwrap().alerts
 }
 
-fn find<'a>(alerts: &'a [trading_alert::Model], indicator: &str, group: &str, subject: &str) -> &'a trading_alert::Model {
+fn find<'a>(
+    alerts: &'a [trading_alert::Model],
+    indicator: &str,
+    group: &str,
+    subject: &str,
+) -> &'a trading_alert::Model {
     alerts
         .iter()
         .find(|a| a.indicator == indicator && a.flag_group == group && a.subject == subject)
@@ -133,12 +138,19 @@ async fn the_lifecycle(db: TestDb) {
     trading_alerts::transition_alert(&db.store, &admin, id, AlertState::Acknowledged, None).await.unwrap();
     let err = trading_alerts::transition_alert(&db.store, &admin, id, AlertState::Explained, None).await.unwrap_err();
     assert!(matches!(&err, StoreError::Invalid(e) if e.get("comment").unwrap().code == "required"));
-    let after = trading_alerts::transition_alert(&db.store, &admin, id, AlertState::Explained, note("仅一家报名，已延长公告期"))
-        .await
-        .unwrap();
+    let after = trading_alerts::transition_alert(
+        &db.store,
+        &admin,
+        id,
+        AlertState::Explained,
+        note("仅一家报名，已延长公告期"),
+    )
+    .await
+    .unwrap();
     assert_eq!(after.explanation.as_deref(), Some("仅一家报名，已延长公告期"));
     trading_alerts::transition_alert(&db.store, &admin, id, AlertState::Closed, note("核实无误")).await.unwrap();
-    let err = trading_alerts::transition_alert(&db.store, &admin, id, AlertState::Acknowledged, None).await.unwrap_err();
+    let err =
+        trading_alerts::transition_alert(&db.store, &admin, id, AlertState::Acknowledged, None).await.unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)));
     let detail = trading_alerts::alert_detail(&db.store, &admin, id).await.unwrap();
     let states: Vec<&str> = detail.events.iter().map(|e| e.to_state.as_str()).collect();
@@ -155,9 +167,14 @@ async fn the_lifecycle(db: TestDb) {
     let detail = trading_alerts::alert_detail(&db.store, &admin, id).await.unwrap();
     assert_eq!(detail.alert.state, "raised");
     assert_eq!(detail.alert.explanation, None);
-    assert_eq!(detail.events.last().map(|e| (e.from_state.as_deref(), e.to_state.as_str())), Some((Some("closed"), "raised")));
+    assert_eq!(
+        detail.events.last().map(|e| (e.from_state.as_deref(), e.to_state.as_str())),
+        Some((Some("closed"), "raised"))
+    );
 
-    let audit = sunlight_store::audit::list(&db.store, &admin, &Default::default(), 1, 500).await.unwrap();
+    let audit = sunlight_store::audit::list(&db.store, &admin, &sunlight_store::audit::AuditFilter::default(), 1, 500)
+        .await
+        .unwrap();
     let actions: Vec<&str> = audit.records.iter().map(|r| r.action.as_str()).collect();
     assert!(actions.contains(&"trading_alert.raise") && actions.contains(&"trading_alert.transition"), "{actions:?}");
 
@@ -167,8 +184,9 @@ async fn the_lifecycle(db: TestDb) {
         assert!(trading_alerts::list_alerts(&db.store, &watcher, &AlertFilter::default(), 1, 10).await.is_ok());
         assert!(trading_alerts::alert_detail(&db.store, &watcher, id).await.is_ok());
         assert!(trading_alerts::dashboard(&db.store, &watcher, 10, 3).await.is_ok());
-        let err =
-            trading_alerts::transition_alert(&db.store, &watcher, id, AlertState::Acknowledged, None).await.unwrap_err();
+        let err = trading_alerts::transition_alert(&db.store, &watcher, id, AlertState::Acknowledged, None)
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::Denied(_)));
         let err = trading_alerts::run_red_flags(&db.store, &watcher, &settings).await.unwrap_err();
         assert!(matches!(err, StoreError::Denied(_)));

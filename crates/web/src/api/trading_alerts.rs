@@ -135,7 +135,11 @@ pub async fn list_alerts(
 
 #[utoipa::path(get, path = "/api/v1/trading/alerts/{id}", tag = "trading",
     responses((status = 200, body = AlertDetailDto), (status = 404, body = super::ErrorBody)))]
-pub async fn get_alert(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<AlertDetailDto> {
+pub async fn get_alert(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<AlertDetailDto> {
     let detail = trading_alerts::alert_detail(&state.store, &caller.principal, id).await?;
     Ok(Json(AlertDetailDto {
         alert: detail.alert.into(),

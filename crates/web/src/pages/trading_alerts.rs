@@ -85,7 +85,12 @@ pub fn bar_chart(id: &str, title: &str, rows: &[(String, u64, Option<String>)], 
         let y = ROW * u32::try_from(i).unwrap_or(0) + 4;
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let bar = ((*value as f64 / max as f64) * f64::from(BAR)).round() as u32;
-        let text = format!(r##"<text x="{}" y="{}" text-anchor="end" fill="#111827">{}</text>"##, LABEL - 8, y + 15, escape(label));
+        let text = format!(
+            r##"<text x="{}" y="{}" text-anchor="end" fill="#111827">{}</text>"##,
+            LABEL - 8,
+            y + 15,
+            escape(label)
+        );
         match href {
             Some(href) => {
                 let _ = write!(svg, r#"<a href="{}">{text}</a>"#, escape(href));
@@ -153,21 +158,24 @@ pub async fn dashboard(
         .iter()
         .map(|(i, n)| (indicator_words(lang, i), *n, Some(format!("/staff/trading/alerts?indicator={i}&open=true"))))
         .collect();
-    let states: Vec<(String, u64, Option<String>)> = d
+    let by_state: Vec<(String, u64, Option<String>)> = d
         .alerts_by_state
         .iter()
         .map(|(s, n)| (word(lang, "alert-state", s), *n, Some(format!("/staff/trading/alerts?state={s}"))))
         .collect();
     let empty = lang.t("trading-chart-empty");
     let charts = vec![
-        (lang.t("heading-trading-stages"), bar_chart("chart-stages", &lang.t("heading-trading-stages"), &stages, &empty)),
+        (
+            lang.t("heading-trading-stages"),
+            bar_chart("chart-stages", &lang.t("heading-trading-stages"), &stages, &empty),
+        ),
         (
             lang.t("heading-trading-open-flags"),
             bar_chart("chart-flags", &lang.t("heading-trading-open-flags"), &indicators, &empty),
         ),
         (
             lang.t("heading-trading-alert-states"),
-            bar_chart("chart-states", &lang.t("heading-trading-alert-states"), &states, &empty),
+            bar_chart("chart-states", &lang.t("heading-trading-alert-states"), &by_state, &empty),
         ),
     ];
     let mut shares = Vec::new();
@@ -178,7 +186,9 @@ pub async fn dashboard(
             shares.push(ShareRow {
                 buyer: buyer.buyer.clone(),
                 supplier: s.supplier.clone(),
-                amount: format!("{} {}", number(s.amount), buyer.currency.clone().unwrap_or_default()).trim().to_owned(),
+                amount: format!("{} {}", number(s.amount), buyer.currency.clone().unwrap_or_default())
+                    .trim()
+                    .to_owned(),
                 share: format!("{:.1}%", s.share * 100.0),
                 bar,
             });
@@ -205,7 +215,10 @@ pub async fn dashboard(
         charts,
         shares_heading: lang.t("heading-trading-supplier-shares"),
         shares_empty: lang.t("empty-trading-supplier-shares"),
-        share_columns: ["col-alert-buyer", "col-alert-supplier", "col-alert-awarded-value", "col-alert-share"].iter().map(|k| lang.t(k)).collect(),
+        share_columns: ["col-alert-buyer", "col-alert-supplier", "col-alert-awarded-value", "col-alert-share"]
+            .iter()
+            .map(|k| lang.t(k))
+            .collect(),
         shares,
     };
     Ok(render(&page)?.into_response())
@@ -253,7 +266,8 @@ pub async fn alerts(
 ) -> Result<Response, AppError> {
     require(&caller, Action::ViewTrading, Target::County)?;
     let mut errors = FieldErrors::new();
-    let alert_state = if q.state.trim().is_empty() { None } else { errors.take("state", q.state.parse::<AlertState>()) };
+    let alert_state =
+        if q.state.trim().is_empty() { None } else { errors.take("state", q.state.parse::<AlertState>()) };
     let filter = AlertFilter {
         state: alert_state,
         open: matches!(q.open.as_str(), "true" | "on" | "1"),
@@ -269,8 +283,13 @@ pub async fn alerts(
         "/staff/trading/alerts".to_owned(),
         vec![
             Field::new(lang, "q", "field-trading-subject", FieldKind::Text).value(q.q.clone()),
-            Field::new(lang, "state", "field-alert-state", FieldKind::Select(options(lang, "alert-state", &states, "option-any")))
-                .value(q.state.clone()),
+            Field::new(
+                lang,
+                "state",
+                "field-alert-state",
+                FieldKind::Select(options(lang, "alert-state", &states, "option-any")),
+            )
+            .value(q.state.clone()),
             Field::new(lang, "open", "field-alert-open", FieldKind::Checkbox).value(q.open.clone()),
             Field::new(
                 lang,
@@ -279,8 +298,13 @@ pub async fn alerts(
                 FieldKind::Select(options(lang, "indicator", &INDICATORS, "option-any")),
             )
             .value(q.indicator.clone()),
-            Field::new(lang, "group", "field-flag-group", FieldKind::Select(options(lang, "flag-group", &GROUPS, "option-any")))
-                .value(q.group.clone()),
+            Field::new(
+                lang,
+                "group",
+                "field-flag-group",
+                FieldKind::Select(options(lang, "flag-group", &GROUPS, "option-any")),
+            )
+            .value(q.group.clone()),
         ],
         "action-filter",
     )
@@ -288,7 +312,14 @@ pub async fn alerts(
     let mut table = Table::new(
         lang,
         "list",
-        &["col-alert-indicator", "col-alert-group", "col-alert-subject", "col-alert-value", "col-state", "col-alert-updated"],
+        &[
+            "col-alert-indicator",
+            "col-alert-group",
+            "col-alert-subject",
+            "col-alert-value",
+            "col-state",
+            "col-alert-updated",
+        ],
         "empty-trading-alerts",
     );
     table.counted(lang, found.total);
@@ -317,11 +348,7 @@ pub async fn alerts(
         table,
         create: None,
     };
-    if errors.is_empty() {
-        table_response(&page)
-    } else {
-        render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-    }
+    if errors.is_empty() { table_response(&page) } else { render_status(StatusCode::UNPROCESSABLE_ENTITY, &page) }
 }
 
 // ---------------------------------------------------------------- one alert
@@ -350,7 +377,8 @@ async fn alert_page(
     }
     facts.push((lang.t("col-created"), local_time(&a.created_at.to_rfc3339())));
 
-    let mut evidence = Table::new(lang, "alert-evidence", &["col-alert-fact", "col-alert-fact-text"], "empty-alert-evidence");
+    let mut evidence =
+        Table::new(lang, "alert-evidence", &["col-alert-fact", "col-alert-fact-text"], "empty-alert-evidence");
     if let Some((rid, ocid, title)) = &d.release {
         evidence.rows.push(vec![
             Cell::Text(lang.t("evidence-release")),
@@ -374,8 +402,12 @@ async fn alert_page(
     }
     evidence.counted(lang, evidence.rows.len() as u64);
 
-    let mut events =
-        Table::new(lang, "alert-events", &["col-alert-from", "col-alert-to", "col-actor", "col-at", "col-comment"], "empty-alert-events");
+    let mut events = Table::new(
+        lang,
+        "alert-events",
+        &["col-alert-from", "col-alert-to", "col-actor", "col-at", "col-comment"],
+        "empty-alert-events",
+    );
     events.counted(lang, d.events.len() as u64);
     for e in &d.events {
         events.rows.push(vec![
