@@ -45,6 +45,22 @@ fn org(id: &str, name: &str) -> serde_json::Value {
     json!({"id": id, "name": name, "identifier": {"scheme": "USCC", "id": id}})
 }
 
+/// Stores one compiled release as it is, at `stage`, and gives its id.
+pub async fn insert_release(store: &Store, compiled: &serde_json::Value, stage: &str) -> i64 {
+    trading_release::ActiveModel {
+        ocid: Set(compiled["ocid"].as_str().expect("an ocid").to_owned()),
+        stage: Set(stage.to_owned()),
+        compiled: Set(compiled.to_string()),
+        imported_at: Set(Utc::now()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(store.connection())
+    .await
+    .expect("insert release")
+    .id
+}
+
 /// Six processes of one buyer (县人民医院, OCDS id `B1`):
 /// - `ocds-t-1`: open, one tenderer (R018), a four-day tender period (R003);
 /// - `ocds-t-2`: limited procedure worth 3,000,000 CNY (S005);

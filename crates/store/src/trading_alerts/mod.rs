@@ -250,7 +250,7 @@ pub async fn run_into(write: &mut Write, settings: &Settings) -> Result<RunSumma
                         let after = model.update(write.txn()).await?;
                         if let Some(to) = reopen {
                             summary.reopened += 1;
-                            insert_event(write, after.id, Some(state), to, Some("flagged again".into())).await?;
+                            insert_event(write, after.id, Some(state), to, None).await?;
                             write.record(
                                 "trading_alert.raise",
                                 "trading_alert",

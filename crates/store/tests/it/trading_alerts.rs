@@ -197,3 +197,74 @@ async fn the_lifecycle(db: TestDb) {
     assert_eq!(all_alerts(&db).await.iter().find(|a| a.id == id).unwrap().state, "raised");
 }
 both_backends!(the_lifecycle);
+
+async fn bids_are_shown_as_evidence(db: TestDb) {
+    let bid = |id: &str, tenderer: &str, amount: f64, status: &str| {
+        serde_json::json!({"id": id, "status": status, "value": {"amount": amount, "currency": "CNY"},
+            "tenderers": [{"id": tenderer, "name": format!("{tenderer}公司")}]})
+    };
+    let release = serde_json::json!({
+        "ocid": "ocds-bids-1",
+        "tender": {"procurementMethod": "open", "numberOfTenderers": 3, "title": "道路维修"},
+        "bids": {"details": [
+            bid("b1", "A", 500_000.0, "disqualified"),
+            bid("b2", "B", 650_000.0, "valid"),
+            bid("b3", "C", 650_000.0, "valid")
+        ]},
+        "awards": [{"id": "a1", "status": "active", "suppliers": [{"id": "B", "name": "B公司"}],
+            "value": {"amount": 650_000.0, "currency": "CNY"}}]
+    });
+    let id = fixture::insert_release(&db.store, &release, "award").await;
+    let admin = principal(Role::CommissionAdmin);
+    let settings = Settings::from_ini("[R028]\n[R036]\n").unwrap();
+    let summary = trading_alerts::run_red_flags(&db.store, &admin, &settings).await.unwrap();
+    // R028 flags the process and each tenderer that bid the same.
+    assert_eq!(summary.created, 4, "{summary:?}");
+    let alerts = all_alerts(&db).await;
+    let tenderer = find(&alerts, "R028", "Tenderer", "B");
+    assert_eq!(fact(tenderer, "party"), vec!["B公司"]);
+    assert_eq!(tenderer.party_id, None, "no stored party B");
+    let identical = find(&alerts, "R028", "OCID", "ocds-bids-1");
+    assert_eq!(identical.release_id, Some(id));
+    assert_eq!(fact(identical, "identical_bid"), vec!["B公司: 650000 CNY (valid)", "C公司: 650000 CNY (valid)"]);
+    let lowest = find(&alerts, "R036", "OCID", "ocds-bids-1");
+    assert_eq!(fact(lowest, "bid")[0], "A公司: 500000 CNY (disqualified)");
+    assert_eq!(fact(lowest, "title"), vec!["道路维修"]);
+}
+both_backends!(bids_are_shown_as_evidence);
+
+/// More releases than one page: every one is read, and the alerts are exactly the
+/// domain engine's flags over the same lines.
+async fn many_releases_are_read_in_pages(db: TestDb) {
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    use sunlight_store::entity::trading_release;
+
+    let lines: Vec<String> = sunlight_domain::trading::generate_releases(2_500, 7).collect();
+    for chunk in lines.chunks(500) {
+        let rows = chunk.iter().map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            trading_release::ActiveModel {
+                ocid: Set(value["ocid"].as_str().unwrap().to_owned()),
+                stage: Set("award".to_owned()),
+                compiled: Set(line.clone()),
+                imported_at: Set(chrono::Utc::now()),
+                updated_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            }
+        });
+        trading_release::Entity::insert_many(rows).exec(db.store.connection()).await.unwrap();
+    }
+    let settings = Settings::from_ini(DEFAULT_SETTINGS).unwrap();
+    let expected = sunlight_domain::trading::run_indicators_on_jsonl(lines.join("\n").as_bytes(), &settings);
+    let flags: usize = expected.groups().iter().flat_map(|(_, f)| f.iter().map(|f| f.values.len())).sum();
+    assert!(flags > 100, "the generated releases exercise the indicators: {flags}");
+    let admin = principal(Role::CommissionAdmin);
+    let summary = trading_alerts::run_red_flags(&db.store, &admin, &settings).await.unwrap();
+    assert_eq!(summary.releases, 2_500);
+    assert_eq!((summary.flags, summary.created), (flags as u64, flags as u64));
+    let page = trading_alerts::list_alerts(&db.store, &admin, &AlertFilter::default(), 1, 1).await.unwrap();
+    assert_eq!(page.total, flags as u64);
+    let again = trading_alerts::run_red_flags(&db.store, &admin, &settings).await.unwrap();
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, flags as u64));
+}
+both_backends!(many_releases_are_read_in_pages);
