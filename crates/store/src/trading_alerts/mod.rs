@@ -25,7 +25,7 @@ use serde::Serialize;
 use sunlight_domain::policy::{Action, Principal, Target, authorize};
 use sunlight_domain::text::Note;
 use sunlight_domain::trading::alert_state::{self, AlertState};
-use sunlight_domain::trading::{Group, Settings, run_indicators_on_jsonl};
+use sunlight_domain::trading::{Group, IndicatorRun, Settings};
 
 pub use evidence::{Evidence, Fact};
 
@@ -78,9 +78,9 @@ fn subject_of(id: &str) -> String {
 /// caller authorises and commits. Records `trading_alert.run` with the summary.
 #[allow(clippy::too_many_lines)] // read, run, match parties, write: one pass each
 pub async fn run_into(write: &mut Write, settings: &Settings) -> Result<RunSummary, StoreError> {
-    // 1. Every compiled release, a page at a time, as JSON Lines: the indicators keep
-    //    only what they need, never whole JSON trees of every release.
-    let mut lines: Vec<u8> = Vec::new();
+    // 1. Every compiled release, a page at a time, pushed through the indicators: only
+    //    their accumulator and the parties' names are kept, never every release.
+    let mut run = IndicatorRun::new(settings);
     let mut release_ids: HashMap<String, i64> = HashMap::new();
     let mut parties: HashMap<String, evidence::PartySeen> = HashMap::new();
     let mut last = 0_i64;
@@ -102,14 +102,11 @@ pub async fn run_into(write: &mut Write, settings: &Settings) -> Result<RunSumma
             if let Ok(value) = serde_json::from_str::<serde_json::Value>(&compiled) {
                 evidence::collect_parties(&value, &mut parties);
             }
-            // Raw line breaks in JSON text can only be white space.
-            lines.extend(compiled.bytes().map(|b| if b == b'\n' || b == b'\r' { b' ' } else { b }));
-            lines.push(b'\n');
+            run.push(&compiled);
             release_ids.insert(ocid, id);
         }
     }
-    let output = run_indicators_on_jsonl(lines.as_slice(), settings);
-    drop(lines);
+    let output = run.finish();
     let mut summary = RunSummary { releases: release_ids.len() as u64, ..RunSummary::default() };
 
     // 2. The compiled releases of flagged processes, for their evidence.
