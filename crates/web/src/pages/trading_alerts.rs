@@ -68,7 +68,7 @@ fn escape(text: &str) -> String {
 /// link makes its label a link.
 #[must_use]
 pub fn bar_chart(id: &str, title: &str, rows: &[(String, u64, Option<String>)], empty: &str) -> String {
-    const LABEL: u32 = 220;
+    const LABEL: u32 = 330;
     const BAR: u32 = 360;
     const ROW: u32 = 28;
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
