@@ -28,6 +28,8 @@ const UNIT_STAFF: Access = Access::Roles(&[Role::CommissionAdmin, Role::UnitAdmi
 const CATALOGUE_FLOW: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubCommissionStaff, Role::UnitAdmin]);
 /// Who takes part in the risk workflows: the unit records, the commission and the
 /// sub-commissions review and approve.
+/// Who watches the trading centre: the commission, its sub-commissions, supervisors.
+const VIEW_TRADING: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubCommissionStaff, Role::Supervisor]);
 const RISK_WORKFLOW: Access = Access::Roles(&[Role::CommissionAdmin, Role::UnitAdmin, Role::SubCommissionStaff]);
 
 #[derive(Debug, Clone, Copy)]
@@ -181,6 +183,16 @@ pub const TABLE: &[RouteEntry] = &[
     r("GET", "/api/v1/risks/{id}/measures", Access::Staff),
     r("POST", "/api/v1/risks/{id}/measures", UNIT_STAFF),
     r("GET", "/api/v1/risk-model", Access::Staff),
+    // trading centre: dashboard and red-flag alerts
+    r("GET", "/staff/trading", VIEW_TRADING),
+    r("POST", "/staff/trading/run", COMMISSION),
+    r("GET", "/staff/trading/alerts", VIEW_TRADING),
+    r("GET", "/staff/trading/alerts/{id}", VIEW_TRADING),
+    r("POST", "/staff/trading/alerts/{id}/transition", COMMISSION),
+    r("GET", "/api/v1/trading/alerts", VIEW_TRADING),
+    r("GET", "/api/v1/trading/alerts/{id}", VIEW_TRADING),
+    r("POST", "/api/v1/trading/alerts/{id}/transition", COMMISSION),
+    r("GET", "/api/v1/trading/dashboard", VIEW_TRADING),
 ];
 
 /// Records what it registers so the test can hold it against [`TABLE`].
@@ -274,7 +286,22 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
     let b = catalogue_routes(b);
     let b = design_routes(b);
     let b = risk_routes(b);
+    let b = trading_alert_routes(b);
     (b.router, b.registered)
+}
+
+/// The trading centre's dashboard and red-flag alerts (一中心预警).
+fn trading_alert_routes(b: Builder) -> Builder {
+    use pages::trading_alerts as t;
+    b.add("/staff/trading", &["GET"], get(t::dashboard))
+        .add("/staff/trading/run", &["POST"], post(t::run))
+        .add("/staff/trading/alerts", &["GET"], get(t::alerts))
+        .add("/staff/trading/alerts/{id}", &["GET"], get(t::alert))
+        .add("/staff/trading/alerts/{id}/transition", &["POST"], post(t::transition))
+        .add("/api/v1/trading/alerts", &["GET"], get(api::trading_alerts::list_alerts))
+        .add("/api/v1/trading/alerts/{id}", &["GET"], get(api::trading_alerts::get_alert))
+        .add("/api/v1/trading/alerts/{id}/transition", &["POST"], post(api::trading_alerts::transition))
+        .add("/api/v1/trading/dashboard", &["GET"], get(api::trading_alerts::dashboard))
 }
 
 /// The risk register (风险防控).

@@ -10,6 +10,7 @@
 //! - [`Settings::from_ini`] reads cardinal's settings file, plus sections for Sunlight's
 //!   own indicators. See `README.md` beside this file for every indicator and default.
 
+pub mod alert_state;
 mod generate;
 mod indicators;
 mod ini;
@@ -51,5 +52,56 @@ pub fn run_indicators_on_releases<'a>(
     indicators::finalize(settings, accumulator)
 }
 
+/// Runs the indicators over compiled releases fed one at a time as JSON text, such as
+/// pages read from a database: nothing but the indicators' own accumulator is kept
+/// between releases. Releases are numbered from 1 in the order they are pushed; the
+/// output is the same as [`run_indicators_on_jsonl`] over the same texts as lines.
+pub struct IndicatorRun<'a> {
+    settings: &'a Settings,
+    accumulator: indicators::Accumulator,
+    next: u64,
+}
+
+impl<'a> IndicatorRun<'a> {
+    #[must_use]
+    pub fn new(settings: &'a Settings) -> Self {
+        Self { settings, accumulator: indicators::Accumulator::default(), next: 0 }
+    }
+
+    /// Reads one compiled release; text that is not JSON is counted in the summary.
+    pub fn push(&mut self, compiled_release: &str) {
+        self.next += 1;
+        run::process_line(self.settings, &mut self.accumulator, compiled_release.as_bytes(), self.next);
+    }
+
+    /// The indicators' results over every release pushed.
+    #[must_use]
+    pub fn finish(self) -> Output {
+        indicators::finalize(self.settings, self.accumulator)
+    }
+}
+
 #[cfg(test)]
 mod proptests;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod streaming_tests {
+    use super::*;
+
+    #[test]
+    fn pushing_releases_one_at_a_time_gives_what_lines_give() {
+        let settings = Settings::from_ini(DEFAULT_SETTINGS).unwrap();
+        let lines: Vec<String> = generate_releases(3_000, 11).collect();
+        let mut run = IndicatorRun::new(&settings);
+        for line in &lines {
+            run.push(line);
+        }
+        run.push("{not json");
+        let streamed = run.finish();
+        let whole = run_indicators_on_jsonl(format!("{}\n{{not json", lines.join("\n")).as_bytes(), &settings);
+        assert_eq!(streamed.to_cardinal_json(true), whole.to_cardinal_json(true));
+        assert!(!streamed.groups().is_empty());
+        assert_eq!(streamed.summary, whole.summary);
+    }
+}

@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod design;
 pub mod org;
 pub mod risk;
+pub mod trading_alerts;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -63,6 +64,10 @@ pub mod risk;
         risk::list_measures,
         risk::create_measure,
         risk::risk_model,
+        trading_alerts::list_alerts,
+        trading_alerts::get_alert,
+        trading_alerts::transition,
+        trading_alerts::dashboard,
     ),
     components(schemas(
         org::Me,
@@ -106,6 +111,15 @@ pub mod risk;
         risk::MeasureDto,
         risk::MeasureBody,
         risk::RiskModelDto,
+        trading_alerts::AlertDto,
+        trading_alerts::AlertPageDto,
+        trading_alerts::AlertEventDto,
+        trading_alerts::AlertDetailDto,
+        trading_alerts::TransitionBody,
+        trading_alerts::CountDto,
+        trading_alerts::SupplierShareDto,
+        trading_alerts::BuyerSharesDto,
+        trading_alerts::TradingDashboardDto,
         ErrorBody
     ))
 )]

@@ -78,6 +78,8 @@ async fn sample_path(app: &TestApp, pattern: &str, token_id: i64) -> String {
         crate::design::sample_record(app, pattern).await
     } else if pattern.contains("/risks/") {
         sample_risk(app, scjg).await
+    } else if pattern.contains("/trading/alerts/") {
+        crate::trading_alerts::sample_alert(app).await
     } else {
         scjg
     };
