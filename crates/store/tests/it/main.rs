@@ -50,3 +50,4 @@ mod demo;
 mod design;
 mod org;
 mod risk;
+mod trading;
