@@ -29,6 +29,9 @@ const CATALOGUE_FLOW: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubC
 /// Who takes part in the risk workflows: the unit records, the commission and the
 /// sub-commissions review and approve.
 const RISK_WORKFLOW: Access = Access::Roles(&[Role::CommissionAdmin, Role::UnitAdmin, Role::SubCommissionStaff]);
+/// Who sees the trading centre's data (county-wide): the commission, the
+/// sub-commissions and the supervisors.
+const TRADING_VIEW: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubCommissionStaff, Role::Supervisor]);
 
 #[derive(Debug, Clone, Copy)]
 pub struct RouteEntry {
@@ -138,6 +141,13 @@ pub const TABLE: &[RouteEntry] = &[
     r("POST", "/staff/risk-model", COMMISSION),
     r("POST", "/staff/risk-model/preview", COMMISSION),
     r("GET", "/staff/risk-heatmap", Access::Staff),
+    // trading centre data
+    r("GET", "/staff/trading/releases", TRADING_VIEW),
+    r("GET", "/staff/trading/releases/{id}", TRADING_VIEW),
+    r("GET", "/staff/trading/releases/{id}/compiled.json", TRADING_VIEW),
+    r("GET", "/staff/trading/parties/{id}", TRADING_VIEW),
+    r("GET", "/staff/trading/import", COMMISSION),
+    r("POST", "/staff/trading/import", COMMISSION),
     // JSON API
     r("GET", "/api/v1/me", Access::Staff),
     r("GET", "/api/v1/sub-commissions", Access::Staff),
@@ -181,6 +191,9 @@ pub const TABLE: &[RouteEntry] = &[
     r("GET", "/api/v1/risks/{id}/measures", Access::Staff),
     r("POST", "/api/v1/risks/{id}/measures", UNIT_STAFF),
     r("GET", "/api/v1/risk-model", Access::Staff),
+    r("GET", "/api/v1/trading/releases", TRADING_VIEW),
+    r("GET", "/api/v1/trading/releases/{id}", TRADING_VIEW),
+    r("GET", "/api/v1/trading/parties/{id}", TRADING_VIEW),
 ];
 
 /// Records what it registers so the test can hold it against [`TABLE`].
@@ -274,7 +287,21 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
     let b = catalogue_routes(b);
     let b = design_routes(b);
     let b = risk_routes(b);
+    let b = trading_routes(b);
     (b.router, b.registered)
+}
+
+/// The trading centre's data (一中心): processes, parties, the OCDS upload.
+fn trading_routes(b: Builder) -> Builder {
+    use pages::trading as t;
+    b.add("/staff/trading/releases", &["GET"], get(t::releases))
+        .add("/staff/trading/releases/{id}", &["GET"], get(t::release))
+        .add("/staff/trading/releases/{id}/compiled.json", &["GET"], get(t::compiled_json))
+        .add("/staff/trading/parties/{id}", &["GET"], get(t::party))
+        .add("/staff/trading/import", &["GET", "POST"], get(t::import_page).post(t::import_upload))
+        .add("/api/v1/trading/releases", &["GET"], get(api::trading::list_releases))
+        .add("/api/v1/trading/releases/{id}", &["GET"], get(api::trading::get_release))
+        .add("/api/v1/trading/parties/{id}", &["GET"], get(api::trading::get_party))
 }
 
 /// The risk register (风险防控).

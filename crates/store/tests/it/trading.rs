@@ -72,6 +72,11 @@ async fn every_sample_imports(db: TestDb) {
     assert!(party.processes.iter().any(|p| p.id == record.id));
     let stages = trading::stage_counts(&db.store, &system()).await.unwrap();
     assert_eq!(stages.iter().map(|(_, n)| n).sum::<u64>(), 3);
+    // The county's figures count the processes; a unit's count none (county data).
+    let county = sunlight_store::figures::figures(&db.store, &system(), None).await.unwrap();
+    assert_eq!((county.get("trading_projects"), county.get("redflags_open")), (Some(3), Some(0)));
+    let unit = sunlight_store::figures::figures(&db.store, &system(), Some(1)).await.unwrap();
+    assert_eq!(unit.get("trading_projects"), Some(0));
 }
 both_backends!(every_sample_imports);
 

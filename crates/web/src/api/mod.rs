@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod design;
 pub mod org;
 pub mod risk;
+pub mod trading;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -63,6 +64,9 @@ pub mod risk;
         risk::list_measures,
         risk::create_measure,
         risk::risk_model,
+        trading::list_releases,
+        trading::get_release,
+        trading::get_party,
     ),
     components(schemas(
         org::Me,
@@ -106,6 +110,16 @@ pub mod risk;
         risk::MeasureDto,
         risk::MeasureBody,
         risk::RiskModelDto,
+        trading::TradingReleaseDto,
+        trading::TradingReleasePageDto,
+        trading::TradingPartyDto,
+        trading::TradingOfferDto,
+        trading::TradingContractDto,
+        trading::TradingAmendmentDto,
+        trading::TradingPaymentDto,
+        trading::TradingReleaseDetailDto,
+        trading::TradingSupplierShareDto,
+        trading::TradingPartyDetailDto,
         ErrorBody
     ))
 )]

@@ -78,6 +78,10 @@ async fn sample_path(app: &TestApp, pattern: &str, token_id: i64) -> String {
         crate::design::sample_record(app, pattern).await
     } else if pattern.contains("/risks/") {
         sample_risk(app, scjg).await
+    } else if pattern.contains("/trading/releases/{id}") {
+        crate::trading::sample_ids(app).await.0
+    } else if pattern.contains("/trading/parties/{id}") {
+        crate::trading::sample_ids(app).await.1
     } else {
         scjg
     };

@@ -33,3 +33,4 @@ mod design;
 mod i18n;
 mod risk;
 mod shell;
+mod trading;
