@@ -19,6 +19,7 @@ mod bench_gen;
 mod catalogue;
 mod check_log;
 mod config;
+mod ocds;
 mod redflags;
 mod serve;
 
@@ -93,7 +94,7 @@ enum Command {
     CheckLog(check_log::Args),
     /// Trading red flags over OCDS compiled releases (JSON Lines), printed as cardinal's JSON.
     Redflags(redflags::Args),
-    /// Import from Excel (the power catalogue).
+    /// Import from Excel (the power catalogue) or OCDS (the trading centre).
     Import {
         #[command(subcommand)]
         command: catalogue::ImportCommand,
