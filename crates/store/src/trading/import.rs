@@ -90,55 +90,18 @@ pub async fn import_ocds(store: &Store, principal: &Principal, text: &str) -> Re
 /// [`import_ocds`] inside the caller's transaction (the caller commits).
 pub async fn import_into(write: &mut Write, principal: &Principal, text: &str) -> Result<ImportSummary, StoreError> {
     authorize(principal, Action::ImportTrading, Target::County)?;
-    let imported = ocds::read_ocds(text).map_err(|e| StoreError::invalid("file", FieldError::new(e.code())))?;
+    let mut imported = ocds::read_ocds(text).map_err(|e| StoreError::invalid("file", FieldError::new(e.code())))?;
     let mut summary = ImportSummary {
         releases_read: (imported.releases.len() + imported.compiled_releases.len()) as u64,
         invalid_lines: imported.invalid_lines,
         ..ImportSummary::default()
     };
-    summary.issues.extend(imported.issues.into_iter().map(SummaryIssue::from));
+    summary.issues.extend(std::mem::take(&mut imported.issues).into_iter().map(SummaryIssue::from));
     if summary.releases_read == 0 {
         return Err(StoreError::invalid("file", FieldError::new("ocds_empty")));
     }
 
-    // Per ocid, in order of first appearance: the last compiled release and the releases.
-    let mut order: Vec<String> = Vec::new();
-    let mut inputs: HashMap<String, (Option<Value>, Vec<Value>)> = HashMap::new();
-    let mut add = |ocid: String, compiled: Option<Value>, release: Option<Value>| {
-        let slot = inputs.entry(ocid.clone()).or_insert_with(|| {
-            order.push(ocid);
-            (None, Vec::new())
-        });
-        if compiled.is_some() {
-            slot.0 = compiled;
-        }
-        slot.1.extend(release);
-    };
-    for compiled in imported.compiled_releases {
-        if let Some(ocid) = ocid_of(&compiled) {
-            add(ocid, Some(compiled), None);
-        }
-    }
-    for release in imported.releases {
-        if let Some(ocid) = ocid_of(&release) {
-            add(ocid, None, Some(release));
-        }
-    }
-    order.retain(|ocid| {
-        let fits = ocid.chars().count() <= 200;
-        if !fits {
-            summary.issues.push(SummaryIssue {
-                line: None,
-                path: "/ocid".into(),
-                code: "ocid_too_long",
-                message: format!("an ocid of more than 200 characters, skipped: {}", clip(ocid, 40)),
-            });
-        }
-        fits
-    });
-    if order.is_empty() {
-        return Err(StoreError::invalid("file", FieldError::new("ocds_empty")));
-    }
+    let (order, mut inputs) = group_by_ocid(imported, &mut summary)?;
 
     let txn = write.txn();
     let mut stored: HashMap<String, trading_release::Model> = HashMap::new();
@@ -153,29 +116,7 @@ pub async fn import_into(write: &mut Write, principal: &Principal, text: &str) -
     }
 
     // The compiled release of every ocid, by the merge rule above.
-    let mut compiled: Vec<(String, Value)> = Vec::with_capacity(order.len());
-    for ocid in &order {
-        let (given, releases) = inputs.remove(ocid).unwrap_or_default();
-        let base = match given {
-            Some(value) => Some(value),
-            None => match stored.get(ocid) {
-                Some(model) => Some(
-                    serde_json::from_str::<Value>(&model.compiled)
-                        .map_err(|e| StoreError::Internal(format!("stored release {ocid}: {e}")))?,
-                ),
-                None => None,
-            },
-        };
-        let value = if releases.is_empty() {
-            base.unwrap_or_default()
-        } else {
-            let mut all = Vec::with_capacity(releases.len() + 1);
-            all.extend(base);
-            all.extend(releases);
-            merge::compile(&all).pop().unwrap_or_default()
-        };
-        compiled.push((ocid.clone(), value));
-    }
+    let compiled = compile_each(&order, &mut inputs, &stored)?;
 
     // Parties: every organization referred to, created when new.
     let mut parties: BTreeMap<String, PartyRef> = BTreeMap::new();
@@ -195,25 +136,7 @@ pub async fn import_into(write: &mut Write, principal: &Principal, text: &str) -
     let mut audits: Vec<(String, Option<ReleaseAudit>, ReleaseAudit)> = Vec::with_capacity(order.len());
     for ((ocid, value), release) in compiled.iter().zip(&extracted) {
         let text = serde_json::to_string(value).map_err(|e| StoreError::Internal(format!("release {ocid}: {e}")))?;
-        let mut model = trading_release::ActiveModel {
-            id: NotSet,
-            ocid: Set(ocid.clone()),
-            title: Set(release.title.clone()),
-            buyer_id: Set(id_of(release.buyer.as_ref())),
-            procuring_entity_id: Set(id_of(release.procuring_entity.as_ref())),
-            category: Set(release.category.clone()),
-            stage: Set(release.stage.to_owned()),
-            procurement_method: Set(release.method.clone()),
-            procurement_method_details: Set(release.method_details.clone()),
-            value_amount: Set(release.value_amount),
-            value_currency: Set(release.value_currency.clone()),
-            tender_start: Set(release.tender_start),
-            tender_end: Set(release.tender_end),
-            number_of_tenderers: Set(release.number_of_tenderers),
-            compiled: Set(text),
-            imported_at: Set(now),
-            updated_at: Set(now),
-        };
+        let mut model = release_model(ocid, text, release, &id_of, now);
         let after = ReleaseAudit::of(ocid, release, &model);
         if let Some(old) = stored.get(ocid) {
             model.id = Set(old.id);
@@ -270,6 +193,113 @@ pub async fn import_into(write: &mut Write, principal: &Principal, text: &str) -
         write.record("trading_release.import", "trading_release", id, before.as_ref(), Some(&after))?;
     }
     Ok(summary)
+}
+
+/// What the file gives for each ocid.
+type Inputs = HashMap<String, (Option<Value>, Vec<Value>)>;
+
+/// Per ocid, in order of first appearance: the last compiled release and the releases.
+fn group_by_ocid(imported: ocds::Imported, summary: &mut ImportSummary) -> Result<(Vec<String>, Inputs), StoreError> {
+    let mut order: Vec<String> = Vec::new();
+    let mut inputs: Inputs = HashMap::new();
+    let mut add = |ocid: String, compiled: Option<Value>, release: Option<Value>| {
+        let slot = inputs.entry(ocid.clone()).or_insert_with(|| {
+            order.push(ocid);
+            (None, Vec::new())
+        });
+        if compiled.is_some() {
+            slot.0 = compiled;
+        }
+        slot.1.extend(release);
+    };
+    for compiled in imported.compiled_releases {
+        if let Some(ocid) = ocid_of(&compiled) {
+            add(ocid, Some(compiled), None);
+        }
+    }
+    for release in imported.releases {
+        if let Some(ocid) = ocid_of(&release) {
+            add(ocid, None, Some(release));
+        }
+    }
+    order.retain(|ocid| {
+        let fits = ocid.chars().count() <= 200;
+        if !fits {
+            summary.issues.push(SummaryIssue {
+                line: None,
+                path: "/ocid".into(),
+                code: "ocid_too_long",
+                message: format!("an ocid of more than 200 characters, skipped: {}", clip(ocid, 40)),
+            });
+        }
+        fits
+    });
+    if order.is_empty() {
+        return Err(StoreError::invalid("file", FieldError::new("ocds_empty")));
+    }
+    Ok((order, inputs))
+}
+
+/// The compiled release of each ocid: the file's compiled release, else the stored
+/// one, with the file's releases merged onto it.
+fn compile_each(
+    order: &[String],
+    inputs: &mut Inputs,
+    stored: &HashMap<String, trading_release::Model>,
+) -> Result<Vec<(String, Value)>, StoreError> {
+    let mut compiled: Vec<(String, Value)> = Vec::with_capacity(order.len());
+    for ocid in order {
+        let (given, releases) = inputs.remove(ocid).unwrap_or_default();
+        let base = match given {
+            Some(value) => Some(value),
+            None => match stored.get(ocid) {
+                Some(model) => Some(
+                    serde_json::from_str::<Value>(&model.compiled)
+                        .map_err(|e| StoreError::Internal(format!("stored release {ocid}: {e}")))?,
+                ),
+                None => None,
+            },
+        };
+        let value = if releases.is_empty() {
+            base.unwrap_or_default()
+        } else {
+            let mut all = Vec::with_capacity(releases.len() + 1);
+            all.extend(base);
+            all.extend(releases);
+            merge::compile(&all).pop().unwrap_or_default()
+        };
+        compiled.push((ocid.clone(), value));
+    }
+    Ok(compiled)
+}
+
+/// The row of a compiled release (`text`) and what was drawn from it.
+fn release_model(
+    ocid: &str,
+    text: String,
+    release: &Extracted,
+    id_of: &impl Fn(Option<&PartyRef>) -> Option<i64>,
+    now: DateTime<Utc>,
+) -> trading_release::ActiveModel {
+    trading_release::ActiveModel {
+        id: NotSet,
+        ocid: Set(ocid.to_owned()),
+        title: Set(release.title.clone()),
+        buyer_id: Set(id_of(release.buyer.as_ref())),
+        procuring_entity_id: Set(id_of(release.procuring_entity.as_ref())),
+        category: Set(release.category.clone()),
+        stage: Set(release.stage.to_owned()),
+        procurement_method: Set(release.method.clone()),
+        procurement_method_details: Set(release.method_details.clone()),
+        value_amount: Set(release.value_amount),
+        value_currency: Set(release.value_currency.clone()),
+        tender_start: Set(release.tender_start),
+        tender_end: Set(release.tender_end),
+        number_of_tenderers: Set(release.number_of_tenderers),
+        compiled: Set(text),
+        imported_at: Set(now),
+        updated_at: Set(now),
+    }
 }
 
 fn ocid_of(release: &Value) -> Option<String> {
@@ -646,13 +676,12 @@ impl Children {
         let mut counted: HashSet<Option<&str>> = HashSet::new();
         for (award, party) in release.awards.iter().zip(&release.award_parties) {
             // One row per supplier; the award's amount counts once.
-            if counted.insert(award.award_id.as_deref()) || award.award_id.is_none() {
-                if let Some(amount) = award.amount {
-                    let total =
-                        awarded.entry(award.currency.clone().unwrap_or_else(|| NO_CURRENCY.into())).or_default();
-                    total.awards += 1;
-                    total.amount += amount;
-                }
+            if (counted.insert(award.award_id.as_deref()) || award.award_id.is_none())
+                && let Some(amount) = award.amount
+            {
+                let total = awarded.entry(award.currency.clone().unwrap_or_else(|| NO_CURRENCY.into())).or_default();
+                total.awards += 1;
+                total.amount += amount;
             }
             let model = trading_award::Model { release_id, supplier_id: id_of(party), ..award.clone() };
             let mut active: trading_award::ActiveModel = model.into();

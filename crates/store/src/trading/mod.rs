@@ -375,29 +375,8 @@ pub async fn all_compiled_releases(store: &Store, principal: &Principal) -> Resu
         .collect()
 }
 
-/// A party's history as buyer (processes, awarded value and share per supplier) and as
-/// tenderer/supplier (bids, awards, win ratio).
-pub async fn get_party(store: &Store, principal: &Principal, id: i64) -> Result<PartyDetail, StoreError> {
-    may_view(principal)?;
-    let db = store.connection();
-    let party =
-        trading_party::Entity::find_by_id(id).one(db).await?.ok_or_else(|| StoreError::not_found("trading_party"))?;
-    let bought = trading_release::Entity::find().filter(
-        sea_orm::Condition::any()
-            .add(trading_release::Column::BuyerId.eq(id))
-            .add(trading_release::Column::ProcuringEntityId.eq(id)),
-    );
-    let processes_total = bought.clone().count(db).await?;
-    let processes = bought
-        .clone()
-        .order_by_desc(trading_release::Column::UpdatedAt)
-        .order_by_desc(trading_release::Column::Id)
-        .limit(PARTY_PROCESSES)
-        .all(db)
-        .await?;
-    let processes = rows_of(db, processes).await?;
-
-    // Per supplier and currency, over every award of the processes it bought.
+/// Per supplier and currency, what buyer `id` awarded over all its processes.
+async fn supplier_shares(db: &impl sea_orm::ConnectionTrait, id: i64) -> Result<Vec<SupplierShare>, StoreError> {
     let buyer_awards: Vec<trading_award::Model> = trading_award::Entity::find()
         .filter(
             trading_award::Column::ReleaseId.in_subquery(
@@ -440,6 +419,32 @@ pub async fn get_party(store: &Store, principal: &Principal, id: i64) -> Result<
         })
         .collect();
     suppliers.sort_by(|a, b| a.currency.cmp(&b.currency).then(b.amount.total_cmp(&a.amount)));
+    Ok(suppliers)
+}
+
+/// A party's history as buyer (processes, awarded value and share per supplier) and as
+/// tenderer/supplier (bids, awards, win ratio).
+pub async fn get_party(store: &Store, principal: &Principal, id: i64) -> Result<PartyDetail, StoreError> {
+    may_view(principal)?;
+    let db = store.connection();
+    let party =
+        trading_party::Entity::find_by_id(id).one(db).await?.ok_or_else(|| StoreError::not_found("trading_party"))?;
+    let bought = trading_release::Entity::find().filter(
+        sea_orm::Condition::any()
+            .add(trading_release::Column::BuyerId.eq(id))
+            .add(trading_release::Column::ProcuringEntityId.eq(id)),
+    );
+    let processes_total = bought.clone().count(db).await?;
+    let processes = bought
+        .clone()
+        .order_by_desc(trading_release::Column::UpdatedAt)
+        .order_by_desc(trading_release::Column::Id)
+        .limit(PARTY_PROCESSES)
+        .all(db)
+        .await?;
+    let processes = rows_of(db, processes).await?;
+
+    let suppliers = supplier_shares(db, id).await?;
 
     // As tenderer and supplier.
     let bids = trading_bid::Entity::find()

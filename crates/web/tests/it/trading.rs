@@ -23,7 +23,7 @@ fn with_bids() -> Vec<u8> {
         "ocid": "ocds-test-bids-1",
         "date": "2026-03-01T00:00:00Z",
         "tender": {"title": "办公楼维修工程", "procurementMethod": "open", "mainProcurementCategory": "works",
-                   "value": {"amount": 1000000, "currency": "CNY"}},
+                   "value": {"amount": 1_000_000, "currency": "CNY"}},
         "buyer": {"id": "B1", "name": "县机关事务服务中心"},
         "parties": [
             {"id": "B1", "name": "县机关事务服务中心", "roles": ["buyer"]},
@@ -32,11 +32,11 @@ fn with_bids() -> Vec<u8> {
         ],
         "bids": {"details": [
             {"id": "bid-1", "status": "valid", "tenderers": [{"id": "T1", "name": "甲建设有限公司"}],
-             "value": {"amount": 950000, "currency": "CNY"}},
+             "value": {"amount": 950_000, "currency": "CNY"}},
             {"id": "bid-2", "status": "valid", "tenderers": [{"id": "T2", "name": "乙建设有限公司"}],
-             "value": {"amount": 990000, "currency": "CNY"}}
+             "value": {"amount": 990_000, "currency": "CNY"}}
         ]},
-        "awards": [{"id": "award-1", "status": "active", "value": {"amount": 950000, "currency": "CNY"},
+        "awards": [{"id": "award-1", "status": "active", "value": {"amount": 950_000, "currency": "CNY"},
                     "suppliers": [{"id": "T1", "name": "甲建设有限公司"}]}]
     });
     format!("{release}\nnot json at all\n").into_bytes()
@@ -75,17 +75,16 @@ async fn count(app: &TestApp) -> u64 {
 pub async fn sample_ids(app: &TestApp) -> (i64, i64) {
     let system = Principal::system("test");
     let found = trading::list_releases(&app.db.store, &system, &ReleaseFilter::default(), 1, 1).await.unwrap();
-    let release = match found.releases.into_iter().next() {
-        Some(release) => release,
-        None => {
-            let text = String::from_utf8(sample("release-package-1.json")).unwrap();
-            trading::import_ocds(&app.db.store, &system, &text).await.unwrap();
-            trading::list_releases(&app.db.store, &system, &ReleaseFilter::default(), 1, 1)
-                .await
-                .unwrap()
-                .releases
-                .remove(0)
-        }
+    let release = if let Some(release) = found.releases.into_iter().next() {
+        release
+    } else {
+        let text = String::from_utf8(sample("release-package-1.json")).unwrap();
+        trading::import_ocds(&app.db.store, &system, &text).await.unwrap();
+        trading::list_releases(&app.db.store, &system, &ReleaseFilter::default(), 1, 1)
+            .await
+            .unwrap()
+            .releases
+            .remove(0)
     };
     (release.id, release.buyer_id.unwrap())
 }
