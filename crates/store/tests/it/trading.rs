@@ -224,3 +224,41 @@ async fn only_the_trading_roles_see_it(db: TestDb) {
     assert_eq!(counts(&db.store).await[0], 0);
 }
 both_backends!(only_the_trading_roles_see_it);
+
+async fn contracts_amendments_payments_and_party_keys(db: TestDb) {
+    let release = serde_json::json!({
+        "ocid": "ocds-x-1", "date": "2026-01-05T00:00:00Z",
+        "buyer": {"id": "b", "name": "  县教育局 "},
+        "parties": [{"id": "b", "name": "县教育局"},
+                    {"id": "s", "name": "丙公司", "identifier": {"scheme": "CN-USCC", "id": "9133X"}}],
+        "tender": {"procuringEntity": {"id": "p"}, "tenderPeriod": {"startDate": "2026-01-01T08:00:00+08:00"}},
+        "awards": [{"id": "a1", "suppliers": [{"id": "s"}], "value": {"amount": 100, "currency": "CNY"}}],
+        "contracts": [{"id": "c1", "awardID": "a1", "value": {"amount": 120, "currency": "CNY"},
+            "dateSigned": "2026-01-10T00:00:00Z",
+            "amendments": [{"date": "2026-02-01T00:00:00Z", "rationale": "增加工程量",
+                            "changes": [{"property": "value", "former_value": {"amount": 100}}]}],
+            "implementation": {"transactions": [
+                {"id": "t1", "date": "2026-03-01T00:00:00Z", "value": {"amount": 60, "currency": "CNY"}},
+                {"id": "t2", "date": "2026-04-01T00:00:00Z", "amount": {"amount": 60, "currency": "CNY"}}]}}]
+    });
+    trading::import_ocds(&db.store, &system(), &release.to_string()).await.unwrap();
+    let id =
+        trading::list_releases(&db.store, &system(), &ReleaseFilter::default(), 1, 1).await.unwrap().releases[0].id;
+    let detail = trading::get_release(&db.store, &system(), id).await.unwrap();
+    assert_eq!(detail.release.stage, "implementation");
+    assert_eq!(detail.tender_start.unwrap().to_rfc3339(), "2026-01-01T00:00:00+00:00");
+    assert_eq!(detail.contracts.len(), 1);
+    let amendment = &detail.amendments[0];
+    assert_eq!((amendment.former_amount, amendment.amount), (Some(100.0), Some(120.0)));
+    assert_eq!(amendment.description.as_deref(), Some("增加工程量"));
+    let paid: Vec<_> = detail.payments.iter().map(|p| (p.payment_id.as_deref(), p.amount)).collect();
+    assert_eq!(paid, [(Some("t1"), Some(60.0)), (Some("t2"), Some(60.0))]);
+    // Keys: identifier, else normalised name, else the OCDS id.
+    let mut keys: Vec<String> = detail.parties.iter().map(|p| p.party_key.clone()).collect();
+    keys.sort();
+    assert_eq!(keys, ["CN-USCC-9133X", "id:p", "县教育局"]);
+    assert_eq!(detail.awards[0].party_name.as_deref(), Some("丙公司"));
+    let err = trading::get_release(&db.store, &system(), id + 1000).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }));
+}
+both_backends!(contracts_amendments_payments_and_party_keys);
