@@ -306,9 +306,10 @@ fn ocid_of(release: &Value) -> Option<String> {
     release.get("ocid").and_then(Value::as_str).map(str::to_owned)
 }
 
-/// At most `max` characters of `text`.
+/// At most `max` characters of `text`, without NUL (which PostgreSQL's text refuses;
+/// the compiled JSON keeps it escaped).
 fn clip(text: &str, max: usize) -> String {
-    text.chars().take(max).collect()
+    text.chars().filter(|c| *c != '\0').take(max).collect()
 }
 
 /// What the audit chain keeps of an imported release: its columns (the compiled JSON
@@ -408,9 +409,9 @@ fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
-/// Trimmed, inner whitespace collapsed to one space.
+/// Trimmed, inner whitespace collapsed to one space, without NUL.
 fn normalise(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    clip(text, usize::MAX).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn text_at(value: &Value, pointer: &str, max: usize) -> Option<String> {

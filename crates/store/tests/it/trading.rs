@@ -113,7 +113,7 @@ async fn releases_of_one_ocid_merge_across_imports(db: TestDb) {
 both_backends!(releases_of_one_ocid_merge_across_imports);
 
 async fn bad_lines_are_reported_and_skipped(db: TestDb) {
-    let text = "{\"ocid\": \"a\", \"tender\": {\"title\": \"One\"}}\n{oops\n{\"ocid\": \"b\", \"awards\": [{\"id\": \"1\", \"value\": {\"amount\": 5, \"currency\": \"CNY\"}, \"suppliers\": [{\"name\": \"甲公司\"}]}]}\n{\"ocid\": \"c\", \"awards\": [{\"id\": \"1\", \"value\": {\"amount\": 7, \"currency\": \"USD\"}}]}\n";
+    let text = "{\"ocid\": \"a\", \"tender\": {\"title\": \"O\\u0000ne\"}, \"buyer\": {\"name\": \"N\\u0000\"}}\n{oops\n{\"ocid\": \"b\", \"awards\": [{\"id\": \"1\", \"value\": {\"amount\": 5, \"currency\": \"CNY\"}, \"suppliers\": [{\"name\": \"甲公司\"}]}]}\n{\"ocid\": \"c\", \"awards\": [{\"id\": \"1\", \"value\": {\"amount\": 7, \"currency\": \"USD\"}}]}\n";
     let summary = trading::import_ocds(&db.store, &system(), text).await.unwrap();
     assert_eq!(summary.releases_read, 3);
     assert_eq!(summary.invalid_lines, 1);
@@ -123,6 +123,19 @@ async fn bad_lines_are_reported_and_skipped(db: TestDb) {
         summary.awarded.iter().map(|(c, t)| (c.as_str(), t.awards, format!("{:.2}", t.amount))).collect();
     assert_eq!(awarded, [("CNY", 1, "5.00".to_owned()), ("USD", 1, "7.00".to_owned())]);
     assert_eq!(counts(&db.store).await[0], 3);
+    // NUL, which PostgreSQL's text refuses, is dropped from the columns, kept in the JSON.
+    let a = trading::compiled_release(&db.store, &system(), "a").await.unwrap();
+    assert_eq!(a["tender"]["title"], "O\u{0}ne");
+    let page = trading::list_releases(
+        &db.store,
+        &system(),
+        &ReleaseFilter { q: Some("One".into()), ..Default::default() },
+        1,
+        5,
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.releases[0].title.as_deref(), Some("One"));
 
     // Nothing readable: an error, nothing written.
     let err = trading::import_ocds(&db.store, &system(), "{\"releases\": [").await.unwrap_err();

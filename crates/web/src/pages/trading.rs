@@ -22,6 +22,8 @@ use crate::import_text::{ocds_issue_line, ocds_summary_lines};
 use crate::views::{Cell, Chrome, Field, FieldKind, Form, Table, shanghai};
 
 const PER_PAGE: u64 = 50;
+/// Problems of an upload listed on the page (the count names all of them).
+const MAX_ISSUES: usize = 500;
 const METHODS: &[&str] = &["open", "selective", "limited", "direct"];
 const CATEGORIES: &[&str] = &["goods", "works", "services"];
 
@@ -440,7 +442,9 @@ impl ImportPage {
         if !summary.issues.is_empty() {
             let mut table = Table::new(lang, "trading-import-issues", &["col-trading-issue"], "empty-trading-issues");
             table.counted(lang, summary.issues.len() as u64);
-            table.rows = summary.issues.iter().map(|i| vec![Cell::Text(ocds_issue_line(lang, i))]).collect();
+            // A file of many bad lines: the first problems, and the count of all.
+            table.rows =
+                summary.issues.iter().take(MAX_ISSUES).map(|i| vec![Cell::Text(ocds_issue_line(lang, i))]).collect();
             self.issues = Some(table);
         }
         self
