@@ -349,6 +349,7 @@ pub struct DemoReport {
     pub powers: usize,
     pub risk_points: usize,
     pub standards: usize,
+    pub trading_projects: usize,
     pub accounts: Vec<DemoAccount>,
 }
 
@@ -370,7 +371,8 @@ pub async fn build(store: &Store) -> Result<DemoReport, StoreError> {
     report.powers = catalogue::build(&mut write).await?;
     report.standards = design::build(&mut write).await?;
     report.risk_points = risk::build(&mut write).await?;
-    if report.powers + report.standards + report.risk_points > 0 {
+    report.trading_projects = trading::build(&mut write, &system).await?;
+    if report.powers + report.standards + report.risk_points + report.trading_projects > 0 {
         write.commit().await?;
     }
     Ok(report)

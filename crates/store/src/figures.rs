@@ -7,7 +7,10 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use sunlight_domain::policy::{Action, Principal, Target, authorize};
 
-use crate::entity::{design_standard, focus_item, power, power_part, process_optimization, risk_point, unit};
+use crate::entity::{
+    design_standard, focus_item, power, power_part, process_optimization, risk_point, trading_alert, trading_release,
+    unit,
+};
 use crate::{Store, StoreError};
 
 /// The figures in the order of the report; serialized as a JSON object.
@@ -74,6 +77,9 @@ fn queries(units: Option<&[i64]>) -> Vec<(&'static str, SelectStatement)> {
         )
         .cond_where(within(P::UnitId, units))
         .to_owned();
+    // The trading centre's data is the county's, not any unit's: a unit (or a
+    // unit-scoped caller) counts none of it.
+    let county_only = || if units.is_some() { Condition::all().add(Expr::cust("1 = 0")) } else { Condition::all() };
     vec![
         ("standards", rows(design_standard::Entity, Condition::all().add(design_standard::Column::Active.eq(true)))),
         ("focus_items", rows(focus_item::Entity, within(focus_item::Column::UnitId, units))),
@@ -109,6 +115,8 @@ fn queries(units: Option<&[i64]>) -> Vec<(&'static str, SelectStatement)> {
         ("risk_points_level_1", rows(risk_point::Entity, risks().add(R::LevelRank.eq(1)))),
         ("risk_points_level_2", rows(risk_point::Entity, risks().add(R::LevelRank.eq(2)))),
         ("risk_points_level_3", rows(risk_point::Entity, risks().add(R::LevelRank.eq(3)))),
+        ("trading_projects", rows(trading_release::Entity, county_only())),
+        ("redflags_open", rows(trading_alert::Entity, county_only().add(trading_alert::Column::State.ne("closed")))),
     ]
 }
 

@@ -20,6 +20,7 @@ mod password;
 pub mod risk;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod trading;
 pub mod trading_alerts;
 
 pub use connect::{Backend, Store};

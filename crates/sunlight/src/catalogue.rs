@@ -34,6 +34,14 @@ pub enum ImportCommand {
         #[arg(long, default_value = "zh")]
         lang: String,
     },
+    /// Import the trading centre's OCDS data (release or record package, compiled
+    /// releases, or JSON Lines) in one transaction; exit 1 when nothing could be read.
+    Ocds {
+        file: PathBuf,
+        /// Language of the summary: zh (default) or en.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -52,7 +60,10 @@ pub enum ExportCommand {
 }
 
 pub async fn import(command: ImportCommand, config: &Config) -> anyhow::Result<ExitCode> {
-    let ImportCommand::Powers { file, unit, lang } = command;
+    let (file, unit, lang) = match command {
+        ImportCommand::Powers { file, unit, lang } => (file, unit, lang),
+        ImportCommand::Ocds { file, lang } => return crate::ocds::import(&file, &lang, config).await,
+    };
     let lang = Lang::from_tag(&lang).unwrap_or_default();
     let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
     let store = open_store(config).await?;

@@ -19,6 +19,7 @@ mod bench_gen;
 mod catalogue;
 mod check_log;
 mod config;
+mod ocds;
 mod redflags;
 mod serve;
 
@@ -93,7 +94,7 @@ enum Command {
     CheckLog(check_log::Args),
     /// Trading red flags over OCDS compiled releases (JSON Lines), printed as cardinal's JSON.
     Redflags(redflags::Args),
-    /// Import from Excel (the power catalogue).
+    /// Import from Excel (the power catalogue) or OCDS (the trading centre).
     Import {
         #[command(subcommand)]
         command: catalogue::ImportCommand,
@@ -267,8 +268,8 @@ pub fn print_demo(report: &demo::DemoReport) {
         report.persons
     );
     println!(
-        "  {} powers, {} risk points, {} creation standards created this run",
-        report.powers, report.risk_points, report.standards
+        "  {} powers, {} risk points, {} creation standards, {} trading projects created this run",
+        report.powers, report.risk_points, report.standards, report.trading_projects
     );
     println!("demo log-ins (password {}):", demo::DEMO_PASSWORD);
     for account in &report.accounts {

@@ -1,4 +1,4 @@
-//! Catalogue import problems in words: where (sheet, row, column) and what, in the
+//! Import problems in words (the catalogue's and OCDS files'): where (sheet, row, column) and what, in the
 //! reader's language. The staff import preview and the command line share this.
 
 use fluent_templates::fluent_bundle::FluentValue;
@@ -56,4 +56,49 @@ pub fn issue_line(lang: Lang, issue: &ImportIssue) -> String {
     };
     let place = if column.is_empty() { place } else { format!("{place} {column}") };
     format!("{place}{}{message}", lang.t("colon"))
+}
+
+/// An OCDS import problem in words: `第 3 行 /releases/0/date：…` (the line only for
+/// JSON Lines).
+#[must_use]
+pub fn ocds_issue_line(lang: Lang, issue: &sunlight_store::trading::SummaryIssue) -> String {
+    let key = format!("ocds-issue-{}", issue.code.replace('_', "-"));
+    let mut message = lang.t(&key);
+    if message == key {
+        message.clone_from(&issue.message);
+    }
+    let path = if issue.path.is_empty() { "/".to_owned() } else { issue.path.clone() };
+    match issue.line {
+        Some(line) => lang
+            .t_args("ocds-issue-at-line", &[("line", line.into()), ("path", path.into()), ("message", message.into())]),
+        None => lang.t_args("ocds-issue-at", &[("path", path.into()), ("message", message.into())]),
+    }
+}
+
+/// What an OCDS import did, line by line: counts, skipped lines, awarded amounts by
+/// currency (never added across currencies).
+#[must_use]
+pub fn ocds_summary_lines(lang: Lang, summary: &sunlight_store::trading::ImportSummary) -> Vec<String> {
+    let mut lines = vec![lang.t_args(
+        "notice-ocds-import-done",
+        &[
+            ("read", summary.releases_read.into()),
+            ("created", summary.ocids_created.into()),
+            ("updated", summary.ocids_updated.into()),
+        ],
+    )];
+    if summary.invalid_lines > 0 {
+        lines.push(lang.t_args("notice-ocds-invalid-lines", &[("count", summary.invalid_lines.into())]));
+    }
+    for (currency, total) in &summary.awarded {
+        lines.push(lang.t_args(
+            "ocds-awarded",
+            &[
+                ("currency", currency.clone().into()),
+                ("awards", total.awards.into()),
+                ("amount", format!("{:.2}", total.amount).into()),
+            ],
+        ));
+    }
+    lines
 }

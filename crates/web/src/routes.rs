@@ -28,9 +28,10 @@ const UNIT_STAFF: Access = Access::Roles(&[Role::CommissionAdmin, Role::UnitAdmi
 const CATALOGUE_FLOW: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubCommissionStaff, Role::UnitAdmin]);
 /// Who takes part in the risk workflows: the unit records, the commission and the
 /// sub-commissions review and approve.
-/// Who watches the trading centre: the commission, its sub-commissions, supervisors.
-const VIEW_TRADING: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubCommissionStaff, Role::Supervisor]);
 const RISK_WORKFLOW: Access = Access::Roles(&[Role::CommissionAdmin, Role::UnitAdmin, Role::SubCommissionStaff]);
+/// Who watches the trading centre's county-wide data: the commission, its
+/// sub-commissions and the supervisors.
+const VIEW_TRADING: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubCommissionStaff, Role::Supervisor]);
 
 #[derive(Debug, Clone, Copy)]
 pub struct RouteEntry {
@@ -140,6 +141,13 @@ pub const TABLE: &[RouteEntry] = &[
     r("POST", "/staff/risk-model", COMMISSION),
     r("POST", "/staff/risk-model/preview", COMMISSION),
     r("GET", "/staff/risk-heatmap", Access::Staff),
+    // trading centre data
+    r("GET", "/staff/trading/releases", VIEW_TRADING),
+    r("GET", "/staff/trading/releases/{id}", VIEW_TRADING),
+    r("GET", "/staff/trading/releases/{id}/compiled.json", VIEW_TRADING),
+    r("GET", "/staff/trading/parties/{id}", VIEW_TRADING),
+    r("GET", "/staff/trading/import", COMMISSION),
+    r("POST", "/staff/trading/import", COMMISSION),
     // JSON API
     r("GET", "/api/v1/me", Access::Staff),
     r("GET", "/api/v1/sub-commissions", Access::Staff),
@@ -193,6 +201,9 @@ pub const TABLE: &[RouteEntry] = &[
     r("GET", "/api/v1/trading/alerts/{id}", VIEW_TRADING),
     r("POST", "/api/v1/trading/alerts/{id}/transition", COMMISSION),
     r("GET", "/api/v1/trading/dashboard", VIEW_TRADING),
+    r("GET", "/api/v1/trading/releases", VIEW_TRADING),
+    r("GET", "/api/v1/trading/releases/{id}", VIEW_TRADING),
+    r("GET", "/api/v1/trading/parties/{id}", VIEW_TRADING),
 ];
 
 /// Records what it registers so the test can hold it against [`TABLE`].
@@ -287,6 +298,7 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
     let b = design_routes(b);
     let b = risk_routes(b);
     let b = trading_alert_routes(b);
+    let b = trading_routes(b);
     (b.router, b.registered)
 }
 
@@ -302,6 +314,19 @@ fn trading_alert_routes(b: Builder) -> Builder {
         .add("/api/v1/trading/alerts/{id}", &["GET"], get(api::trading_alerts::get_alert))
         .add("/api/v1/trading/alerts/{id}/transition", &["POST"], post(api::trading_alerts::transition))
         .add("/api/v1/trading/dashboard", &["GET"], get(api::trading_alerts::dashboard))
+}
+
+/// The trading centre's data (一中心): processes, parties, the OCDS upload.
+fn trading_routes(b: Builder) -> Builder {
+    use pages::trading as t;
+    b.add("/staff/trading/releases", &["GET"], get(t::releases))
+        .add("/staff/trading/releases/{id}", &["GET"], get(t::release))
+        .add("/staff/trading/releases/{id}/compiled.json", &["GET"], get(t::compiled_json))
+        .add("/staff/trading/parties/{id}", &["GET"], get(t::party))
+        .add("/staff/trading/import", &["GET", "POST"], get(t::import_page).post(t::import_upload))
+        .add("/api/v1/trading/releases", &["GET"], get(api::trading::list_releases))
+        .add("/api/v1/trading/releases/{id}", &["GET"], get(api::trading::get_release))
+        .add("/api/v1/trading/parties/{id}", &["GET"], get(api::trading::get_party))
 }
 
 /// The risk register (风险防控).

@@ -93,6 +93,17 @@ fn navigation(lang: Lang, role: Role) -> Vec<NavGroup> {
             item("risk-model", "/staff/risk-model"),
         ],
     });
+    if matches!(role, Role::CommissionAdmin | Role::SubCommissionStaff | Role::Supervisor) {
+        let mut items = vec![
+            item("trading", "/staff/trading"),
+            item("trading-releases", "/staff/trading/releases"),
+            item("trading-alerts", "/staff/trading/alerts"),
+        ];
+        if role == Role::CommissionAdmin {
+            items.push(item("trading-import", "/staff/trading/import"));
+        }
+        groups.push(NavGroup { label: lang.t("nav-group-trading"), items });
+    }
     let mut system = vec![item("password", "/staff/account/password")];
     if matches!(role, Role::CommissionAdmin | Role::UnitAdmin) {
         system.insert(0, item("tokens", "/staff/tokens"));

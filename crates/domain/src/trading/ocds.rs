@@ -33,7 +33,7 @@ pub struct Imported {
     /// Individual releases, to be compiled with [`super::merge::compile`].
     pub releases: Vec<Value>,
     /// Releases that were already compiled (`tag` has `compiled`, or a record's
-    /// `compiledRecord`).
+    /// `compiledRelease`, or `compiledRecord` in older data).
     pub compiled_releases: Vec<Value>,
     pub issues: Vec<Issue>,
     /// Lines of a JSON Lines file that were not JSON.
@@ -117,7 +117,9 @@ fn classify(imported: &mut Imported, value: Value, path: &str, line: Option<u64>
         Value::Object(mut fields) => {
             // A record has an ocid and releases or a compiled release; a release has neither.
             let is_record = fields.contains_key("ocid")
-                && (fields.contains_key("compiledRecord") || fields.contains_key("releases"));
+                && (fields.contains_key("compiledRelease")
+                    || fields.contains_key("compiledRecord")
+                    || fields.contains_key("releases"));
             if is_record {
                 add_record(imported, Value::Object(fields), path, line);
             } else if let Some(Value::Array(releases)) = fields.remove("releases") {
@@ -155,9 +157,12 @@ fn add_record(imported: &mut Imported, record: Value, path: &str, line: Option<u
         });
         return;
     };
-    if let Some(compiled) = fields.remove("compiledRecord") {
-        add_release(imported, compiled, &format!("{path}/compiledRecord"), line);
-        return;
+    // `compiledRelease` is the OCDS 1.1 name; `compiledRecord` is kept for older data.
+    for name in ["compiledRelease", "compiledRecord"] {
+        if let Some(compiled) = fields.remove(name) {
+            add_release(imported, compiled, &format!("{path}/{name}"), line);
+            return;
+        }
     }
     if let Some(Value::Array(releases)) = fields.remove("releases") {
         for (index, release) in releases.into_iter().enumerate() {
@@ -327,6 +332,17 @@ mod tests {
         assert!(imported.issues.is_empty(), "{:?}", imported.issues);
         let compiled = imported.into_compiled();
         assert_eq!(compiled[1]["tender"], json!({"title": "T", "status": "active"}));
+    }
+
+    #[test]
+    fn a_record_package_gives_its_compiled_release() {
+        let package = json!({"records": [{"ocid": "a",
+            "releases": [{"url": "http://example.com/1.json", "date": "2024-01-01T00:00:00Z"}],
+            "compiledRelease": {"ocid": "a", "tag": ["compiled"], "tender": {"title": "T"}}}]});
+        let imported = read_ocds(&package.to_string()).unwrap();
+        assert_eq!(imported.compiled_releases.len(), 1);
+        assert_eq!(imported.compiled_releases[0]["tender"]["title"], "T");
+        assert!(imported.releases.is_empty());
     }
 
     #[test]

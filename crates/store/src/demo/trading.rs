@@ -3,8 +3,14 @@
 //! their bids, contracts and payments, and the small goods purchases of the units —
 //! including processes that every red-flag indicator catches.
 
+use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use sunlight_domain::catalogue::generator::SplitMix;
+use sunlight_domain::policy::Principal;
+use sunlight_domain::trading::{DEFAULT_SETTINGS, Settings};
+
+use crate::entity::trading_release;
+use crate::{StoreError, Write};
 
 const PREFIX: &str = "ocds-ysl2026";
 
@@ -285,7 +291,6 @@ fn small_purchase(n: usize, buyer: Org, supplier: Org, cpv: &str, amount: f64, d
 }
 
 /// The demo releases, the same every time.
-#[allow(dead_code)] // imported by the demo builder once the trading import lands
 pub(super) fn demo_releases() -> Vec<Value> {
     let mut rng = SplitMix::new(2026);
     let mut releases = Vec::new();
@@ -337,6 +342,19 @@ pub(super) fn demo_releases() -> Vec<Value> {
     ct["tender"]["title"] = json!("县人民医院进口CT设备采购");
     releases.push(ct);
     releases
+}
+
+/// Imports the demo releases and runs the red-flag engine over them, when the
+/// trading centre holds nothing yet; returns the processes imported.
+pub(super) async fn build(write: &mut Write, system: &Principal) -> Result<usize, StoreError> {
+    if trading_release::Entity::find().count(write.txn()).await? > 0 {
+        return Ok(0);
+    }
+    let lines: Vec<String> = demo_releases().iter().map(Value::to_string).collect();
+    let summary = crate::trading::import_into(write, system, &lines.join("\n")).await?;
+    let settings = Settings::from_ini(DEFAULT_SETTINGS).map_err(|e| StoreError::Internal(e.to_string()))?;
+    crate::trading_alerts::run_into(write, &settings).await?;
+    usize::try_from(summary.ocids_created).map_err(|e| StoreError::Internal(e.to_string()))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@ use sunlight_store::audit::{self, Verification};
 use sunlight_store::demo;
 use sunlight_store::entity::{
     design_standard, focus_item, power, power_part, power_version, process_optimization, risk_level_decision,
-    risk_measure, risk_point, risk_step,
+    risk_measure, risk_point, risk_step, trading_alert, trading_release,
 };
 use sunlight_store::testing::TestDb;
 
@@ -63,8 +63,20 @@ async fn demo_county_reproduces_the_report(db: TestDb) {
     let measures = count(&db, risk_measure::Entity::find()).await;
     assert!(measures > 1500 && measures < 1557, "{measures}: a few points lack a measure");
 
+    assert_eq!(report.trading_projects, 175);
+    assert_eq!(count(&db, trading_release::Entity::find()).await, 175);
+    let indicators: Vec<String> = trading_alert::Entity::find()
+        .select_only()
+        .column(trading_alert::Column::Indicator)
+        .distinct()
+        .into_tuple()
+        .all(db.store.connection())
+        .await
+        .unwrap();
+    assert_eq!(indicators.len(), 16, "every red flag has a demo alert: {indicators:?}");
+
     let again = demo::build(&db.store).await.unwrap();
-    assert_eq!((again.powers, again.risk_points, again.standards), (0, 0, 0));
+    assert_eq!((again.powers, again.risk_points, again.standards, again.trading_projects), (0, 0, 0, 0));
     assert_eq!(count(&db, risk_point::Entity::find()).await, 1557);
     assert!(matches!(audit::verify(&db.store).await.unwrap(), Verification::Intact { .. }));
 }

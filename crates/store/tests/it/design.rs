@@ -285,6 +285,8 @@ async fn figures_count_each_key_within_scope(db: TestDb) {
         ("risk_points_level_1", 2),
         ("risk_points_level_2", 1),
         ("risk_points_level_3", 1),
+        ("trading_projects", 0),
+        ("redflags_open", 0),
     ];
     for (key, added) in expected {
         assert_eq!(all.get(key), Some(base(key) + added), "{key}");
@@ -310,6 +312,8 @@ async fn figures_count_each_key_within_scope(db: TestDb) {
         ("risk_points_level_1", 1),
         ("risk_points_level_2", 1),
         ("risk_points_level_3", 1),
+        ("trading_projects", 0),
+        ("redflags_open", 0),
     ] {
         assert_eq!(unit.get(key), Some(value), "{key} of SCJG");
     }

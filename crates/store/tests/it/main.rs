@@ -50,4 +50,5 @@ mod demo;
 mod design;
 mod org;
 mod risk;
+mod trading;
 mod trading_alerts;

@@ -6,6 +6,7 @@ mod catalogue;
 mod check_log;
 mod foundation;
 mod gen_log;
+mod ocds;
 mod redflags;
 
 use std::path::{Path, PathBuf};

@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod design;
 pub mod org;
 pub mod risk;
+pub mod trading;
 pub mod trading_alerts;
 
 #[derive(OpenApi)]
@@ -68,6 +69,9 @@ pub mod trading_alerts;
         trading_alerts::get_alert,
         trading_alerts::transition,
         trading_alerts::dashboard,
+        trading::list_releases,
+        trading::get_release,
+        trading::get_party,
     ),
     components(schemas(
         org::Me,
@@ -120,6 +124,16 @@ pub mod trading_alerts;
         trading_alerts::SupplierShareDto,
         trading_alerts::BuyerSharesDto,
         trading_alerts::TradingDashboardDto,
+        trading::TradingReleaseDto,
+        trading::TradingReleasePageDto,
+        trading::TradingPartyDto,
+        trading::TradingOfferDto,
+        trading::TradingContractDto,
+        trading::TradingAmendmentDto,
+        trading::TradingPaymentDto,
+        trading::TradingReleaseDetailDto,
+        trading::TradingSupplierShareDto,
+        trading::TradingPartyDetailDto,
         ErrorBody
     ))
 )]

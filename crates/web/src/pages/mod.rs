@@ -16,6 +16,7 @@ pub mod export;
 pub mod org;
 pub mod public;
 pub mod risk;
+pub mod trading;
 pub mod trading_alerts;
 
 /// A list page: actions, filters, a table.

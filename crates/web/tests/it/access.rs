@@ -80,6 +80,10 @@ async fn sample_path(app: &TestApp, pattern: &str, token_id: i64) -> String {
         sample_risk(app, scjg).await
     } else if pattern.contains("/trading/alerts/") {
         crate::trading_alerts::sample_alert(app).await
+    } else if pattern.contains("/trading/releases/{id}") {
+        crate::trading::sample_ids(app).await.0
+    } else if pattern.contains("/trading/parties/{id}") {
+        crate::trading::sample_ids(app).await.1
     } else {
         scjg
     };

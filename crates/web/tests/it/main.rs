@@ -33,4 +33,5 @@ mod design;
 mod i18n;
 mod risk;
 mod shell;
+mod trading;
 mod trading_alerts;
