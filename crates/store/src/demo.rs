@@ -375,6 +375,9 @@ pub async fn build(store: &Store) -> Result<DemoReport, StoreError> {
     if report.powers + report.standards + report.risk_points + report.trading_projects > 0 {
         write.commit().await?;
     }
+    if report.trading_projects > 0 {
+        trading::handle_some_alerts(store, &system).await?;
+    }
     Ok(report)
 }
 

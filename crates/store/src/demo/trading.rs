@@ -296,7 +296,20 @@ pub(super) fn demo_releases() -> Vec<Value> {
     let mut releases = Vec::new();
     // Thirty-six works tenders, every tenth-odd one with something wrong.
     for n in 0..36 {
-        releases.push(works_tender(n, &mut rng, TWISTS[n % TWISTS.len()]));
+        let mut release = works_tender(n, &mut rng, TWISTS[n % TWISTS.len()]);
+        // The last four are still under way: two awarded, two still open for bids.
+        if n >= 32 {
+            if let Some(object) = release.as_object_mut() {
+                object.remove("contracts");
+                if n >= 34 {
+                    object.remove("awards");
+                }
+            }
+            if n >= 34 {
+                release["tender"]["status"] = json!("active");
+            }
+        }
+        releases.push(release);
     }
     // Small purchases: each supplier wins at least twenty-two processes (R048 only
     // compares suppliers with twenty or more), spread over the units and the year.
@@ -307,7 +320,15 @@ pub(super) fn demo_releases() -> Vec<Value> {
             let cpv = divisions[k % divisions.len()];
             let amount = 20_000.0 + f64::from(u32::try_from(rng.below(130)).unwrap_or(0)) * 1000.0;
             let date = i64::try_from((k * 16 + s * 3) % 360).unwrap_or(0);
-            releases.push(small_purchase(n, buyer, *supplier, cpv, amount, date, "selective"));
+            let mut release = small_purchase(n, buyer, *supplier, cpv, amount, date, "selective");
+            // The year's last purchases are signed but not yet delivered or paid.
+            if k >= 20 {
+                release["contracts"][0]["status"] = json!("active");
+                if let Some(contract) = release["contracts"][0].as_object_mut() {
+                    contract.remove("implementation");
+                }
+            }
+            releases.push(release);
             n += 1;
         }
     }
@@ -355,6 +376,39 @@ pub(super) async fn build(write: &mut Write, system: &Principal) -> Result<usize
     let settings = Settings::from_ini(DEFAULT_SETTINGS).map_err(|e| StoreError::Internal(e.to_string()))?;
     crate::trading_alerts::run_into(write, &settings).await?;
     usize::try_from(summary.ocids_created).map_err(|e| StoreError::Internal(e.to_string()))
+}
+
+/// The commission has already dealt with some alerts: a few acknowledged, explained,
+/// closed or escalated, so the lifecycle shows on every page.
+pub(super) async fn handle_some_alerts(store: &crate::Store, system: &Principal) -> Result<(), StoreError> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    use sunlight_domain::text::Note;
+    use sunlight_domain::trading::alert_state::AlertState as S;
+
+    use crate::entity::trading_alert;
+
+    let alerts = trading_alert::Entity::find()
+        .filter(trading_alert::Column::State.eq(S::Raised.key()))
+        .order_by_asc(trading_alert::Column::Id)
+        .all(store.connection())
+        .await?;
+    let note = |text: &str| Note::parse(text).ok();
+    for (n, alert) in alerts.iter().enumerate().filter(|(n, _)| n % 3 == 0) {
+        let steps: &[(S, &str)] = match n % 4 {
+            0 => &[(S::Acknowledged, "已转交业务科室核实")],
+            1 => &[(S::Acknowledged, "已约谈采购人"), (S::Explained, "经核实，系设计变更所致，已履行审批程序")],
+            2 => &[
+                (S::Acknowledged, "已调取投标文件"),
+                (S::Explained, "投标文件由不同单位编制，报价相同系巧合"),
+                (S::Closed, "经县纪委审核，予以销号"),
+            ],
+            _ => &[(S::Escalated, "疑似串通投标，移交县纪委监委调查")],
+        };
+        for (to, comment) in steps {
+            crate::trading_alerts::transition_alert(store, system, alert.id, *to, note(comment)).await?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

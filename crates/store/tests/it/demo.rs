@@ -74,6 +74,15 @@ async fn demo_county_reproduces_the_report(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(indicators.len(), 16, "every red flag has a demo alert: {indicators:?}");
+    let states: Vec<String> = trading_alert::Entity::find()
+        .select_only()
+        .column(trading_alert::Column::State)
+        .distinct()
+        .into_tuple()
+        .all(db.store.connection())
+        .await
+        .unwrap();
+    assert_eq!(states.len(), 5, "alerts in every state of their lifecycle: {states:?}");
 
     let again = demo::build(&db.store).await.unwrap();
     assert_eq!((again.powers, again.risk_points, again.standards, again.trading_projects), (0, 0, 0, 0));
