@@ -889,3 +889,9 @@ ocds-issue-ocid-too-long = an ocid of more than 200 characters, skipped
 nav-group-trading = Trading centre
 nav-trading = Trading dashboard
 nav-trading-alerts = Trading alerts
+
+# ---- portal home ----
+home-search-label = Search the powers
+home-search-placeholder = A power's name or legal basis, e.g. 食品经营许可
+home-public-catalogue = Browse the public catalogue of powers
+action-search = Search

@@ -883,3 +883,9 @@ ocds-issue-ocid-too-long = ocid 超过 200 个字符，已跳过
 nav-group-trading = 一中心
 nav-trading = 交易监管看板
 nav-trading-alerts = 交易预警
+
+# ---- portal home ----
+home-search-label = 查询职权事项
+home-search-placeholder = 输入事项名称或设定依据，如“食品经营许可”
+home-public-catalogue = 浏览职权公开目录
+action-search = 查询

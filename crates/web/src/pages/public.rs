@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sunlight_domain::policy::Principal;
 use sunlight_store::accounts::{self, LoginAttempt};
-use sunlight_store::{audit, org};
+use sunlight_store::{audit, figures, org};
 
 use super::{render, see_other};
 use crate::AppState;
@@ -22,18 +22,38 @@ use crate::i18n::{LANG_COOKIE, Lang};
 struct Home {
     lang: Lang,
     county: String,
-    units: u64,
-    pilot_units: u64,
+    /// (label, value), every value counted from the records.
+    figures: Vec<(String, i64)>,
     head: String,
     records: i64,
 }
 
+/// The county's headline figures on the portal, in the report's order.
+const HEADLINE_FIGURES: &[&str] = &[
+    "pilot_units",
+    "powers",
+    "unit_head_powers",
+    "risk_points",
+    "risk_points_level_1",
+    "risk_points_level_2",
+    "risk_points_level_3",
+    "trading_projects",
+];
+
 pub async fn home(State(state): State<AppState>, lang: Lang) -> Result<Response, AppError> {
     let public = Principal::system("portal");
     let counts = org::counts(&state.store, &public).await?;
+    let all = figures::figures(&state.store, &public, None).await?;
+    let units = i64::try_from(counts.units).unwrap_or(i64::MAX);
+    let mut headline = vec![(lang.t("figure-units"), units)];
+    headline.extend(
+        HEADLINE_FIGURES
+            .iter()
+            .filter_map(|key| all.get(key).map(|value| (lang.t(&format!("figure-{}", key.replace('_', "-"))), value))),
+    );
     let (records, head) = audit::head(&state.store).await?;
     let county_name = org::county_name(&state.store).await?.unwrap_or_default();
-    let page = Home { lang, county: county_name, units: counts.units, pilot_units: counts.pilot_units, head, records };
+    let page = Home { lang, county: county_name, figures: headline, head, records };
     Ok(render(&page)?.into_response())
 }
 

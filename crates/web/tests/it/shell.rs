@@ -127,3 +127,15 @@ async fn lists_export_to_excel_within_scope(app: TestApp) {
     assert!(rows.iter().skip(1).all(|r| r[1] == "演示县市场监督管理局"), "only the caller's unit");
 }
 both_backends!(lists_export_to_excel_within_scope);
+
+/// The portal's headline figures are counted from the records and follow them.
+async fn home_counts_its_figures_from_the_records(app: TestApp) {
+    let page = app.get("/", None).await.text().await.unwrap();
+    assert!(page.contains(r#"action="/catalogue""#), "the search box leads to the catalogue");
+    assert!(page.contains("<span class=\"figure\">0</span><span class=\"label\">职权事项</span>"), "{page}");
+    sunlight_store::demo::build(&app.db.store).await.unwrap();
+    let page = app.get("/", None).await.text().await.unwrap();
+    assert!(page.contains("<span class=\"figure\">492</span><span class=\"label\">职权事项</span>"));
+    assert!(page.contains("<span class=\"figure\">358</span><span class=\"label\">一级风险点</span>"));
+}
+both_backends!(home_counts_its_figures_from_the_records);
