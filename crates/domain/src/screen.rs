@@ -125,6 +125,7 @@ pub fn stored_panels(keys: &[String]) -> Vec<Panel> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::field::codes_in_sources;
 
@@ -161,7 +162,10 @@ mod tests {
 
     #[test]
     fn every_error_code_is_listed() {
-        for code in codes_in_sources(&[include_str!("screen.rs"), include_str!("text.rs")], &["FieldError::new(", "FieldError::with_limit("]) {
+        for code in codes_in_sources(
+            &[include_str!("screen.rs"), include_str!("text.rs")],
+            &["FieldError::new(", "FieldError::with_limit("],
+        ) {
             assert!(ERROR_CODES.contains(&code.as_str()), "{code}");
         }
     }

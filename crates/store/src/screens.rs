@@ -2,9 +2,7 @@
 //! active screen's panels are computed from the records whenever it asks.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use sunlight_domain::field::FieldError;
 use sunlight_domain::policy::{Action, Principal, Target, authorize};
@@ -19,8 +17,14 @@ use crate::{Store, StoreError, Write};
 pub const POWERS_PER_PANEL: u64 = 8;
 
 /// The catalogue figures a catalogue panel shows, in order.
-pub const CATALOGUE_KEYS: &[&str] =
-    &["powers", "public_catalogue_items", "unit_head_powers", "decomposed_powers", "optimized_processes", "steps_removed"];
+pub const CATALOGUE_KEYS: &[&str] = &[
+    "powers",
+    "public_catalogue_items",
+    "unit_head_powers",
+    "decomposed_powers",
+    "optimized_processes",
+    "steps_removed",
+];
 /// The risk figures a risk panel shows, in order.
 pub const RISK_KEYS: &[&str] = &["risk_points", "risk_points_level_1", "risk_points_level_2", "risk_points_level_3"];
 
@@ -135,12 +139,22 @@ pub async fn update_screen(
 #[serde(tag = "panel", rename_all = "snake_case")]
 pub enum PanelData {
     /// Figures by key (a subset of [`figures::keys`]).
-    CatalogueFigures { figures: Vec<(&'static str, i64)> },
-    RiskLevels { figures: Vec<(&'static str, i64)> },
+    CatalogueFigures {
+        figures: Vec<(&'static str, i64)>,
+    },
+    RiskLevels {
+        figures: Vec<(&'static str, i64)>,
+    },
     /// Open (not closed) alerts of the trading centre by indicator code, most first.
-    TradingAlerts { open: Vec<(String, i64)> },
+    TradingAlerts {
+        open: Vec<(String, i64)>,
+    },
     /// One page of the published public powers; `page` wraps around.
-    PublishedPowers { total: u64, page: u64, powers: Vec<PowerRecord> },
+    PublishedPowers {
+        total: u64,
+        page: u64,
+        powers: Vec<PowerRecord>,
+    },
 }
 
 /// What a screen shows now.

@@ -2,7 +2,9 @@
 //! which order and for how long.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer_null, big_pk_auto, boolean, integer, string_len, text, timestamp_with_time_zone};
+use sea_orm_migration::schema::{
+    big_integer_null, big_pk_auto, boolean, integer, string_len, text, timestamp_with_time_zone,
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

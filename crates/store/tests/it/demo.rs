@@ -2,8 +2,8 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect
 use sunlight_store::audit::{self, Verification};
 use sunlight_store::demo;
 use sunlight_store::entity::{
-    design_standard, display_screen, focus_item, power, power_part, power_version, process_optimization, risk_level_decision,
-    risk_measure, risk_point, risk_step, trading_alert, trading_release,
+    design_standard, display_screen, focus_item, power, power_part, power_version, process_optimization,
+    risk_level_decision, risk_measure, risk_point, risk_step, trading_alert, trading_release,
 };
 use sunlight_store::testing::TestDb;
 
@@ -92,7 +92,10 @@ async fn demo_county_reproduces_the_report(db: TestDb) {
     assert_eq!(figures.get("display_screens"), Some(16));
 
     let again = demo::build(&db.store).await.unwrap();
-    assert_eq!((again.powers, again.risk_points, again.standards, again.trading_projects, again.screens), (0, 0, 0, 0, 0));
+    assert_eq!(
+        (again.powers, again.risk_points, again.standards, again.trading_projects, again.screens),
+        (0, 0, 0, 0, 0)
+    );
     assert_eq!(count(&db, risk_point::Entity::find()).await, 1557);
     assert!(matches!(audit::verify(&db.store).await.unwrap(), Verification::Intact { .. }));
 }

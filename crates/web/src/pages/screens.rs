@@ -89,7 +89,10 @@ pub async fn list(
     );
     table_response(&TablePage {
         c: Chrome::new(lang, &caller, "page-screens", "screens"),
-        actions: vec![("/staff/screens/new".into(), lang.t("screen-action-new")), ("/kiosk".into(), lang.t("nav-kiosk"))],
+        actions: vec![
+            ("/staff/screens/new".into(), lang.t("screen-action-new")),
+            ("/kiosk".into(), lang.t("nav-kiosk")),
+        ],
         filter: Some(filter),
         table,
         create: None,
@@ -116,8 +119,9 @@ fn screen_form(lang: Lang, action: String, raw: &RawScreen, active: Option<bool>
         Field::new(lang, "unit_id", "screen-field-hall-of", FieldKind::Select(unit_options)).value(&raw.unit_id),
     ];
     for (n, slot) in SLOTS.iter().enumerate() {
-        let mut field = Field::new(lang, slot, &format!("screen-field-panel-{}", n + 1), FieldKind::Select(panel_options.clone()))
-            .value(raw.panels.get(n).cloned().unwrap_or_default());
+        let mut field =
+            Field::new(lang, slot, &format!("screen-field-panel-{}", n + 1), FieldKind::Select(panel_options.clone()))
+                .value(raw.panels.get(n).cloned().unwrap_or_default());
         if n == 0 {
             field = field.required().help(lang.t("help-screen-panels"));
         }
@@ -163,7 +167,8 @@ fn page(lang: Lang, caller: &Caller, title_key: &str, form: Form) -> FormPage {
 pub async fn new(State(state): State<AppState>, lang: Lang, caller: Caller) -> Result<Response, AppError> {
     require(&caller, Action::ManageScreens, Target::County)?;
     let units = all_units(&state, &caller).await?;
-    let raw = RawScreen { seconds: "15".into(), panels: vec![Panel::PublishedPowers.key().into()], ..Default::default() };
+    let raw =
+        RawScreen { seconds: "15".into(), panels: vec![Panel::PublishedPowers.key().into()], ..Default::default() };
     let form = screen_form(lang, "/staff/screens".into(), &raw, None, &units);
     Ok(render(&page(lang, &caller, "page-new-screen", form))?.into_response())
 }
@@ -313,7 +318,12 @@ pub struct DataQuery {
     page: String,
 }
 
-async fn screen_json(state: &AppState, lang: Lang, id: i64, page: u64) -> Result<(display_screen::Model, ScreenJson), AppError> {
+async fn screen_json(
+    state: &AppState,
+    lang: Lang,
+    id: i64,
+    page: u64,
+) -> Result<(display_screen::Model, ScreenJson), AppError> {
     let screen = screens::public_screen(&state.store, id).await?;
     let data = screens::screen_data(&state.store, &screen, page).await?;
     let json = ScreenJson {

@@ -39,7 +39,7 @@ pub async fn published_power(app: &TestApp, unit: &str, name: &str) -> i64 {
 
 /// A published power for the route matrix, made once.
 pub async fn sample_public_power(app: &TestApp) -> i64 {
-    let found = catalogue::list_public_powers(&app.db.store, &Default::default(), 1, 1).await.unwrap();
+    let found = catalogue::list_public_powers(&app.db.store, &catalogue::PowerFilter::default(), 1, 1).await.unwrap();
     match found.powers.first() {
         Some(r) => r.power.id,
         None => published_power(app, "SCJG", "矩阵公开许可").await,
@@ -66,6 +66,7 @@ async fn screen_count(app: &TestApp) -> usize {
     screens::list_screens(&app.db.store, &Principal::system("test"), true).await.unwrap().len()
 }
 
+#[allow(clippy::too_many_lines)] // one story: refuse, create, show, follow the records, deactivate
 async fn commission_keeps_screens(app: TestApp) {
     let admin = app.login("admin").await;
     let head = sunlight_store::audit::head(&app.db.store).await.unwrap();
@@ -75,14 +76,21 @@ async fn commission_keeps_screens(app: TestApp) {
         .post_form(
             "/staff/screens",
             Some(&admin),
-            &[("name", ""), ("location", "大厅"), ("panel_1", "risk_levels"), ("panel_2", "risk_levels"), ("seconds", "1")],
+            &[
+                ("name", ""),
+                ("location", "大厅"),
+                ("panel_1", "risk_levels"),
+                ("panel_2", "risk_levels"),
+                ("seconds", "1"),
+            ],
         )
         .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = bad.text().await.unwrap();
     assert!(page.contains("每个栏目只能选择一次"), "{page}");
     assert!(page.contains("请填写 5 至 300 之间的整数秒"));
-    let none = app.post_form("/staff/screens", Some(&admin), &[("name", "屏"), ("location", "大厅"), ("seconds", "10")]).await;
+    let none =
+        app.post_form("/staff/screens", Some(&admin), &[("name", "屏"), ("location", "大厅"), ("seconds", "10")]).await;
     assert_eq!(none.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(none.text().await.unwrap().contains("请至少选择一个栏目"));
     assert_eq!(screen_count(&app).await, 0);
@@ -130,7 +138,8 @@ async fn commission_keeps_screens(app: TestApp) {
     let page = app.get(&format!("/screen/{}", screen.id), None).await;
     assert_eq!(page.status(), StatusCode::OK);
     let page = page.text().await.unwrap();
-    for words in ["已公开职权及办理时限", "职权目录数据", "公共资源交易在办预警", "尚未公布职权", "/assets/screen.js"] {
+    for words in ["已公开职权及办理时限", "职权目录数据", "公共资源交易在办预警", "尚未公布职权", "/assets/screen.js"]
+    {
         assert!(page.contains(words), "{words}");
     }
     assert!(!page.contains("<script>"), "no inline script");
