@@ -12,5 +12,6 @@ pub mod flow;
 pub mod org;
 pub mod policy;
 pub mod risk;
+pub mod screen;
 pub mod text;
 pub mod trading;

@@ -133,6 +133,8 @@ pub enum Action {
     ImportTrading,
     /// Acknowledge, explain, close or escalate a red-flag alert.
     HandleTradingAlerts,
+    /// Keep the display screens of the service halls (两屏: 电子显示屏).
+    ManageScreens,
 }
 
 /// What the action is done to: the county as a whole, or one unit.
@@ -190,6 +192,7 @@ pub fn authorize(principal: &Principal, action: Action, target: Target) -> Resul
                     | A::ManageStandards
                     | A::ImportTrading
                     | A::HandleTradingAlerts
+                    | A::ManageScreens
             );
             if county_wide && principal.scope != Scope::All {
                 return Err(Denied::Scope);
@@ -289,6 +292,17 @@ mod tests {
         let admin = principal(Role::CommissionAdmin, &[]);
         assert_eq!(authorize(&admin, Action::ImportTrading, Target::County), Ok(()));
         assert_eq!(authorize(&admin, Action::HandleTradingAlerts, Target::County), Ok(()));
+    }
+
+    #[test]
+    fn only_the_commission_keeps_the_screens() {
+        let admin = principal(Role::CommissionAdmin, &[]);
+        assert_eq!(authorize(&admin, Action::ManageScreens, Target::County), Ok(()));
+        for role in [Role::UnitAdmin, Role::SubCommissionStaff, Role::Supervisor, Role::Cadre] {
+            let p = principal(role, &[7]);
+            assert_eq!(authorize(&p, Action::ManageScreens, Target::County), Err(Denied::Role));
+            assert_eq!(authorize(&p, Action::ManageScreens, Target::Unit(7)), Err(Denied::Role));
+        }
     }
 
     #[test]

@@ -379,6 +379,17 @@ pub async fn list_public_powers(
     page_of(store, query, page, per_page).await
 }
 
+/// One power of the public catalogue (published and public), for anyone.
+pub async fn get_public_power(store: &Store, id: i64) -> Result<PowerRecord, StoreError> {
+    let found = power::Entity::find_by_id(id)
+        .filter(power::Column::State.eq("published"))
+        .filter(power::Column::Public.eq(true))
+        .one(store.connection())
+        .await?
+        .ok_or_else(|| StoreError::not_found("power"))?;
+    records(store.connection(), vec![found]).await?.pop().ok_or_else(|| StoreError::not_found("power"))
+}
+
 pub async fn get_power(store: &Store, principal: &Principal, id: i64) -> Result<PowerRecord, StoreError> {
     let found = in_scope(power::Entity::find_by_id(id), principal)
         .one(store.connection())

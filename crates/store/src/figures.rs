@@ -8,8 +8,8 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use sunlight_domain::policy::{Action, Principal, Target, authorize};
 
 use crate::entity::{
-    design_standard, focus_item, power, power_part, process_optimization, risk_point, trading_alert, trading_release,
-    unit,
+    design_standard, display_screen, focus_item, power, power_part, process_optimization, risk_point, trading_alert,
+    trading_release, unit,
 };
 use crate::{Store, StoreError};
 
@@ -117,6 +117,17 @@ fn queries(units: Option<&[i64]>) -> Vec<(&'static str, SelectStatement)> {
         ("risk_points_level_3", rows(risk_point::Entity, risks().add(R::LevelRank.eq(3)))),
         ("trading_projects", rows(trading_release::Entity, county_only())),
         ("redflags_open", rows(trading_alert::Entity, county_only().add(trading_alert::Column::State.ne("closed")))),
+        (
+            "public_catalogue_items",
+            rows(power::Entity, within(P::UnitId, units).add(P::State.eq("published")).add(P::Public.eq(true))),
+        ),
+        (
+            "display_screens",
+            rows(
+                display_screen::Entity,
+                within(display_screen::Column::UnitId, units).add(display_screen::Column::Active.eq(true)),
+            ),
+        ),
     ]
 }
 

@@ -18,6 +18,7 @@ pub mod figures;
 pub mod org;
 mod password;
 pub mod risk;
+pub mod screens;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod trading;

@@ -15,6 +15,17 @@ struct Asset {
 const ASSETS: &[Asset] = &[
     Asset { path: "app.css", content_type: "text/css; charset=utf-8", body: include_bytes!("../assets/app.css") },
     Asset { path: "app.js", content_type: "text/javascript; charset=utf-8", body: include_bytes!("../assets/app.js") },
+    Asset { path: "screen.css", content_type: "text/css; charset=utf-8", body: include_bytes!("../assets/screen.css") },
+    Asset {
+        path: "screen.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/screen.js"),
+    },
+    Asset {
+        path: "kiosk.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/kiosk.js"),
+    },
     Asset {
         path: "swagger-init.js",
         content_type: "text/javascript; charset=utf-8",

@@ -204,6 +204,18 @@ pub const TABLE: &[RouteEntry] = &[
     r("GET", "/api/v1/trading/releases", VIEW_TRADING),
     r("GET", "/api/v1/trading/releases/{id}", VIEW_TRADING),
     r("GET", "/api/v1/trading/parties/{id}", VIEW_TRADING),
+    // display screens and the touch kiosk (两屏)
+    r("GET", "/staff/screens", COMMISSION),
+    r("POST", "/staff/screens", COMMISSION),
+    r("GET", "/staff/screens/new", COMMISSION),
+    r("GET", "/staff/screens/{id}/edit", COMMISSION),
+    r("POST", "/staff/screens/{id}", COMMISSION),
+    r("GET", "/screen/{id}", Access::Public),
+    r("GET", "/screen/{id}/data", Access::Public),
+    r("GET", "/kiosk", Access::Public),
+    r("GET", "/kiosk/units/{id}", Access::Public),
+    r("GET", "/kiosk/powers/{id}", Access::Public),
+    r("GET", "/kiosk/case", Access::Public),
 ];
 
 /// Records what it registers so the test can hold it against [`TABLE`].
@@ -299,6 +311,7 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
     let b = risk_routes(b);
     let b = trading_alert_routes(b);
     let b = trading_routes(b);
+    let b = screen_routes(b);
     (b.router, b.registered)
 }
 
@@ -314,6 +327,21 @@ fn trading_alert_routes(b: Builder) -> Builder {
         .add("/api/v1/trading/alerts/{id}", &["GET"], get(api::trading_alerts::get_alert))
         .add("/api/v1/trading/alerts/{id}/transition", &["POST"], post(api::trading_alerts::transition))
         .add("/api/v1/trading/dashboard", &["GET"], get(api::trading_alerts::dashboard))
+}
+
+/// Display screens and the touch kiosk (两屏).
+fn screen_routes(b: Builder) -> Builder {
+    use pages::screens as s;
+    b.add("/staff/screens", &["GET", "POST"], get(s::list).post(s::create))
+        .add("/staff/screens/new", &["GET"], get(s::new))
+        .add("/staff/screens/{id}/edit", &["GET"], get(s::edit))
+        .add("/staff/screens/{id}", &["POST"], post(s::update))
+        .add("/screen/{id}", &["GET"], get(s::screen))
+        .add("/screen/{id}/data", &["GET"], get(s::data))
+        .add("/kiosk", &["GET"], get(s::kiosk))
+        .add("/kiosk/units/{id}", &["GET"], get(s::kiosk_unit))
+        .add("/kiosk/powers/{id}", &["GET"], get(s::kiosk_power))
+        .add("/kiosk/case", &["GET"], get(s::kiosk_case))
 }
 
 /// The trading centre's data (一中心): processes, parties, the OCDS upload.

@@ -104,6 +104,9 @@ fn navigation(lang: Lang, role: Role) -> Vec<NavGroup> {
         }
         groups.push(NavGroup { label: lang.t("nav-group-trading"), items });
     }
+    if role == Role::CommissionAdmin {
+        groups.push(NavGroup { label: lang.t("nav-group-screens"), items: vec![item("screens", "/staff/screens")] });
+    }
     let mut system = vec![item("password", "/staff/account/password")];
     if matches!(role, Role::CommissionAdmin | Role::UnitAdmin) {
         system.insert(0, item("tokens", "/staff/tokens"));

@@ -5,6 +5,7 @@ pub mod audit_head;
 pub mod audit_log;
 pub mod county;
 pub mod design_standard;
+pub mod display_screen;
 pub mod focus_item;
 pub mod login_failure;
 pub mod person;

@@ -2,8 +2,8 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect
 use sunlight_store::audit::{self, Verification};
 use sunlight_store::demo;
 use sunlight_store::entity::{
-    design_standard, focus_item, power, power_part, power_version, process_optimization, risk_level_decision,
-    risk_measure, risk_point, risk_step, trading_alert, trading_release,
+    design_standard, display_screen, focus_item, power, power_part, power_version, process_optimization,
+    risk_level_decision, risk_measure, risk_point, risk_step, trading_alert, trading_release,
 };
 use sunlight_store::testing::TestDb;
 
@@ -84,8 +84,18 @@ async fn demo_county_reproduces_the_report(db: TestDb) {
         .unwrap();
     assert_eq!(states.len(), 5, "alerts in every state of their lifecycle: {states:?}");
 
+    assert_eq!(report.screens, 16);
+    assert_eq!(count(&db, display_screen::Entity::find()).await, 16);
+    let system = sunlight_domain::policy::Principal::system("test");
+    let figures = sunlight_store::figures::figures(&db.store, &system, None).await.unwrap();
+    assert_eq!(figures.get("public_catalogue_items"), Some(492));
+    assert_eq!(figures.get("display_screens"), Some(16));
+
     let again = demo::build(&db.store).await.unwrap();
-    assert_eq!((again.powers, again.risk_points, again.standards, again.trading_projects), (0, 0, 0, 0));
+    assert_eq!(
+        (again.powers, again.risk_points, again.standards, again.trading_projects, again.screens),
+        (0, 0, 0, 0, 0)
+    );
     assert_eq!(count(&db, risk_point::Entity::find()).await, 1557);
     assert!(matches!(audit::verify(&db.store).await.unwrap(), Verification::Intact { .. }));
 }

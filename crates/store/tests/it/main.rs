@@ -50,5 +50,6 @@ mod demo;
 mod design;
 mod org;
 mod risk;
+mod screens;
 mod trading;
 mod trading_alerts;

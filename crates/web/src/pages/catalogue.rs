@@ -58,7 +58,7 @@ pub fn type_label(lang: Lang, power_type: PowerType) -> String {
     lang.t(&format!("power-type-{}", power_type.key().replace('_', "-")))
 }
 
-fn type_label_of(lang: Lang, stored: &str) -> String {
+pub(crate) fn type_label_of(lang: Lang, stored: &str) -> String {
     PowerType::from_code(stored)
         .or_else(|| stored.parse().ok())
         .map_or_else(|| stored.to_owned(), |t| type_label(lang, t))
@@ -531,7 +531,7 @@ pub async fn update_power(
 
 // ---------------------------------------------------------------- detail and lifecycle
 
-fn limit_text(lang: Lang, draft: &PowerDraft, column: Column) -> String {
+pub(crate) fn limit_text(lang: Lang, draft: &PowerDraft, column: Column) -> String {
     let limit = match column {
         Column::LegalLimit => draft.parts().legal_limit,
         _ => draft.parts().promised_limit,

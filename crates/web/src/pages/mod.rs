@@ -16,6 +16,7 @@ pub mod export;
 pub mod org;
 pub mod public;
 pub mod risk;
+pub mod screens;
 pub mod trading;
 pub mod trading_alerts;
 

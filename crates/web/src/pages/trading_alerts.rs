@@ -40,7 +40,7 @@ fn word(lang: Lang, family: &str, key: &str) -> String {
     if text == id { key.to_owned() } else { text }
 }
 
-fn indicator_words(lang: Lang, code: &str) -> String {
+pub(crate) fn indicator_words(lang: Lang, code: &str) -> String {
     match lang.t(&format!("indicator-{code}")) {
         text if text == format!("indicator-{code}") => code.to_owned(),
         text => format!("{code} {text}"),

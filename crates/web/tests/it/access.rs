@@ -50,7 +50,11 @@ fn every_api_route_is_in_the_openapi_document() {
 async fn sample_path(app: &TestApp, pattern: &str, token_id: i64) -> String {
     let system = Principal::system("test");
     let scjg = app.unit_id("SCJG").await;
-    let id = if pattern.contains("/sub-commissions/") {
+    let id = if pattern.contains("/screen") {
+        crate::screens::sample_screen(app).await
+    } else if pattern.contains("/kiosk/powers/") {
+        crate::screens::sample_public_power(app).await
+    } else if pattern.contains("/sub-commissions/") {
         org::list_sub_commissions(&app.db.store, &system).await.unwrap()[0].id
     } else if pattern.contains("/sections/") {
         org::list_sections(&app.db.store, &system, scjg).await.unwrap()[0].id

@@ -32,6 +32,7 @@ mod catalogue;
 mod design;
 mod i18n;
 mod risk;
+mod screens;
 mod shell;
 mod trading;
 mod trading_alerts;

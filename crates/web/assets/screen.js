@@ -1,0 +1,73 @@
+// A display screen: shows one panel at a time and, after each round, refreshes
+// every panel from /screen/{id}/data. Nodes are replaced, never appended; there is
+// one timer for the life of the page, so it runs for days without growing.
+(function () {
+  "use strict";
+  var body = document.getElementById("screen");
+  var main = document.getElementById("screen-panels");
+  if (!body || !main) { return; }
+  var id = body.getAttribute("data-id");
+  var seconds = Math.max(5, parseInt(body.getAttribute("data-seconds"), 10) || 15);
+  var shown = 0;
+  var round = 1;
+  var busy = false;
+
+  function panels() { return main.querySelectorAll(".screen-panel"); }
+
+  function show(index) {
+    var all = panels();
+    for (var i = 0; i < all.length; i++) { all[i].hidden = i !== index; }
+  }
+
+  function cell(tag, text) {
+    var node = document.createElement(tag);
+    node.textContent = text;
+    return node;
+  }
+
+  function fill(section, panel) {
+    var tbody = document.createElement("tbody");
+    panel.rows.forEach(function (row) {
+      var tr = document.createElement("tr");
+      tr.appendChild(cell("th", row[0]));
+      tr.appendChild(cell("td", row[1]));
+      tbody.appendChild(tr);
+    });
+    var table = document.createElement("table");
+    table.appendChild(tbody);
+    var note = cell("p", panel.note);
+    note.className = "screen-note";
+    section.replaceChildren(cell("h2", panel.title), table, note);
+  }
+
+  function refresh() {
+    if (busy) { return; }
+    busy = true;
+    round += 1;
+    var controller = new AbortController();
+    var timeout = setTimeout(function () { controller.abort(); }, 10000);
+    fetch("/screen/" + encodeURIComponent(id) + "/data?page=" + round, {
+      signal: controller.signal, credentials: "same-origin", cache: "no-store"
+    }).then(function (response) {
+      if (response.status === 404) { window.location.reload(); return null; }
+      return response.ok ? response.json() : null;
+    }).then(function (data) {
+      if (!data) { return; }
+      var all = panels();
+      if (data.panels.length !== all.length || data.seconds !== seconds) { window.location.reload(); return; }
+      data.panels.forEach(function (panel, i) { fill(all[i], panel); });
+    }).catch(function () {
+      // Offline for a moment: keep showing what we have and try next round.
+    }).then(function () {
+      clearTimeout(timeout);
+      busy = false;
+    });
+  }
+
+  setInterval(function () {
+    var count = panels().length;
+    shown = (shown + 1) % Math.max(1, count);
+    if (shown === 0) { refresh(); }
+    show(shown);
+  }, seconds * 1000);
+})();

@@ -1,0 +1,255 @@
+//! Display screens and the touch kiosk: the commission keeps the screens, a screen
+//! shows panels computed from the records, the kiosk stays on the site.
+
+use reqwest::StatusCode;
+use sunlight_domain::catalogue::{Column, PowerAction, PowerDraft, PowerTypes, RowContext, parse_row};
+use sunlight_domain::org::UnitCode;
+use sunlight_domain::policy::Principal;
+use sunlight_domain::screen::{Panel, ScreenInput};
+use sunlight_domain::text::Name;
+use sunlight_store::catalogue;
+use sunlight_store::entity::display_screen;
+use sunlight_store::screens;
+
+use crate::support::{TestApp, location};
+
+fn draft(unit: &str, name: &str) -> PowerDraft {
+    let unit = UnitCode::parse(unit).unwrap();
+    let cells = [
+        (Column::Name, name),
+        (Column::Type, "行政许可"),
+        (Column::LegalBasis, "《中华人民共和国行政许可法》第十二条"),
+        (Column::LegalLimit, "20个工作日"),
+    ];
+    let known = |_: &str| true;
+    let context =
+        RowContext { unit: &unit, unit_name: None, power_types: PowerTypes::default(), known_section: &known };
+    parse_row(|c| cells.iter().find(|(k, _)| *k == c).map(|(_, v)| *v), &context).unwrap()
+}
+
+/// Creates and publishes a public power of `unit`.
+pub async fn published_power(app: &TestApp, unit: &str, name: &str) -> i64 {
+    let system = Principal::system("test");
+    let id = catalogue::create_power(&app.db.store, &system, draft(unit, name)).await.unwrap().power.id;
+    for action in [PowerAction::Submit, PowerAction::Review, PowerAction::Publish] {
+        catalogue::apply_action(&app.db.store, &system, id, &action).await.unwrap();
+    }
+    id
+}
+
+/// A published power for the route matrix, made once.
+pub async fn sample_public_power(app: &TestApp) -> i64 {
+    let found = catalogue::list_public_powers(&app.db.store, &catalogue::PowerFilter::default(), 1, 1).await.unwrap();
+    match found.powers.first() {
+        Some(r) => r.power.id,
+        None => published_power(app, "SCJG", "矩阵公开许可").await,
+    }
+}
+
+/// An active screen for the route matrix, made once.
+pub async fn sample_screen(app: &TestApp) -> i64 {
+    let system = Principal::system("test");
+    if let Some(s) = screens::list_screens(&app.db.store, &system, false).await.unwrap().first() {
+        return s.id;
+    }
+    let input = ScreenInput {
+        name: Name::parse("矩阵测试屏").unwrap(),
+        location: Name::parse("县政务服务中心大厅").unwrap(),
+        unit_id: None,
+        panels: Panel::ALL.to_vec(),
+        seconds: 15,
+    };
+    screens::create_screen(&app.db.store, &system, &input).await.unwrap().id
+}
+
+async fn screen_count(app: &TestApp) -> usize {
+    screens::list_screens(&app.db.store, &Principal::system("test"), true).await.unwrap().len()
+}
+
+#[allow(clippy::too_many_lines)] // one story: refuse, create, show, follow the records, deactivate
+async fn commission_keeps_screens(app: TestApp) {
+    let admin = app.login("admin").await;
+    let head = sunlight_store::audit::head(&app.db.store).await.unwrap();
+
+    // Bad input: every field named, in words, nothing written.
+    let bad = app
+        .post_form(
+            "/staff/screens",
+            Some(&admin),
+            &[
+                ("name", ""),
+                ("location", "大厅"),
+                ("panel_1", "risk_levels"),
+                ("panel_2", "risk_levels"),
+                ("seconds", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = bad.text().await.unwrap();
+    assert!(page.contains("每个栏目只能选择一次"), "{page}");
+    assert!(page.contains("请填写 5 至 300 之间的整数秒"));
+    let none =
+        app.post_form("/staff/screens", Some(&admin), &[("name", "屏"), ("location", "大厅"), ("seconds", "10")]).await;
+    assert_eq!(none.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(none.text().await.unwrap().contains("请至少选择一个栏目"));
+    assert_eq!(screen_count(&app).await, 0);
+    assert_eq!(sunlight_store::audit::head(&app.db.store).await.unwrap(), head);
+
+    // A unit admin may not.
+    let unit_admin = app.login("scjg-admin").await;
+    let denied = app
+        .post_form(
+            "/staff/screens",
+            Some(&unit_admin),
+            &[("name", "屏"), ("location", "大厅"), ("panel_1", "risk_levels"), ("seconds", "10")],
+        )
+        .await;
+    assert_eq!(denied.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/staff/screens", Some(&unit_admin)).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(screen_count(&app).await, 0);
+
+    // The commission creates one, in the order chosen.
+    let scjg = app.unit_id("SCJG").await.to_string();
+    let created = app
+        .post_form(
+            "/staff/screens",
+            Some(&admin),
+            &[
+                ("name", "市场监管局办事大厅屏"),
+                ("location", "县市场监督管理局办事大厅"),
+                ("unit_id", scjg.as_str()),
+                ("panel_1", "published_powers"),
+                ("panel_2", "catalogue_figures"),
+                ("panel_3", "trading_alerts"),
+                ("seconds", "12"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&created), "/staff/screens");
+    let list = screens::list_screens(&app.db.store, &Principal::system("test"), true).await.unwrap();
+    let screen: &display_screen::Model = &list[0];
+    assert_eq!(screens::panels_of(screen), vec![Panel::PublishedPowers, Panel::CatalogueFigures, Panel::TradingAlerts]);
+    let listing = app.get("/staff/screens", Some(&admin)).await.text().await.unwrap();
+    assert!(listing.contains("市场监管局办事大厅屏"));
+
+    // The page shows its panels in words.
+    let page = app.get(&format!("/screen/{}", screen.id), None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    for words in ["已公开职权及办理时限", "职权目录数据", "公共资源交易在办预警", "尚未公布职权", "/assets/screen.js"]
+    {
+        assert!(page.contains(words), "{words}");
+    }
+    assert!(!page.contains("<script>"), "no inline script");
+
+    // The data follow the records: publish a power of the unit and see it counted.
+    let before = data(&app, screen.id).await;
+    assert_eq!(before["panels"][0]["key"], "published_powers");
+    assert_eq!(before["panels"][0]["rows"].as_array().unwrap().len(), 0);
+    let figure = |v: &serde_json::Value, label: &str| {
+        v["panels"][1]["rows"].as_array().unwrap().iter().find(|r| r[0] == label).unwrap()[1].clone()
+    };
+    assert_eq!(figure(&before, "公开目录职权"), "0");
+    published_power(&app, "SCJG", "屏幕测试许可").await;
+    let after = data(&app, screen.id).await;
+    assert_eq!(figure(&after, "公开目录职权"), "1");
+    let rows = after["panels"][0]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0][0].as_str().unwrap().starts_with("屏幕测试许可"));
+    assert_eq!(rows[0][1], "20个工作日");
+
+    // Deactivated: the screen and its data are gone, in words.
+    let id = screen.id.to_string();
+    let off = app
+        .post_form(
+            &format!("/staff/screens/{id}"),
+            Some(&admin),
+            &[
+                ("name", "市场监管局办事大厅屏"),
+                ("location", "县市场监督管理局办事大厅"),
+                ("panel_1", "published_powers"),
+                ("seconds", "12"),
+            ],
+        )
+        .await;
+    assert_eq!(off.status(), StatusCode::SEE_OTHER);
+    let gone = app.get(&format!("/screen/{id}"), None).await;
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    assert!(gone.text().await.unwrap().contains("<html"), "a page, not a bare status");
+    assert_eq!(app.get(&format!("/screen/{id}/data"), None).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/screen/999999", None).await.status(), StatusCode::NOT_FOUND);
+    let audit = app.get("/staff/audit", Some(&admin)).await.text().await.unwrap();
+    assert!(audit.contains("新增电子显示屏") && audit.contains("修改电子显示屏"));
+}
+both_backends!(commission_keeps_screens);
+
+async fn data(app: &TestApp, id: i64) -> serde_json::Value {
+    let response = app.get(&format!("/screen/{id}/data"), None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json::<serde_json::Value>().await.unwrap()
+}
+
+fn hrefs(page: &str) -> Vec<String> {
+    page.split("href=\"").skip(1).map(|rest| rest.split('"').next().unwrap().to_owned()).collect()
+}
+
+fn assert_stays_on_kiosk(page: &str) {
+    let links = hrefs(page);
+    assert!(!links.is_empty());
+    for href in links {
+        assert!(href.starts_with('/') && !href.starts_with("//"), "{href}");
+        assert!(!href.starts_with("/lang/") && !href.starts_with("/login"), "{href}");
+    }
+    assert!(page.contains(r#"<meta http-equiv="refresh" content="60;url=/kiosk">"#));
+    assert!(page.contains("/assets/kiosk.js"));
+}
+
+async fn kiosk_browses_the_catalogue(app: TestApp) {
+    let start = app.get("/kiosk", None).await;
+    assert_eq!(start.status(), StatusCode::OK);
+    let start = start.text().await.unwrap();
+    assert!(start.contains("尚未公布职权"));
+    assert_stays_on_kiosk(&start);
+
+    let id = published_power(&app, "SCJG", "查询机测试许可").await;
+    let start = app.get("/kiosk", None).await.text().await.unwrap();
+    assert_stays_on_kiosk(&start);
+    let scjg = app.unit_id("SCJG").await;
+    assert!(start.contains(&format!("/kiosk/units/{scjg}")) && start.contains("演示县市场监督管理局"));
+
+    let unit = app.get(&format!("/kiosk/units/{scjg}"), None).await.text().await.unwrap();
+    assert_stays_on_kiosk(&unit);
+    assert!(unit.contains("行政许可") && unit.contains("type=licensing"), "{unit}");
+
+    let list = app.get(&format!("/kiosk/units/{scjg}?type=licensing"), None).await.text().await.unwrap();
+    assert_stays_on_kiosk(&list);
+    assert!(list.contains("查询机测试许可") && list.contains(&format!("/kiosk/powers/{id}")));
+
+    let power = app.get(&format!("/kiosk/powers/{id}"), None).await;
+    assert_eq!(power.status(), StatusCode::OK);
+    let power = power.text().await.unwrap();
+    assert_stays_on_kiosk(&power);
+    for words in ["《中华人民共和国行政许可法》第十二条", "20个工作日", "不收费"] {
+        assert!(power.contains(words), "{words}");
+    }
+
+    // A draft is not on the kiosk.
+    let system = Principal::system("test");
+    let hidden = catalogue::create_power(&app.db.store, &system, draft("SCJG", "查询机草稿")).await.unwrap().power.id;
+    assert_eq!(app.get(&format!("/kiosk/powers/{hidden}"), None).await.status(), StatusCode::NOT_FOUND);
+
+    let keypad = app.get("/kiosk/case", None).await.text().await.unwrap();
+    assert_stays_on_kiosk(&keypad);
+    assert!(keypad.contains("data-key=\"7\""));
+    let answer = app.get("/kiosk/case?number=2026000123", None).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    let answer = answer.text().await.unwrap();
+    assert!(answer.contains("未查到编号为 2026000123 的办件"), "{answer}");
+    assert_stays_on_kiosk(&answer);
+    let letters = app.get("/kiosk/case?number=abc", None).await;
+    assert_eq!(letters.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(letters.text().await.unwrap().contains("办件编号只含数字"));
+}
+both_backends!(kiosk_browses_the_catalogue);
