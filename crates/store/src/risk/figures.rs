@@ -165,3 +165,20 @@ pub async fn scope_target_name(store: &Store, point: &risk_point::Model) -> Resu
         }
     })
 }
+
+// ---------------------------------------------------------------- the public register
+
+/// The approved risk points of one power, highest level first: what the portal shows
+/// beside the power (the register is public by the county's rules; the holder is not
+/// shown, only the kind, the description and the level).
+pub async fn public_points_of_power(store: &Store, power_id: i64) -> Result<Vec<risk_point::Model>, StoreError> {
+    Ok(risk_point::Entity::find()
+        .filter(risk_point::Column::Active.eq(true))
+        .filter(risk_point::Column::ScopeKind.eq(ScopeKind::Power.key()))
+        .filter(risk_point::Column::ScopeTarget.eq(power_id))
+        .filter(risk_point::Column::LevelRank.is_not_null())
+        .order_by_asc(risk_point::Column::LevelRank)
+        .order_by_asc(risk_point::Column::Id)
+        .all(store.connection())
+        .await?)
+}

@@ -953,3 +953,12 @@ kiosk-case-hint = The case number is printed on your acceptance receipt.
 kiosk-case-empty = Type the case number on the keypad first.
 kiosk-case-digits-only = A case number has digits only (at most 30).
 kiosk-case-not-found = No case numbered { $number } was found. Case records are not yet kept on this platform; please ask at the service window.
+
+# ---- portal: a power's page ----
+portal-legal-basis = Legal basis
+portal-power-risks = Integrity risks and their levels
+portal-power-risks-explain = Levels as approved by the organization: level 1 (red) is the highest, then level 2 (orange), then level 3 (yellow).
+col-portal-risk-level = Level
+col-portal-risk-kind = Kind
+col-portal-risk-description = Risk
+empty-portal-risks = No approved risk point for this power yet.

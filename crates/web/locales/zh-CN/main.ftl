@@ -947,3 +947,12 @@ kiosk-case-hint = 办件编号印在受理回执上。
 kiosk-case-empty = 请先用数字键输入办件编号。
 kiosk-case-digits-only = 办件编号只含数字（最多 30 位）。
 kiosk-case-not-found = 未查到编号为 { $number } 的办件。本平台尚未记录办件，请到窗口咨询。
+
+# ---- portal: a power's page ----
+portal-legal-basis = 设定依据
+portal-power-risks = 廉政风险点及等级
+portal-power-risks-explain = 经组织审定的风险等级：一级（红）最高，二级（橙）次之，三级（黄）最低。
+col-portal-risk-level = 风险等级
+col-portal-risk-kind = 风险类别
+col-portal-risk-description = 风险点
+empty-portal-risks = 该事项暂无经审定的风险点。

@@ -77,7 +77,7 @@ fn state_badge(lang: Lang, key: &str) -> Cell {
     Cell::Badge { class, text: state_label(lang, key) }
 }
 
-fn yes_no(lang: Lang, value: bool) -> String {
+pub(crate) fn yes_no(lang: Lang, value: bool) -> String {
     lang.t(if value { "yes" } else { "no" })
 }
 
@@ -1025,7 +1025,7 @@ pub async fn public_catalogue(
     for r in &found.powers {
         table.rows.push(vec![
             Cell::Mono(r.power.code.clone()),
-            Cell::Text(r.power.name.clone()),
+            Cell::Link { href: format!("/catalogue/{}", r.power.id), text: r.power.name.clone() },
             Cell::Text(type_label(lang, r.draft.parts().power_type)),
             Cell::Text(r.unit_name.clone()),
             Cell::Text(r.draft.parts().legal_basis.to_string()),

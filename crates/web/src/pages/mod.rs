@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod design;
 pub mod export;
 pub mod org;
+pub mod portal;
 pub mod public;
 pub mod risk;
 pub mod screens;

@@ -36,7 +36,7 @@ const PER_PAGE: u64 = 50;
 
 // ---------------------------------------------------------------- words
 
-fn key_label(lang: Lang, family: &str, key: &str) -> String {
+pub(crate) fn key_label(lang: Lang, family: &str, key: &str) -> String {
     lang.t(&format!("{family}-{}", key.replace('_', "-")))
 }
 
@@ -64,7 +64,7 @@ pub fn level_words(lang: Lang, model: &RiskModel, rank: i32) -> String {
     }
 }
 
-fn level_cell(lang: Lang, model: &RiskModel, rank: Option<i32>) -> Cell {
+pub(crate) fn level_cell(lang: Lang, model: &RiskModel, rank: Option<i32>) -> Cell {
     match rank.and_then(|r| u8::try_from(r).ok()).and_then(|r| model.level(r)) {
         Some(level) => Cell::Level {
             colour: level.colour.as_str().to_owned(),

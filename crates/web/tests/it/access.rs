@@ -52,7 +52,7 @@ async fn sample_path(app: &TestApp, pattern: &str, token_id: i64) -> String {
     let scjg = app.unit_id("SCJG").await;
     let id = if pattern.contains("/screen") {
         crate::screens::sample_screen(app).await
-    } else if pattern.contains("/kiosk/powers/") {
+    } else if pattern.contains("/kiosk/powers/") || pattern == "/catalogue/{id}" {
         crate::screens::sample_public_power(app).await
     } else if pattern.contains("/sub-commissions/") {
         org::list_sub_commissions(&app.db.store, &system).await.unwrap()[0].id

@@ -27,7 +27,9 @@ fn draft(unit: &str, name: &str) -> PowerDraft {
 /// A draft power of 市场监督管理局 (SCJG) for the route matrix, made once.
 pub async fn sample_power(app: &TestApp) -> i64 {
     let system = Principal::system("test");
-    let filter = PowerFilter { unit_id: Some(app.unit_id("SCJG").await), ..Default::default() };
+    // A draft, so that its edit page can be asked for (the public pages publish one).
+    let filter =
+        PowerFilter { unit_id: Some(app.unit_id("SCJG").await), state: Some("draft".into()), ..Default::default() };
     let found = catalogue::list_powers(&app.db.store, &system, &filter, 1, 1).await.unwrap();
     if let Some(first) = found.powers.first() {
         return first.power.id;
@@ -318,3 +320,32 @@ fn every_catalogue_error_code_has_words_in_both_languages() {
         assert!(missing.is_empty(), "{lang:?}: {missing:?}");
     }
 }
+
+/// A published power's public page: its facts, legal basis and approved risk levels in
+/// words; drafts are not found.
+async fn the_portal_shows_a_published_power_with_its_risk_levels(app: TestApp) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use sunlight_store::entity::{power, risk_point};
+
+    sunlight_store::demo::build(&app.db.store).await.unwrap();
+    let point = risk_point::Entity::find()
+        .filter(risk_point::Column::ScopeKind.eq("power"))
+        .filter(risk_point::Column::LevelRank.eq(1))
+        .one(app.db.store.connection())
+        .await
+        .unwrap()
+        .unwrap();
+    let shown = power::Entity::find_by_id(point.scope_target).one(app.db.store.connection()).await.unwrap().unwrap();
+    let response = app.get(&format!("/catalogue/{}", shown.id), None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    assert!(page.contains(&shown.code), "{page}");
+    assert!(page.contains("设定依据"));
+    assert!(page.contains("一级（红）"), "the level in words beside its colour");
+    assert!(page.contains(&point.description));
+
+    let list = app.get("/catalogue", None).await.text().await.unwrap();
+    assert!(list.contains(r#"href="/catalogue/"#), "the list links to the powers' pages");
+    assert_eq!(app.get("/catalogue/999999", None).await.status(), StatusCode::NOT_FOUND);
+}
+both_backends!(the_portal_shows_a_published_power_with_its_risk_levels);
