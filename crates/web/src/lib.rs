@@ -20,6 +20,7 @@ pub mod i18n;
 pub mod import_text;
 mod metrics;
 mod pages;
+mod public_cache;
 pub mod routes;
 mod security;
 pub mod views;
@@ -71,6 +72,7 @@ pub fn app(store: Store, config: &WebConfig) -> Router {
         .layer(axum::middleware::from_fn(error::render))
         .layer(axum::middleware::from_fn(i18n::detect))
         .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn(public_cache::revalidate))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)

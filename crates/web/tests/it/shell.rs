@@ -139,3 +139,22 @@ async fn home_counts_its_figures_from_the_records(app: TestApp) {
     assert!(page.contains("<span class=\"figure\">358</span><span class=\"label\">一级风险点</span>"));
 }
 both_backends!(home_counts_its_figures_from_the_records);
+
+/// Public pages carry a tag; asking again with it costs a bodiless 304, and a change in
+/// the records changes the tag.
+async fn public_pages_revalidate(app: TestApp) {
+    let first = app.get("/catalogue", None).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(first.headers()["cache-control"], "public, max-age=60");
+    assert!(first.headers().get_all("vary").iter().any(|v| v.to_str().unwrap().contains("Accept-Language")));
+    let again = app.client.get(app.url("/catalogue")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert!(again.text().await.unwrap().is_empty());
+    sunlight_store::demo::build(&app.db.store).await.unwrap();
+    let changed = app.client.get(app.url("/catalogue")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(changed.status(), StatusCode::OK, "the published catalogue changed, so does the tag");
+    let staff = app.get("/login", None).await;
+    assert!(staff.headers().get("etag").is_none(), "only the public pages are tagged");
+}
+both_backends!(public_pages_revalidate);
