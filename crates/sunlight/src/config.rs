@@ -27,6 +27,9 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// Log filter, e.g. `info` or `sunlight=debug,info`.
     pub log: String,
+    /// The columns of the public risk register, comma-separated, in order: `unit`,
+    /// `scope`, `kind`, `description`, `level`, `holder_tier`.
+    pub public_risk_fields: String,
 }
 
 impl Default for Config {
@@ -40,6 +43,7 @@ impl Default for Config {
             secure_cookies: false,
             request_timeout_secs: 30,
             log: "info".to_owned(),
+            public_risk_fields: sunlight_domain::risk::DEFAULT_PUBLIC_RISK_FIELDS.to_owned(),
         }
     }
 }
@@ -82,6 +86,7 @@ impl Config {
                 "secure_cookies",
                 "request_timeout_secs",
                 "log",
+                "public_risk_fields",
             ]))
             .merge(Serialized::defaults(overrides))
             .extract()

@@ -37,10 +37,18 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
             }
         }
     });
+    let public_risk_fields =
+        sunlight_domain::risk::parse_public_risk_fields(&config.public_risk_fields).map_err(|(word, error)| {
+            anyhow::anyhow!(
+                "public_risk_fields: `{word}`: {} (known: unit, scope, kind, description, level, holder_tier)",
+                error.code
+            )
+        })?;
     let web = WebConfig {
         body_limit: config.body_limit,
         secure_cookies: config.secure_cookies,
         request_timeout_secs: config.request_timeout_secs,
+        public_risk_fields,
     };
     sunlight_web::serve(listener, store.clone(), web, shutdown_signal()).await?;
     sweeper.abort();

@@ -26,6 +26,7 @@ mod security;
 pub mod views;
 
 pub use metrics::Metrics;
+use sunlight_domain::risk::{DEFAULT_PUBLIC_RISK_FIELDS, PublicRiskField, parse_public_risk_fields};
 
 /// Settings of the web layer.
 #[derive(Debug, Clone)]
@@ -36,11 +37,18 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Seconds a request may take before it is cut off.
     pub request_timeout_secs: u64,
+    /// The columns of the public risk register, in order.
+    pub public_risk_fields: Vec<PublicRiskField>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { body_limit: 2 * 1024 * 1024, secure_cookies: false, request_timeout_secs: 30 }
+        Self {
+            body_limit: 2 * 1024 * 1024,
+            secure_cookies: false,
+            request_timeout_secs: 30,
+            public_risk_fields: parse_public_risk_fields(DEFAULT_PUBLIC_RISK_FIELDS).unwrap_or_default(),
+        }
     }
 }
 

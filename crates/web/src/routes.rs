@@ -92,6 +92,7 @@ pub const TABLE: &[RouteEntry] = &[
     // power catalogue
     r("GET", "/catalogue", Access::Public),
     r("GET", "/catalogue/{id}", Access::Public),
+    r("GET", "/risks", Access::Public),
     r("GET", "/staff/powers", Access::Staff),
     r("POST", "/staff/powers", UNIT_STAFF),
     r("GET", "/staff/powers/new", UNIT_STAFF),
@@ -441,6 +442,7 @@ fn catalogue_routes(b: Builder) -> Builder {
     use pages::catalogue as c;
     b.add("/catalogue", &["GET"], get(c::public_catalogue))
         .add("/catalogue/{id}", &["GET"], get(pages::portal::power))
+        .add("/risks", &["GET"], get(pages::portal::risks))
         .add("/staff/powers", &["GET", "POST"], get(c::powers).post(c::create_power))
         .add("/staff/powers/new", &["GET"], get(c::new_power))
         .add("/staff/powers/import", &["GET", "POST"], get(c::import_page).post(c::import_upload))

@@ -11,6 +11,7 @@ mod level_workflow;
 mod measure;
 pub mod model;
 mod point;
+mod public_fields;
 mod rescore;
 
 pub use five_step::{Finding, FindingStep, StepRecord};
@@ -18,6 +19,7 @@ pub use level_workflow::{LevelDecision, LevelHistory, LevelStage};
 pub use measure::{Measure, MeasureGaps, MeasureStatus, Mechanism, Phase, measure_gaps};
 pub use model::{Factor, FactorValues, Level, RiskModel, RiskModelConfig, Score};
 pub use point::{RiskDescription, RiskKind, RiskPoint, RiskScope, ScopeKind};
+pub use public_fields::{DEFAULT_PUBLIC_RISK_FIELDS, PublicRiskField, parse_public_risk_fields};
 pub use rescore::{Change, Outcome, RescoreItem, rescore};
 
 /// Every error code this module reports for fields and workflows.

@@ -182,3 +182,49 @@ pub async fn public_points_of_power(store: &Store, power_id: i64) -> Result<Vec<
         .all(store.connection())
         .await?)
 }
+
+/// One row of the public risk register: the point, its unit's name and what it is
+/// attached to, in words.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicRisk {
+    pub point: risk_point::Model,
+    pub unit: String,
+    pub scope: String,
+}
+
+/// A page of the public register: approved points only, highest level first,
+/// optionally of one unit or one level.
+pub async fn public_points(
+    store: &Store,
+    unit_id: Option<i64>,
+    rank: Option<i32>,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<PublicRisk>, u64), StoreError> {
+    use sea_orm::PaginatorTrait;
+
+    let mut query = risk_point::Entity::find()
+        .filter(risk_point::Column::Active.eq(true))
+        .filter(risk_point::Column::LevelRank.is_not_null());
+    if let Some(unit) = unit_id {
+        query = query.filter(risk_point::Column::UnitId.eq(unit));
+    }
+    if let Some(rank) = rank {
+        query = query.filter(risk_point::Column::LevelRank.eq(rank));
+    }
+    let paginator = query
+        .order_by_asc(risk_point::Column::LevelRank)
+        .order_by_asc(risk_point::Column::Id)
+        .paginate(store.connection(), per_page.max(1));
+    let total = paginator.num_items().await?;
+    let points = paginator.fetch_page(page.saturating_sub(1)).await?;
+    let units: HashMap<i64, String> =
+        unit::Entity::find().all(store.connection()).await?.into_iter().map(|u| (u.id, u.name)).collect();
+    let mut rows = Vec::with_capacity(points.len());
+    for point in points {
+        let scope = scope_target_name(store, &point).await?.unwrap_or_default();
+        let unit = units.get(&point.unit_id).cloned().unwrap_or_default();
+        rows.push(PublicRisk { point, unit, scope });
+    }
+    Ok((rows, total))
+}

@@ -9,8 +9,8 @@ mod model;
 mod workflow;
 
 pub use figures::{
-    CadreFindings, ScopeTarget, SearchSummary, harm_probability, levels_by_unit, public_points_of_power,
-    scope_target_name, scope_targets, search_summary,
+    CadreFindings, PublicRisk, ScopeTarget, SearchSummary, harm_probability, levels_by_unit, public_points,
+    public_points_of_power, scope_target_name, scope_targets, search_summary,
 };
 pub use measures::{
     Gaps, MeasureFilter, MeasurePage, create_measure, get_measure, list_measures, measure_gaps, set_measure_status,

@@ -962,3 +962,15 @@ col-portal-risk-level = Level
 col-portal-risk-kind = Kind
 col-portal-risk-description = Risk
 empty-portal-risks = No approved risk point for this power yet.
+
+# ---- portal: the public risk register ----
+page-public-risks = Public register of integrity risks
+intro-public-risks = Integrity risk points as approved by the organization, with their levels: level 1 (red) is the highest, then level 2 (orange), then level 3 (yellow).
+col-public-risk-unit = Unit
+col-public-risk-scope = Power or post
+col-public-risk-kind = Kind
+col-public-risk-description = Risk
+col-public-risk-level = Level
+col-public-risk-holder-tier = Holder's tier
+empty-public-risks = No risk point matches.
+home-public-risks = Browse the public register of integrity risks

@@ -956,3 +956,15 @@ col-portal-risk-level = 风险等级
 col-portal-risk-kind = 风险类别
 col-portal-risk-description = 风险点
 empty-portal-risks = 该事项暂无经审定的风险点。
+
+# ---- portal: the public risk register ----
+page-public-risks = 廉政风险公开目录
+intro-public-risks = 经组织审定的廉政风险点及其等级，一级（红）最高，二级（橙）次之，三级（黄）最低。
+col-public-risk-unit = 单位
+col-public-risk-scope = 所属事项或岗位
+col-public-risk-kind = 风险类别
+col-public-risk-description = 风险点
+col-public-risk-level = 风险等级
+col-public-risk-holder-tier = 持有人层级
+empty-public-risks = 没有符合条件的风险点。
+home-public-risks = 浏览廉政风险公开目录

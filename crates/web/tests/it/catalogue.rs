@@ -349,3 +349,19 @@ async fn the_portal_shows_a_published_power_with_its_risk_levels(app: TestApp) {
     assert_eq!(app.get("/catalogue/999999", None).await.status(), StatusCode::NOT_FOUND);
 }
 both_backends!(the_portal_shows_a_published_power_with_its_risk_levels);
+
+/// The public risk register lists approved points with their levels in words, filtered
+/// by unit and level, and never a holder's name.
+async fn the_public_risk_register_filters_by_unit_and_level(app: TestApp) {
+    sunlight_store::demo::build(&app.db.store).await.unwrap();
+    let all = app.get("/risks", None).await.text().await.unwrap();
+    assert!(all.contains("1,557") || all.contains("1557"), "every approved point is counted");
+    assert!(all.contains("一级（红）"));
+    let scjg = app.unit_id("SCJG").await;
+    let page = app.get(&format!("/risks?unit={scjg}&level=3"), None).await.text().await.unwrap();
+    assert!(page.contains("三级（黄）"));
+    // Level 1 stays only in the introduction and in the filter's choices.
+    assert_eq!(page.matches("一级（红）").count(), 2, "only level 3 rows");
+    assert!(!page.contains("持有人"), "the holder is not a default column");
+}
+both_backends!(the_public_risk_register_filters_by_unit_and_level);
