@@ -133,6 +133,13 @@ pub enum Action {
     ImportTrading,
     /// Acknowledge, explain, close or escalate a red-flag alert.
     HandleTradingAlerts,
+    /// Read complaints (群众举报): the commission all, a sub-commission those about or
+    /// routed to its units, a unit admin those routed to his unit.
+    ViewComplaints,
+    /// Accept, decline, route and close complaints: the commission and its sub-commissions.
+    HandleComplaints,
+    /// Reply to a complaint routed to the unit (also the unit admin).
+    ReplyComplaints,
 }
 
 /// What the action is done to: the county as a whole, or one unit.
@@ -166,7 +173,10 @@ pub fn authorize(principal: &Principal, action: Action, target: Target) -> Resul
         // The sub-commission checks the units it watches.
         | (R::SubCommissionStaff, A::ReviewCatalogue | A::ApproveRisks)
         // Supervisors and sub-commissions watch the trading centre with the commission.
-        | (R::SubCommissionStaff | R::Supervisor, A::ViewTrading) => true,
+        | (R::SubCommissionStaff | R::Supervisor, A::ViewTrading)
+        // Complaints: the sub-commission handles those of its units, a unit replies.
+        | (R::SubCommissionStaff, A::ViewComplaints | A::HandleComplaints | A::ReplyComplaints)
+        | (R::UnitAdmin, A::ViewComplaints | A::ReplyComplaints) => true,
         (_, A::ChangeOwnPassword) => !principal.is_token,
         // The county's figures feed the commission's dashboards and machine clients:
         // an API token reads its unit's figures; its unit's admin uses the pages.
@@ -289,6 +299,27 @@ mod tests {
         let admin = principal(Role::CommissionAdmin, &[]);
         assert_eq!(authorize(&admin, Action::ImportTrading, Target::County), Ok(()));
         assert_eq!(authorize(&admin, Action::HandleTradingAlerts, Target::County), Ok(()));
+    }
+
+    #[test]
+    fn complaints_are_handled_by_the_commission_and_answered_by_units() {
+        let admin = principal(Role::CommissionAdmin, &[]);
+        for action in [Action::ViewComplaints, Action::HandleComplaints, Action::ReplyComplaints] {
+            assert_eq!(authorize(&admin, action, Target::Unit(9)), Ok(()));
+        }
+        let watcher = principal(Role::SubCommissionStaff, &[7]);
+        assert_eq!(authorize(&watcher, Action::HandleComplaints, Target::Unit(7)), Ok(()));
+        assert_eq!(authorize(&watcher, Action::HandleComplaints, Target::Unit(8)), Err(Denied::Scope));
+        let unit_admin = principal(Role::UnitAdmin, &[7]);
+        assert_eq!(authorize(&unit_admin, Action::ReplyComplaints, Target::Unit(7)), Ok(()));
+        assert_eq!(authorize(&unit_admin, Action::ReplyComplaints, Target::Unit(8)), Err(Denied::Scope));
+        assert_eq!(authorize(&unit_admin, Action::HandleComplaints, Target::Unit(7)), Err(Denied::Role));
+        for role in [Role::Cadre, Role::Supervisor] {
+            assert_eq!(authorize(&principal(role, &[7]), Action::ViewComplaints, Target::Unit(7)), Err(Denied::Role));
+        }
+        let mut token = principal(Role::UnitAdmin, &[7]);
+        token.is_token = true;
+        assert_eq!(authorize(&token, Action::ViewComplaints, Target::Unit(7)), Err(Denied::Role));
     }
 
     #[test]

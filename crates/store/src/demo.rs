@@ -13,6 +13,7 @@ use crate::entity::{county, person, position, section, sub_commission, unit, use
 use crate::{Store, StoreError, Write};
 
 mod catalogue;
+mod complaints;
 mod design;
 mod risk;
 mod trading;
@@ -350,6 +351,7 @@ pub struct DemoReport {
     pub risk_points: usize,
     pub standards: usize,
     pub trading_projects: usize,
+    pub complaints: usize,
     pub accounts: Vec<DemoAccount>,
 }
 
@@ -372,7 +374,8 @@ pub async fn build(store: &Store) -> Result<DemoReport, StoreError> {
     report.standards = design::build(&mut write).await?;
     report.risk_points = risk::build(&mut write).await?;
     report.trading_projects = trading::build(&mut write, &system).await?;
-    if report.powers + report.standards + report.risk_points + report.trading_projects > 0 {
+    report.complaints = complaints::build(&mut write).await?;
+    if report.powers + report.standards + report.risk_points + report.trading_projects + report.complaints > 0 {
         write.commit().await?;
     }
     if report.trading_projects > 0 {

@@ -8,7 +8,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use sunlight_domain::policy::{Action, Principal, Target, authorize};
 
 use crate::entity::{
-    design_standard, focus_item, power, power_part, process_optimization, risk_point, trading_alert, trading_release,
+    complaint, design_standard, focus_item, power, power_part, process_optimization, risk_point, trading_alert, trading_release,
     unit,
 };
 use crate::{Store, StoreError};
@@ -117,6 +117,14 @@ fn queries(units: Option<&[i64]>) -> Vec<(&'static str, SelectStatement)> {
         ("risk_points_level_3", rows(risk_point::Entity, risks().add(R::LevelRank.eq(3)))),
         ("trading_projects", rows(trading_release::Entity, county_only())),
         ("redflags_open", rows(trading_alert::Entity, county_only().add(trading_alert::Column::State.ne("closed")))),
+        ("complaints", rows(complaint::Entity, within(complaint::Column::UnitId, units))),
+        (
+            "complaints_open",
+            rows(
+                complaint::Entity,
+                within(complaint::Column::UnitId, units).add(complaint::Column::State.is_not_in(["closed", "declined"])),
+            ),
+        ),
     ]
 }
 
