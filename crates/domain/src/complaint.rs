@@ -432,7 +432,11 @@ mod tests {
     use super::*;
 
     fn pdf() -> RawFile {
-        RawFile { name: "C:\\材料\\证明.pdf".into(), declared_type: "application/pdf".into(), bytes: b"%PDF-1.7\n".to_vec() }
+        RawFile {
+            name: "C:\\材料\\证明.pdf".into(),
+            declared_type: "application/pdf".into(),
+            bytes: b"%PDF-1.7\n".to_vec(),
+        }
     }
 
     fn named() -> RawSubmission {
@@ -451,8 +455,14 @@ mod tests {
     fn the_lifecycle() {
         assert_eq!(transition(S::Received, S::Accepted, None, None), Ok(()));
         assert_eq!(transition(S::Received, S::Declined, Some("不属于受理范围"), None), Ok(()));
-        assert_eq!(transition(S::Received, S::Declined, Some(" "), None), Err(("comment", FieldError::new("required"))));
-        assert_eq!(transition(S::Accepted, S::Routed, None, None), Err(("routed_unit_id", FieldError::new("required"))));
+        assert_eq!(
+            transition(S::Received, S::Declined, Some(" "), None),
+            Err(("comment", FieldError::new("required")))
+        );
+        assert_eq!(
+            transition(S::Accepted, S::Routed, None, None),
+            Err(("routed_unit_id", FieldError::new("required")))
+        );
         assert_eq!(transition(S::Accepted, S::Routed, None, Some(4)), Ok(()));
         assert_eq!(transition(S::Routed, S::Replied, None, None), Err(("comment", FieldError::new("required"))));
         assert_eq!(transition(S::Routed, S::Replied, Some("已核实并整改"), None), Ok(()));
@@ -503,9 +513,14 @@ mod tests {
     #[test]
     fn files_are_checked_by_their_bytes() {
         assert_eq!(check_file(&pdf()).unwrap().name, "证明.pdf");
-        let png = RawFile { name: "a.png".into(), declared_type: "image/png".into(), bytes: b"\x89PNG\r\n\x1a\nrest".to_vec() };
+        let png = RawFile {
+            name: "a.png".into(),
+            declared_type: "image/png".into(),
+            bytes: b"\x89PNG\r\n\x1a\nrest".to_vec(),
+        };
         assert_eq!(check_file(&png).unwrap().kind, FileKind::Png);
-        let fake = RawFile { name: "a.pdf".into(), declared_type: "application/pdf".into(), bytes: b"MZ\x90\0".to_vec() };
+        let fake =
+            RawFile { name: "a.pdf".into(), declared_type: "application/pdf".into(), bytes: b"MZ\x90\0".to_vec() };
         assert_eq!(check_file(&fake), Err(FieldError::new("bad_file_type")));
         let lie = RawFile { declared_type: "image/png".into(), ..pdf() };
         assert_eq!(check_file(&lie), Err(FieldError::new("file_type_mismatch")));

@@ -166,17 +166,24 @@ pub fn authorize(principal: &Principal, action: Action, target: Target) -> Resul
     let role_allows = match (principal.role, action) {
         (R::CommissionAdmin, _)
         | (R::SubCommissionStaff | R::UnitAdmin | R::Supervisor | R::Cadre, A::ViewOrganization | A::ViewCatalogue)
+        // A unit keeps its records and replies to the complaints routed to it.
         | (
             R::UnitAdmin,
-            A::ManageUnitStaff | A::ManageApiTokens | A::EditCatalogue | A::ManageRisks | A::ManageDesignRecords,
+            A::ManageUnitStaff
+            | A::ManageApiTokens
+            | A::EditCatalogue
+            | A::ManageRisks
+            | A::ManageDesignRecords
+            | A::ViewComplaints
+            | A::ReplyComplaints,
         )
-        // The sub-commission checks the units it watches.
-        | (R::SubCommissionStaff, A::ReviewCatalogue | A::ApproveRisks)
+        // The sub-commission checks the units it watches and handles their complaints.
+        | (
+            R::SubCommissionStaff,
+            A::ReviewCatalogue | A::ApproveRisks | A::ViewComplaints | A::HandleComplaints | A::ReplyComplaints,
+        )
         // Supervisors and sub-commissions watch the trading centre with the commission.
-        | (R::SubCommissionStaff | R::Supervisor, A::ViewTrading)
-        // Complaints: the sub-commission handles those of its units, a unit replies.
-        | (R::SubCommissionStaff, A::ViewComplaints | A::HandleComplaints | A::ReplyComplaints)
-        | (R::UnitAdmin, A::ViewComplaints | A::ReplyComplaints) => true,
+        | (R::SubCommissionStaff | R::Supervisor, A::ViewTrading) => true,
         (_, A::ChangeOwnPassword) => !principal.is_token,
         // The county's figures feed the commission's dashboards and machine clients:
         // an API token reads its unit's figures; its unit's admin uses the pages.

@@ -19,7 +19,9 @@ use sea_orm::{
     QuerySelect,
 };
 use serde::Serialize;
-use sunlight_domain::complaint::{self as rules, Category, Complainant, ReceiptCode, State, Submission, TransitionRequest};
+use sunlight_domain::complaint::{
+    self as rules, Category, Complainant, ReceiptCode, State, Submission, TransitionRequest,
+};
 use sunlight_domain::field::FieldError;
 use sunlight_domain::flow::Calendar;
 use sunlight_domain::policy::{Action, Denied, Principal, Role, Scope, Target, authorize};
@@ -299,9 +301,7 @@ pub struct ComplaintPage {
 }
 
 fn overdue_condition(today: NaiveDate) -> Condition {
-    Condition::all()
-        .add(complaint::Column::State.eq(State::Received.key()))
-        .add(complaint::Column::AcceptDue.lt(today))
+    Condition::all().add(complaint::Column::State.eq(State::Received.key())).add(complaint::Column::AcceptDue.lt(today))
 }
 
 fn is_overdue(c: &complaint::Model, today: NaiveDate) -> bool {
@@ -333,7 +333,9 @@ pub async fn list(
     }
     if let Some(unit_id) = filter.unit_id {
         query = query.filter(
-            Condition::any().add(complaint::Column::UnitId.eq(unit_id)).add(complaint::Column::RoutedUnitId.eq(unit_id)),
+            Condition::any()
+                .add(complaint::Column::UnitId.eq(unit_id))
+                .add(complaint::Column::RoutedUnitId.eq(unit_id)),
         );
     }
     if filter.overdue {
@@ -348,8 +350,13 @@ pub async fn list(
         .all(db)
         .await?;
     let unit_ids: Vec<i64> = models.iter().filter_map(|c| c.unit_id).collect();
-    let names: std::collections::HashMap<i64, String> =
-        unit::Entity::find().filter(unit::Column::Id.is_in(unit_ids)).all(db).await?.into_iter().map(|u| (u.id, u.name)).collect();
+    let names: std::collections::HashMap<i64, String> = unit::Entity::find()
+        .filter(unit::Column::Id.is_in(unit_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
     let complaints = models
         .into_iter()
         .map(|c| ComplaintRow {
@@ -405,7 +412,12 @@ async fn unit_name(store: &Store, id: Option<i64>) -> Result<Option<String>, Sto
     })
 }
 
-pub async fn detail(store: &Store, principal: &Principal, id: i64, today: NaiveDate) -> Result<ComplaintDetail, StoreError> {
+pub async fn detail(
+    store: &Store,
+    principal: &Principal,
+    id: i64,
+    today: NaiveDate,
+) -> Result<ComplaintDetail, StoreError> {
     let c = find(store, id).await?;
     check(principal, Action::ViewComplaints, &c)?;
     let db = store.connection();
@@ -501,13 +513,13 @@ pub(crate) async fn transition_into(
     at: Option<DateTime<Utc>>,
 ) -> Result<complaint::Model, StoreError> {
     let at = at.unwrap_or_else(|| write.now());
-    let before = complaint::Entity::find_by_id(id)
-        .one(write.txn())
-        .await?
-        .ok_or_else(|| StoreError::not_found("complaint"))?;
+    let before =
+        complaint::Entity::find_by_id(id).one(write.txn()).await?.ok_or_else(|| StoreError::not_found("complaint"))?;
     check(principal, action_for(request.to), &before)?;
-    let from: State =
-        before.state.parse().map_err(|_| StoreError::Internal(format!("complaint {id}: bad state {}", before.state)))?;
+    let from: State = before
+        .state
+        .parse()
+        .map_err(|_| StoreError::Internal(format!("complaint {id}: bad state {}", before.state)))?;
     let comment = request.comment.as_ref().map(|c| c.as_str().to_owned());
     rules::transition(from, request.to, comment.as_deref(), request.routed_unit_id)
         .map_err(|(field, error)| StoreError::invalid(field, error))?;

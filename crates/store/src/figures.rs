@@ -8,8 +8,8 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use sunlight_domain::policy::{Action, Principal, Target, authorize};
 
 use crate::entity::{
-    complaint, design_standard, focus_item, power, power_part, process_optimization, risk_point, trading_alert, trading_release,
-    unit,
+    complaint, design_standard, focus_item, power, power_part, process_optimization, risk_point, trading_alert,
+    trading_release, unit,
 };
 use crate::{Store, StoreError};
 
@@ -122,7 +122,8 @@ fn queries(units: Option<&[i64]>) -> Vec<(&'static str, SelectStatement)> {
             "complaints_open",
             rows(
                 complaint::Entity,
-                within(complaint::Column::UnitId, units).add(complaint::Column::State.is_not_in(["closed", "declined"])),
+                within(complaint::Column::UnitId, units)
+                    .add(complaint::Column::State.is_not_in(["closed", "declined"])),
             ),
         ),
     ]

@@ -17,7 +17,9 @@ use axum::extract::{ConnectInfo, Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use sunlight_domain::complaint::{Category, RawFile, RawSubmission, ReceiptCode, State as CState, Submission, TransitionRequest};
+use sunlight_domain::complaint::{
+    Category, RawFile, RawSubmission, ReceiptCode, State as CState, Submission, TransitionRequest,
+};
 use sunlight_domain::field::{FieldError, FieldErrors};
 use sunlight_domain::policy::{Action, Principal, Target};
 use sunlight_store::complaints::{self, ComplaintFilter};
@@ -38,7 +40,7 @@ const HONEYPOT: &str = "website";
 const PER_PAGE: u64 = 50;
 /// Submissions a client address may make in [`RATE_WINDOW`].
 pub const RATE_LIMIT: usize = 5;
-pub const RATE_WINDOW: Duration = Duration::from_secs(600);
+pub const RATE_WINDOW: Duration = Duration::from_mins(10);
 
 /// Submissions per client address in the last window, in memory only.
 #[derive(Default)]
@@ -122,7 +124,8 @@ async fn new_page(
         .into_iter()
         .map(|u| (u.id.to_string(), u.name))
         .collect();
-    let categories = Category::ALL.iter().map(|c| (c.key().to_owned(), word(lang, "complaint-category", c.key()))).collect();
+    let categories =
+        Category::ALL.iter().map(|c| (c.key().to_owned(), word(lang, "complaint-category", c.key()))).collect();
     let mut values = HashMap::new();
     if let Some(raw) = raw {
         let fields = [&raw.name, &raw.phone, &raw.category, &raw.unit_id, &raw.power_code, &raw.case_number, &raw.text];
@@ -220,13 +223,20 @@ pub async fn submit(
     if !posted.honeypot.trim().is_empty() {
         let errors = FieldErrors::new();
         let message = lang.t("complaint-rejected");
-        return new_page(&state, lang, Some(&posted.raw), &errors, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return new_page(&state, lang, Some(&posted.raw), &errors, Some(message), StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     }
     if let Err(seconds) = state.complaint_limiter.allow(address.ip(), Instant::now()) {
         let message = lang.t_args("complaint-rate-limited", &[("seconds", seconds.into())]);
-        let mut response =
-            new_page(&state, lang, Some(&posted.raw), &FieldErrors::new(), Some(message), StatusCode::TOO_MANY_REQUESTS)
-                .await?;
+        let mut response = new_page(
+            &state,
+            lang,
+            Some(&posted.raw),
+            &FieldErrors::new(),
+            Some(message),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await?;
         if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
@@ -293,28 +303,24 @@ pub async fn status(
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    match complaints::status(&state.store, &code).await? {
-        Some(s) => {
-            page.code = s.code.clone();
-            page.found = Some((
-                word(lang, "complaint-state", &s.state),
-                local_time(&s.received_at.to_rfc3339()),
-                s.accept_due.to_string(),
-            ));
-            page.events = s
-                .events
-                .into_iter()
-                .map(|e| {
-                    (word(lang, "complaint-state", &e.state), local_time(&e.at.to_rfc3339()), e.comment.unwrap_or_default())
-                })
-                .collect();
-            Ok(render(&page)?.into_response())
-        }
-        None => {
-            page.error = Some(lang.t("complaint-unknown-code"));
-            render_status(StatusCode::NOT_FOUND, &page)
-        }
-    }
+    let Some(s) = complaints::status(&state.store, &code).await? else {
+        page.error = Some(lang.t("complaint-unknown-code"));
+        return render_status(StatusCode::NOT_FOUND, &page);
+    };
+    page.code.clone_from(&s.code);
+    page.found = Some((
+        word(lang, "complaint-state", &s.state),
+        local_time(&s.received_at.to_rfc3339()),
+        s.accept_due.to_string(),
+    ));
+    page.events = s
+        .events
+        .into_iter()
+        .map(|e| {
+            (word(lang, "complaint-state", &e.state), local_time(&e.at.to_rfc3339()), e.comment.unwrap_or_default())
+        })
+        .collect();
+    Ok(render(&page)?.into_response())
 }
 
 // ---------------------------------------------------------------- staff list
@@ -375,8 +381,13 @@ pub async fn list(
         lang,
         "/staff/complaints".to_owned(),
         vec![
-            Field::new(lang, "state", "field-complaint-state", FieldKind::Select(options(lang, "complaint-state", &states)))
-                .value(q.state.clone()),
+            Field::new(
+                lang,
+                "state",
+                "field-complaint-state",
+                FieldKind::Select(options(lang, "complaint-state", &states)),
+            )
+            .value(q.state.clone()),
             Field::new(
                 lang,
                 "category",
@@ -393,7 +404,15 @@ pub async fn list(
     let mut table = Table::new(
         lang,
         "list",
-        &["col-complaint-code", "col-complaint-category", "col-unit", "col-state", "col-complaint-due", "col-created", "col-complaint-summary"],
+        &[
+            "col-complaint-code",
+            "col-complaint-category",
+            "col-unit",
+            "col-state",
+            "col-complaint-due",
+            "col-created",
+            "col-complaint-summary",
+        ],
         "empty-complaints",
     );
     table.counted(lang, found.total);
@@ -439,6 +458,7 @@ pub async fn list(
 
 // ---------------------------------------------------------------- staff detail
 
+#[allow(clippy::too_many_lines)] // the facts, the files, the history and the form of one page
 async fn detail_page(
     state: &AppState,
     lang: Lang,
@@ -475,11 +495,20 @@ async fn detail_page(
         (lang.t("col-created"), local_time(&c.created_at.to_rfc3339())),
         (
             lang.t("col-complaint-due"),
-            if d.overdue { format!("{} · {}", c.accept_due, lang.t("complaint-overdue")) } else { c.accept_due.to_string() },
+            if d.overdue {
+                format!("{} · {}", c.accept_due, lang.t("complaint-overdue"))
+            } else {
+                c.accept_due.to_string()
+            },
         ),
     ];
     facts.retain(|(_, v)| !v.is_empty());
-    let mut files = Table::new(lang, "complaint-files", &["col-file-name", "col-file-type", "col-file-size"], "empty-complaint-files");
+    let mut files = Table::new(
+        lang,
+        "complaint-files",
+        &["col-file-name", "col-file-type", "col-file-size"],
+        "empty-complaint-files",
+    );
     files.counted(lang, d.attachments.len() as u64);
     for a in &d.attachments {
         files.rows.push(vec![
@@ -566,14 +595,18 @@ pub async fn attachment(
     let file = complaints::attachment(&state.store, &caller.principal, id, n).await?;
     // The name is cleaned on upload (no quotes, no control characters); the
     // RFC 5987 form carries non-ASCII names.
-    let ascii: String = file.file_name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
+    let ascii: String =
+        file.file_name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
     let disposition = format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        crate::error::urlencode(&file.file_name)
+        crate::error::urlencode(&file.file_name).replace('+', "%20")
     );
     let mut response = file.bytes.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(&file.content_type).map_err(|e| AppError::Internal(e.to_string()))?);
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&file.content_type).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
     headers.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_str(&disposition).map_err(|e| AppError::Internal(e.to_string()))?,
@@ -590,10 +623,16 @@ pub async fn transition(
     StaffForm { caller, form }: StaffForm,
 ) -> Result<Response, AppError> {
     require(&caller, Action::ViewComplaints, Target::County)?;
-    let result = match TransitionRequest::parse(form.get("to"), form.get("comment"), form.flag("public"), form.get("routed_unit_id")) {
-        Ok(request) => {
-            complaints::transition(&state.store, &caller.principal, id, &request).await.map(|_| ()).map_err(AppError::from)
-        }
+    let result = match TransitionRequest::parse(
+        form.get("to"),
+        form.get("comment"),
+        form.flag("public"),
+        form.get("routed_unit_id"),
+    ) {
+        Ok(request) => complaints::transition(&state.store, &caller.principal, id, &request)
+            .await
+            .map(|_| ())
+            .map_err(AppError::from),
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     match result {

@@ -4,6 +4,7 @@
 
 use reqwest::header::{CONTENT_TYPE, COOKIE};
 use reqwest::{Method, Response, StatusCode};
+use sea_orm::EntityTrait;
 use sunlight_domain::complaint::{RawFile, RawSubmission, Submission, TransitionRequest};
 use sunlight_domain::policy::Principal;
 use sunlight_store::complaints;
@@ -55,7 +56,6 @@ async fn submit(app: &TestApp, fields: &[(&str, &str)], files: &[(&str, &str, &[
 }
 
 async fn stored(app: &TestApp) -> (usize, usize) {
-    use sea_orm::EntityTrait;
     let db = app.db.store.connection();
     (
         complaint::Entity::find().all(db).await.unwrap().len(),
@@ -75,8 +75,9 @@ pub async fn sample_complaint(app: &TestApp) -> i64 {
         files: vec![RawFile { name: "a.pdf".into(), declared_type: "application/pdf".into(), bytes: PDF.to_vec() }],
         ..RawSubmission::default()
     };
-    let receipt =
-        complaints::submit(&app.db.store, &Submission::parse(&raw).unwrap(), chrono::Utc::now().date_naive()).await.unwrap();
+    let receipt = complaints::submit(&app.db.store, &Submission::parse(&raw).unwrap(), chrono::Utc::now().date_naive())
+        .await
+        .unwrap();
     for (to, unit) in [("accepted", String::new()), ("routed", scjg.to_string())] {
         let request = TransitionRequest::parse(to, "", false, &unit).unwrap();
         complaints::transition(&app.db.store, &system, receipt.id, &request).await.unwrap();
@@ -107,7 +108,6 @@ async fn anonymous_complaint_to_public_reply(app: TestApp) {
     assert_eq!(code.matches('-').count(), 2, "{code}");
 
     // Nothing identifying is kept, and the file is.
-    use sea_orm::EntityTrait;
     let all = complaint::Entity::find().all(app.db.store.connection()).await.unwrap();
     assert_eq!(all.len(), 1);
     let c = &all[0];
@@ -163,8 +163,7 @@ async fn anonymous_complaint_to_public_reply(app: TestApp) {
     assert!(!html.contains("营业执照变更"), "the text is not shown publicly");
 
     // The API lists it with its state.
-    let api: serde_json::Value =
-        app.get("/api/v1/complaints?state=replied", Some(&admin)).await.json().await.unwrap();
+    let api: serde_json::Value = app.get("/api/v1/complaints?state=replied", Some(&admin)).await.json().await.unwrap();
     assert_eq!(api["total"], 1);
     let detail: serde_json::Value =
         app.get(&format!("/api/v1/complaints/{}", c.id), Some(&admin)).await.json().await.unwrap();
@@ -197,7 +196,7 @@ async fn rejected_submissions_store_nothing(app: TestApp) {
     let html = response.text().await.unwrap();
     assert!(html.contains("不是有效的举报类别") && html.contains("张三"), "{html}");
     // Without the form's CSRF cookie.
-    let bare = app
+    let without_cookie = app
         .client
         .post(app.url("/complaints"))
         .header(CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
@@ -205,7 +204,7 @@ async fn rejected_submissions_store_nothing(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(bare.status(), StatusCode::FORBIDDEN);
+    assert_eq!(without_cookie.status(), StatusCode::FORBIDDEN);
     assert_eq!(stored(&app).await, (0, 0));
 }
 both_backends!(rejected_submissions_store_nothing);
@@ -235,15 +234,20 @@ async fn unit_admins_see_only_their_unit(app: TestApp) {
         text: "土地确权申请半年无人处理".into(),
         ..RawSubmission::default()
     };
-    let other =
-        complaints::submit(&app.db.store, &Submission::parse(&raw).unwrap(), chrono::Utc::now().date_naive()).await.unwrap();
+    let other = complaints::submit(&app.db.store, &Submission::parse(&raw).unwrap(), chrono::Utc::now().date_naive())
+        .await
+        .unwrap();
     for (to, unit) in [("accepted", String::new()), ("routed", zrzy.to_string())] {
         let request = TransitionRequest::parse(to, "", false, &unit).unwrap();
         complaints::transition(&app.db.store, &system, other.id, &request).await.unwrap();
     }
     let unit_admin = app.login("scjg-admin").await;
     let list = app.get("/staff/complaints", Some(&unit_admin)).await.text().await.unwrap();
-    assert!(list.contains(&format!("/staff/complaints/{id}\"")) && !list.contains(&format!("/staff/complaints/{}\"", other.id)), "{list}");
+    assert!(
+        list.contains(&format!("/staff/complaints/{id}\""))
+            && !list.contains(&format!("/staff/complaints/{}\"", other.id)),
+        "{list}"
+    );
     for path in [
         format!("/staff/complaints/{}", other.id),
         format!("/staff/complaints/{}/attachments/1", other.id),
