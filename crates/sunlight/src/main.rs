@@ -268,8 +268,8 @@ pub fn print_demo(report: &demo::DemoReport) {
         report.persons
     );
     println!(
-        "  {} powers, {} risk points, {} creation standards, {} trading projects created this run",
-        report.powers, report.risk_points, report.standards, report.trading_projects
+        "  {} powers, {} risk points, {} creation standards, {} trading projects, {} complaints created this run",
+        report.powers, report.risk_points, report.standards, report.trading_projects, report.complaints
     );
     println!("demo log-ins (password {}):", demo::DEMO_PASSWORD);
     for account in &report.accounts {
