@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod catalogue;
+pub mod complaint;
 mod fast_hash;
 pub mod field;
 pub mod flow;

@@ -135,6 +135,13 @@ pub enum Action {
     HandleTradingAlerts,
     /// Keep the display screens of the service halls (两屏: 电子显示屏).
     ManageScreens,
+    /// Read complaints (群众举报): the commission all, a sub-commission those about or
+    /// routed to its units, a unit admin those routed to his unit.
+    ViewComplaints,
+    /// Accept, decline, route and close complaints: the commission and its sub-commissions.
+    HandleComplaints,
+    /// Reply to a complaint routed to the unit (also the unit admin).
+    ReplyComplaints,
 }
 
 /// What the action is done to: the county as a whole, or one unit.
@@ -161,12 +168,22 @@ pub fn authorize(principal: &Principal, action: Action, target: Target) -> Resul
     let role_allows = match (principal.role, action) {
         (R::CommissionAdmin, _)
         | (R::SubCommissionStaff | R::UnitAdmin | R::Supervisor | R::Cadre, A::ViewOrganization | A::ViewCatalogue)
+        // A unit keeps its records and replies to the complaints routed to it.
         | (
             R::UnitAdmin,
-            A::ManageUnitStaff | A::ManageApiTokens | A::EditCatalogue | A::ManageRisks | A::ManageDesignRecords,
+            A::ManageUnitStaff
+            | A::ManageApiTokens
+            | A::EditCatalogue
+            | A::ManageRisks
+            | A::ManageDesignRecords
+            | A::ViewComplaints
+            | A::ReplyComplaints,
         )
-        // The sub-commission checks the units it watches.
-        | (R::SubCommissionStaff, A::ReviewCatalogue | A::ApproveRisks)
+        // The sub-commission checks the units it watches and handles their complaints.
+        | (
+            R::SubCommissionStaff,
+            A::ReviewCatalogue | A::ApproveRisks | A::ViewComplaints | A::HandleComplaints | A::ReplyComplaints,
+        )
         // Supervisors and sub-commissions watch the trading centre with the commission.
         | (R::SubCommissionStaff | R::Supervisor, A::ViewTrading) => true,
         (_, A::ChangeOwnPassword) => !principal.is_token,
@@ -303,6 +320,27 @@ mod tests {
             assert_eq!(authorize(&p, Action::ManageScreens, Target::County), Err(Denied::Role));
             assert_eq!(authorize(&p, Action::ManageScreens, Target::Unit(7)), Err(Denied::Role));
         }
+    }
+
+    #[test]
+    fn complaints_are_handled_by_the_commission_and_answered_by_units() {
+        let admin = principal(Role::CommissionAdmin, &[]);
+        for action in [Action::ViewComplaints, Action::HandleComplaints, Action::ReplyComplaints] {
+            assert_eq!(authorize(&admin, action, Target::Unit(9)), Ok(()));
+        }
+        let watcher = principal(Role::SubCommissionStaff, &[7]);
+        assert_eq!(authorize(&watcher, Action::HandleComplaints, Target::Unit(7)), Ok(()));
+        assert_eq!(authorize(&watcher, Action::HandleComplaints, Target::Unit(8)), Err(Denied::Scope));
+        let unit_admin = principal(Role::UnitAdmin, &[7]);
+        assert_eq!(authorize(&unit_admin, Action::ReplyComplaints, Target::Unit(7)), Ok(()));
+        assert_eq!(authorize(&unit_admin, Action::ReplyComplaints, Target::Unit(8)), Err(Denied::Scope));
+        assert_eq!(authorize(&unit_admin, Action::HandleComplaints, Target::Unit(7)), Err(Denied::Role));
+        for role in [Role::Cadre, Role::Supervisor] {
+            assert_eq!(authorize(&principal(role, &[7]), Action::ViewComplaints, Target::Unit(7)), Err(Denied::Role));
+        }
+        let mut token = principal(Role::UnitAdmin, &[7]);
+        token.is_token = true;
+        assert_eq!(authorize(&token, Action::ViewComplaints, Target::Unit(7)), Err(Denied::Role));
     }
 
     #[test]

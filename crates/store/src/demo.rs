@@ -13,6 +13,7 @@ use crate::entity::{county, person, position, section, sub_commission, unit, use
 use crate::{Store, StoreError, Write};
 
 mod catalogue;
+mod complaints;
 mod design;
 mod risk;
 mod screens;
@@ -352,6 +353,7 @@ pub struct DemoReport {
     pub standards: usize,
     pub trading_projects: usize,
     pub screens: usize,
+    pub complaints: usize,
     pub accounts: Vec<DemoAccount>,
 }
 
@@ -375,7 +377,14 @@ pub async fn build(store: &Store) -> Result<DemoReport, StoreError> {
     report.risk_points = risk::build(&mut write).await?;
     report.trading_projects = trading::build(&mut write, &system).await?;
     report.screens = screens::build(&mut write).await?;
-    if report.powers + report.standards + report.risk_points + report.trading_projects + report.screens > 0 {
+    report.complaints = complaints::build(&mut write).await?;
+    let created = report.powers
+        + report.standards
+        + report.risk_points
+        + report.trading_projects
+        + report.screens
+        + report.complaints;
+    if created > 0 {
         write.commit().await?;
     }
     if report.trading_projects > 0 {

@@ -8,8 +8,8 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use sunlight_domain::policy::{Action, Principal, Target, authorize};
 
 use crate::entity::{
-    design_standard, display_screen, focus_item, power, power_part, process_optimization, risk_point, trading_alert,
-    trading_release, unit,
+    complaint, design_standard, display_screen, focus_item, power, power_part, process_optimization, risk_point,
+    trading_alert, trading_release, unit,
 };
 use crate::{Store, StoreError};
 
@@ -126,6 +126,15 @@ fn queries(units: Option<&[i64]>) -> Vec<(&'static str, SelectStatement)> {
             rows(
                 display_screen::Entity,
                 within(display_screen::Column::UnitId, units).add(display_screen::Column::Active.eq(true)),
+            ),
+        ),
+        ("complaints", rows(complaint::Entity, within(complaint::Column::UnitId, units))),
+        (
+            "complaints_open",
+            rows(
+                complaint::Entity,
+                within(complaint::Column::UnitId, units)
+                    .add(complaint::Column::State.is_not_in(["closed", "declined"])),
             ),
         ),
     ]

@@ -268,8 +268,9 @@ pub fn print_demo(report: &demo::DemoReport) {
         report.persons
     );
     println!(
-        "  {} powers, {} risk points, {} creation standards, {} trading projects created this run",
-        report.powers, report.risk_points, report.standards, report.trading_projects
+        "  {} powers, {} risk points, {} creation standards, {} trading projects, {} display screens, {} complaints \
+         created this run",
+        report.powers, report.risk_points, report.standards, report.trading_projects, report.screens, report.complaints
     );
     println!("demo log-ins (password {}):", demo::DEMO_PASSWORD);
     for account in &report.accounts {

@@ -58,6 +58,8 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<Metrics>,
+    /// Public complaint submissions per client address (in memory only).
+    pub complaint_limiter: Arc<pages::complaints::RateLimiter>,
 }
 
 impl FromRef<AppState> for Store {
@@ -68,7 +70,12 @@ impl FromRef<AppState> for Store {
 
 /// The whole application.
 pub fn app(store: Store, config: &WebConfig) -> Router {
-    let state = AppState { store, config: Arc::new(config.clone()), metrics: Arc::new(Metrics::default()) };
+    let state = AppState {
+        store,
+        config: Arc::new(config.clone()),
+        metrics: Arc::new(Metrics::default()),
+        complaint_limiter: Arc::default(),
+    };
     let (router, _) = routes::build();
     #[allow(deprecated)] // TimeoutLayer::new: the replacement with a status code is not in every 0.6 release
     let timeout = TimeoutLayer::new(Duration::from_secs(config.request_timeout_secs));

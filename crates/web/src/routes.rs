@@ -33,6 +33,10 @@ const RISK_WORKFLOW: Access = Access::Roles(&[Role::CommissionAdmin, Role::UnitA
 /// sub-commissions and the supervisors.
 const VIEW_TRADING: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubCommissionStaff, Role::Supervisor]);
 
+/// Who handles complaints: the commission, the sub-commissions (their units) and the
+/// unit admins (those routed to their unit).
+const COMPLAINTS: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubCommissionStaff, Role::UnitAdmin]);
+
 #[derive(Debug, Clone, Copy)]
 pub struct RouteEntry {
     pub method: &'static str,
@@ -218,6 +222,17 @@ pub const TABLE: &[RouteEntry] = &[
     r("GET", "/kiosk/units/{id}", Access::Public),
     r("GET", "/kiosk/powers/{id}", Access::Public),
     r("GET", "/kiosk/case", Access::Public),
+    // complaints and reports (群众举报)
+    r("GET", "/complaints/new", Access::Public),
+    r("POST", "/complaints", Access::Public),
+    r("GET", "/complaints/status", Access::Public),
+    r("GET", "/staff/complaints", COMPLAINTS),
+    r("GET", "/staff/complaints/{id}", COMPLAINTS),
+    r("GET", "/staff/complaints/{id}/attachments/{n}", COMPLAINTS),
+    r("POST", "/staff/complaints/{id}/transition", COMPLAINTS),
+    r("GET", "/api/v1/complaints", COMPLAINTS),
+    r("GET", "/api/v1/complaints/{id}", COMPLAINTS),
+    r("POST", "/api/v1/complaints/{id}/transition", COMPLAINTS),
 ];
 
 /// Records what it registers so the test can hold it against [`TABLE`].
@@ -314,7 +329,23 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
     let b = trading_alert_routes(b);
     let b = trading_routes(b);
     let b = screen_routes(b);
+    let b = complaint_routes(b);
     (b.router, b.registered)
+}
+
+/// Complaints and reports (群众举报): the public form and status, the staff pages.
+fn complaint_routes(b: Builder) -> Builder {
+    use pages::complaints as c;
+    b.add("/complaints/new", &["GET"], get(c::new_complaint))
+        .add("/complaints", &["POST"], post(c::submit))
+        .add("/complaints/status", &["GET"], get(c::status))
+        .add("/staff/complaints", &["GET"], get(c::list))
+        .add("/staff/complaints/{id}", &["GET"], get(c::detail))
+        .add("/staff/complaints/{id}/attachments/{n}", &["GET"], get(c::attachment))
+        .add("/staff/complaints/{id}/transition", &["POST"], post(c::transition))
+        .add("/api/v1/complaints", &["GET"], get(api::complaints::list))
+        .add("/api/v1/complaints/{id}", &["GET"], get(api::complaints::get))
+        .add("/api/v1/complaints/{id}/transition", &["POST"], post(api::complaints::transition))
 }
 
 /// The trading centre's dashboard and red-flag alerts (一中心预警).

@@ -107,6 +107,12 @@ fn navigation(lang: Lang, role: Role) -> Vec<NavGroup> {
     if role == Role::CommissionAdmin {
         groups.push(NavGroup { label: lang.t("nav-group-screens"), items: vec![item("screens", "/staff/screens")] });
     }
+    if matches!(role, Role::CommissionAdmin | Role::SubCommissionStaff | Role::UnitAdmin) {
+        groups.push(NavGroup {
+            label: lang.t("nav-group-complaints"),
+            items: vec![item("complaints", "/staff/complaints"), item("complaint-form", "/complaints/new")],
+        });
+    }
     let mut system = vec![item("password", "/staff/account/password")];
     if matches!(role, Role::CommissionAdmin | Role::UnitAdmin) {
         system.insert(0, item("tokens", "/staff/tokens"));

@@ -3,6 +3,9 @@
 pub mod api_token;
 pub mod audit_head;
 pub mod audit_log;
+pub mod complaint;
+pub mod complaint_attachment;
+pub mod complaint_event;
 pub mod county;
 pub mod design_standard;
 pub mod display_screen;

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_catalogue_risk;
 mod m0003_trading;
+mod m0004_complaints;
 mod m0005_screens;
 
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_catalogue_risk::Migration),
             Box::new(m0003_trading::Migration),
+            Box::new(m0004_complaints::Migration),
             Box::new(m0005_screens::Migration),
         ]
     }

@@ -2,7 +2,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect
 use sunlight_store::audit::{self, Verification};
 use sunlight_store::demo;
 use sunlight_store::entity::{
-    design_standard, display_screen, focus_item, power, power_part, power_version, process_optimization,
+    complaint, design_standard, display_screen, focus_item, power, power_part, power_version, process_optimization,
     risk_level_decision, risk_measure, risk_point, risk_step, trading_alert, trading_release,
 };
 use sunlight_store::testing::TestDb;
@@ -12,6 +12,44 @@ where
     E::Model: Sync,
 {
     query.count(db.store.connection()).await.unwrap()
+}
+
+/// Complaints in every state, anonymous and named, some overdue for acceptance.
+async fn demo_complaints(db: &TestDb, created: usize) {
+    assert_eq!(created, 36);
+    let states: Vec<String> = complaint::Entity::find()
+        .select_only()
+        .column(complaint::Column::State)
+        .distinct()
+        .into_tuple()
+        .all(db.store.connection())
+        .await
+        .unwrap();
+    assert_eq!(states.len(), 6, "complaints in every state: {states:?}");
+    let anonymous = count(db, complaint::Entity::find().filter(complaint::Column::Anonymous.eq(true))).await;
+    assert!(anonymous > 20 && anonymous < 36, "{anonymous}");
+    let leaked = complaint::Entity::find().filter(complaint::Column::Anonymous.eq(true)).filter(
+        sea_orm::Condition::any()
+            .add(complaint::Column::Name.is_not_null())
+            .add(complaint::Column::Phone.is_not_null()),
+    );
+    assert_eq!(count(db, leaked).await, 0);
+    let system = sunlight_domain::policy::Principal::system("test");
+    let today = sunlight_store::risk::today_in_county();
+    let all = sunlight_store::complaints::list(
+        &db.store,
+        &system,
+        &sunlight_store::complaints::ComplaintFilter::default(),
+        today,
+        1,
+        100,
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.total, 36);
+    assert!(all.overdue >= 5 && all.overdue < 12, "overdue acceptance: {}", all.overdue);
+    let figures = sunlight_store::figures::figures(&db.store, &system, None).await.unwrap();
+    assert_eq!((figures.get("complaints"), figures.get("complaints_open")), (Some(36), Some(28)));
 }
 
 /// The demo county reproduces the report's figures from its records.
@@ -90,11 +128,12 @@ async fn demo_county_reproduces_the_report(db: TestDb) {
     let figures = sunlight_store::figures::figures(&db.store, &system, None).await.unwrap();
     assert_eq!(figures.get("public_catalogue_items"), Some(492));
     assert_eq!(figures.get("display_screens"), Some(16));
+    demo_complaints(&db, report.complaints).await;
 
     let again = demo::build(&db.store).await.unwrap();
     assert_eq!(
-        (again.powers, again.risk_points, again.standards, again.trading_projects, again.screens),
-        (0, 0, 0, 0, 0)
+        (again.powers, again.risk_points, again.standards, again.trading_projects, again.screens, again.complaints),
+        (0, 0, 0, 0, 0, 0)
     );
     assert_eq!(count(&db, risk_point::Entity::find()).await, 1557);
     assert!(matches!(audit::verify(&db.store).await.unwrap(), Verification::Intact { .. }));

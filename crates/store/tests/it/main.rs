@@ -46,6 +46,7 @@ where
 mod accounts;
 mod audit;
 mod catalogue;
+mod complaints;
 mod demo;
 mod design;
 mod org;

@@ -11,6 +11,7 @@ use utoipa::OpenApi;
 use crate::error::AppError;
 
 pub mod catalogue;
+pub mod complaints;
 pub mod design;
 pub mod org;
 pub mod risk;
@@ -65,6 +66,9 @@ pub mod trading_alerts;
         risk::list_measures,
         risk::create_measure,
         risk::risk_model,
+        complaints::list,
+        complaints::get,
+        complaints::transition,
         trading_alerts::list_alerts,
         trading_alerts::get_alert,
         trading_alerts::transition,
@@ -115,6 +119,12 @@ pub mod trading_alerts;
         risk::MeasureDto,
         risk::MeasureBody,
         risk::RiskModelDto,
+        complaints::ComplaintDto,
+        complaints::ComplaintPageDto,
+        complaints::ComplaintEventDto,
+        complaints::AttachmentDto,
+        complaints::ComplaintDetailDto,
+        complaints::ComplaintTransitionBody,
         trading_alerts::AlertDto,
         trading_alerts::AlertPageDto,
         trading_alerts::AlertEventDto,

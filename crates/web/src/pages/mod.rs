@@ -10,6 +10,7 @@ use crate::views::{Cell, Chrome, FieldKind, Form, Table};
 pub mod accounts;
 pub mod audit;
 pub mod catalogue;
+pub mod complaints;
 pub mod dashboard;
 pub mod design;
 pub mod export;

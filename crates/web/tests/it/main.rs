@@ -29,6 +29,7 @@ macro_rules! both_backends {
 mod access;
 mod bad_input;
 mod catalogue;
+mod complaints;
 mod design;
 mod i18n;
 mod risk;
