@@ -1061,3 +1061,7 @@ field-bad-phone = Not a phone number.
 field-too-many-files = At most { $limit } files.
 field-bad-file-type = Only PDF, JPEG and PNG files are accepted.
 field-file-type-mismatch = The file's content does not match its declared type.
+
+# ---- portal home: complaints ----
+home-complaint = Report a problem (anonymously if you wish)
+home-complaint-status = Follow a report with its receipt code

@@ -1055,3 +1055,7 @@ field-bad-phone = 不是有效的电话号码。
 field-too-many-files = 最多 { $limit } 个文件。
 field-bad-file-type = 只接受 PDF、JPEG 和 PNG 文件。
 field-file-type-mismatch = 文件内容与声明的类型不符。
+
+# ---- portal home: complaints ----
+home-complaint = 我要举报投诉（可匿名）
+home-complaint-status = 凭查询码查看办理结果
