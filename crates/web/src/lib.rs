@@ -60,6 +60,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Public complaint submissions per client address (in memory only).
     pub complaint_limiter: Arc<pages::complaints::RateLimiter>,
+    /// Rendered public pages, valid while the audit chain's head has not moved.
+    pub page_cache: Arc<public_cache::PageCache>,
 }
 
 impl FromRef<AppState> for Store {
@@ -75,6 +77,7 @@ pub fn app(store: Store, config: &WebConfig) -> Router {
         config: Arc::new(config.clone()),
         metrics: Arc::new(Metrics::default()),
         complaint_limiter: Arc::default(),
+        page_cache: Arc::default(),
     };
     let (router, _) = routes::build();
     #[allow(deprecated)] // TimeoutLayer::new: the replacement with a status code is not in every 0.6 release
@@ -87,7 +90,7 @@ pub fn app(store: Store, config: &WebConfig) -> Router {
         .layer(axum::middleware::from_fn(error::render))
         .layer(axum::middleware::from_fn(i18n::detect))
         .layer(axum::middleware::from_fn(security::headers))
-        .layer(axum::middleware::from_fn(public_cache::revalidate))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), public_cache::revalidate))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)
