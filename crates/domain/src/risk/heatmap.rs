@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::risk::model::{FactorValues, Level, RiskModel};
+use crate::text::xml_escape;
 
 /// A grid to draw: row and column labels, and one cell per (row, column).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,18 +104,23 @@ pub fn render_svg(map: &HeatMap) -> String {
     let _ = write!(
         svg,
         r#"<title id="heatmap-title">{}</title><text x="8" y="20" font-size="16" font-weight="bold">{}</text>"#,
-        escape(&map.title),
-        escape(&map.title)
+        xml_escape(&map.title),
+        xml_escape(&map.title)
     );
-    let _ =
-        write!(svg, r#"<text x="8" y="{}">{} \ {}</text>"#, TOP - 10, escape(&map.row_axis), escape(&map.column_axis));
+    let _ = write!(
+        svg,
+        r#"<text x="8" y="{}">{} \ {}</text>"#,
+        TOP - 10,
+        xml_escape(&map.row_axis),
+        xml_escape(&map.column_axis)
+    );
     for (c, label) in map.columns.iter().enumerate() {
         let x = LABEL_W + c * CELL_W + CELL_W / 2;
-        let _ = write!(svg, r#"<text x="{x}" y="{}" text-anchor="middle">{}</text>"#, TOP - 10, escape(label));
+        let _ = write!(svg, r#"<text x="{x}" y="{}" text-anchor="middle">{}</text>"#, TOP - 10, xml_escape(label));
     }
     for (r, label) in map.rows.iter().enumerate() {
         let y = TOP + r * CELL_H;
-        let _ = write!(svg, r#"<text x="8" y="{}">{}</text>"#, y + CELL_H / 2 + 5, escape(label));
+        let _ = write!(svg, r#"<text x="8" y="{}">{}</text>"#, y + CELL_H / 2 + 5, xml_escape(label));
         for c in 0..map.columns.len() {
             let cell = map.cells.get(r).and_then(|row| row.get(c));
             let x = LABEL_W + c * CELL_W;
@@ -133,29 +139,12 @@ pub fn render_svg(map: &HeatMap) -> String {
                 x + CELL_W / 2,
                 y + CELL_H / 2 + 5,
                 if words.is_empty() { "" } else { " · " },
-                escape(words)
+                xml_escape(words)
             );
         }
     }
     svg.push_str("</svg>");
     svg
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // XML 1.0 forbids most control characters even when escaped.
-            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

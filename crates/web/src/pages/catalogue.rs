@@ -34,7 +34,7 @@ use sunlight_store::entity::unit;
 use sunlight_store::org::{self, UnitFilter};
 
 use super::{
-    Block, DetailPage, FormPage, TablePage, paginate, render, render_status, require, see_other, table_response,
+    Block, DetailPage, FormPage, TablePage, paginate, render, render_status, require, see_other, table_response, yes_no,
 };
 use crate::AppState;
 use crate::auth::{CSRF_FIELD, Caller, StaffForm, same_token};
@@ -75,10 +75,6 @@ fn state_badge(lang: Lang, key: &str) -> Cell {
         _ => "hot",
     };
     Cell::Badge { class, text: state_label(lang, key) }
-}
-
-pub(crate) fn yes_no(lang: Lang, value: bool) -> String {
-    lang.t(if value { "yes" } else { "no" })
 }
 
 fn any_option(lang: Lang) -> Vec<(String, String)> {

@@ -131,3 +131,8 @@ pub fn paginate(table: &mut Table, base: &str, query: &[(&str, String)], page: u
         table.next = Some(page_link(base, query, page + 1));
     }
 }
+
+/// Yes or no in the page's language.
+pub(crate) fn yes_no(lang: crate::i18n::Lang, value: bool) -> String {
+    lang.t(if value { "yes" } else { "no" })
+}

@@ -17,7 +17,7 @@ use sunlight_store::org::{self, PersonFilter, UnitFilter};
 
 use super::{
     Block, DetailPage, FormPage, TablePage, form_response, paginate, render, render_status, require, see_other,
-    table_response,
+    table_response, yes_no,
 };
 use crate::AppState;
 use crate::auth::{Caller, FormData, StaffForm};
@@ -71,10 +71,6 @@ fn active_badge(lang: Lang, active: bool) -> Cell {
     } else {
         Cell::Badge { class: "off", text: lang.t("state-inactive") }
     }
-}
-
-fn yes_no(lang: Lang, value: bool) -> String {
-    lang.t(if value { "yes" } else { "no" })
 }
 
 /// Turns a failed save into the form again (422/409, with what was typed), and

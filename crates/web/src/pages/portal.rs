@@ -12,9 +12,9 @@ use sunlight_domain::risk::PublicRiskField;
 use sunlight_store::org::UnitFilter;
 use sunlight_store::{catalogue, org, risk};
 
-use super::catalogue::{limit_text, type_label, yes_no};
+use super::catalogue::{limit_text, type_label};
 use super::risk::{key_label, level_cell};
-use super::{paginate, render};
+use super::{paginate, render, yes_no};
 use crate::AppState;
 use crate::error::AppError;
 use crate::i18n::Lang;

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sunlight_domain::field::FieldErrors;
 use sunlight_domain::policy::{Action, Target, authorize};
+use sunlight_domain::text::xml_escape;
 use sunlight_domain::trading::alert_state::AlertState;
 use sunlight_domain::trading::{DEFAULT_SETTINGS, Settings};
 use sunlight_store::trading_alerts::{self, AlertFilter};
@@ -60,10 +61,6 @@ fn number(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 { format!("{value:.0}") } else { format!("{value:.4}") }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
-
 /// A horizontal bar chart: a label, a bar and the number on every row; a row with a
 /// link makes its label a link.
 #[must_use]
@@ -76,10 +73,10 @@ pub fn bar_chart(id: &str, title: &str, rows: &[(String, u64, Option<String>)], 
     let width = LABEL + BAR + 80;
     let mut svg = format!(
         r#"<svg class="bar-chart" role="img" aria-labelledby="{id}-title" viewBox="0 0 {width} {height}" width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title>"#,
-        escape(title)
+        xml_escape(title)
     );
     if rows.is_empty() {
-        let _ = write!(svg, r##"<text x="0" y="20" fill="#4b5563">{}</text>"##, escape(empty));
+        let _ = write!(svg, r##"<text x="0" y="20" fill="#4b5563">{}</text>"##, xml_escape(empty));
     }
     for (i, (label, value, href)) in rows.iter().enumerate() {
         let y = ROW * u32::try_from(i).unwrap_or(0) + 4;
@@ -89,11 +86,11 @@ pub fn bar_chart(id: &str, title: &str, rows: &[(String, u64, Option<String>)], 
             r##"<text x="{}" y="{}" text-anchor="end" fill="#111827">{}</text>"##,
             LABEL - 8,
             y + 15,
-            escape(label)
+            xml_escape(label)
         );
         match href {
             Some(href) => {
-                let _ = write!(svg, r#"<a href="{}">{text}</a>"#, escape(href));
+                let _ = write!(svg, r#"<a href="{}">{text}</a>"#, xml_escape(href));
             }
             None => svg.push_str(&text),
         }
