@@ -142,6 +142,24 @@ pub enum Action {
     HandleComplaints,
     /// Reply to a complaint routed to the unit (also the unit admin).
     ReplyComplaints,
+    /// Draw, import and publish a unit's flowcharts (流程图).
+    ManageFlowcharts,
+    /// Edit the county's working-day calendar and office hours.
+    ManageCalendar,
+    /// Switch supervision rules on and off and set their thresholds.
+    ManageSupervisionRules,
+    /// Read a unit's cases (办件) and their events.
+    ViewCases,
+    /// Create cases and act on them (accept, approve, return, …) in the online hall.
+    HandleCases,
+    /// Push events from a unit's own approval system (`POST /api/v1/events`).
+    PushEvents,
+    /// Read supervision alerts, rates and the console.
+    ViewSupervision,
+    /// Acknowledge and explain the alerts raised on the unit's cases.
+    ExplainAlerts,
+    /// Close or escalate alerts: the commission and its sub-commissions.
+    ReviewAlerts,
 }
 
 /// What the action is done to: the county as a whole, or one unit.
@@ -177,13 +195,30 @@ pub fn authorize(principal: &Principal, action: Action, target: Target) -> Resul
             | A::ManageRisks
             | A::ManageDesignRecords
             | A::ViewComplaints
-            | A::ReplyComplaints,
+            | A::ReplyComplaints
+            | A::ManageFlowcharts
+            | A::ViewCases
+            | A::HandleCases
+            | A::PushEvents
+            | A::ViewSupervision
+            | A::ExplainAlerts,
         )
+        // A cadre handles the cases of his unit in the online hall.
+        | (R::Cadre, A::ViewCases | A::HandleCases)
         // The sub-commission checks the units it watches and handles their complaints.
         | (
             R::SubCommissionStaff,
-            A::ReviewCatalogue | A::ApproveRisks | A::ViewComplaints | A::HandleComplaints | A::ReplyComplaints,
+            A::ReviewCatalogue
+            | A::ApproveRisks
+            | A::ViewComplaints
+            | A::HandleComplaints
+            | A::ReplyComplaints
+            | A::ViewCases
+            | A::ViewSupervision
+            | A::ReviewAlerts,
         )
+        // Supervisors watch the cases and alerts of the units they are assigned to.
+        | (R::Supervisor, A::ViewCases | A::ViewSupervision)
         // Supervisors and sub-commissions watch the trading centre with the commission.
         | (R::SubCommissionStaff | R::Supervisor, A::ViewTrading) => true,
         (_, A::ChangeOwnPassword) => !principal.is_token,
@@ -193,7 +228,11 @@ pub fn authorize(principal: &Principal, action: Action, target: Target) -> Resul
         _ => false,
     };
     // Tokens are for machine clients: they read and push data, never administer.
-    let token_allows = !principal.is_token || matches!(action, A::ViewOrganization | A::ViewFigures | A::ViewCatalogue);
+    let token_allows = !principal.is_token
+        || matches!(
+            action,
+            A::ViewOrganization | A::ViewFigures | A::ViewCatalogue | A::PushEvents | A::ViewCases | A::ViewSupervision
+        );
     if !(role_allows && token_allows) {
         return Err(Denied::Role);
     }
@@ -210,6 +249,8 @@ pub fn authorize(principal: &Principal, action: Action, target: Target) -> Resul
                     | A::ImportTrading
                     | A::HandleTradingAlerts
                     | A::ManageScreens
+                    | A::ManageCalendar
+                    | A::ManageSupervisionRules
             );
             if county_wide && principal.scope != Scope::All {
                 return Err(Denied::Scope);
@@ -344,10 +385,39 @@ mod tests {
     }
 
     #[test]
+    fn units_handle_cases_and_the_commission_reviews_their_alerts() {
+        let unit_admin = principal(Role::UnitAdmin, &[7]);
+        let cadre = principal(Role::Cadre, &[7]);
+        let watcher = principal(Role::SubCommissionStaff, &[7]);
+        let supervisor = principal(Role::Supervisor, &[7]);
+        for action in [Action::ManageFlowcharts, Action::HandleCases, Action::PushEvents, Action::ExplainAlerts] {
+            assert_eq!(authorize(&unit_admin, action, Target::Unit(7)), Ok(()));
+            assert_eq!(authorize(&unit_admin, action, Target::Unit(8)), Err(Denied::Scope));
+        }
+        assert_eq!(authorize(&unit_admin, Action::ReviewAlerts, Target::Unit(7)), Err(Denied::Role));
+        assert_eq!(authorize(&cadre, Action::HandleCases, Target::Unit(7)), Ok(()));
+        assert_eq!(authorize(&cadre, Action::ManageFlowcharts, Target::Unit(7)), Err(Denied::Role));
+        assert_eq!(authorize(&watcher, Action::ReviewAlerts, Target::Unit(7)), Ok(()));
+        assert_eq!(authorize(&watcher, Action::ReviewAlerts, Target::Unit(8)), Err(Denied::Scope));
+        assert_eq!(authorize(&watcher, Action::HandleCases, Target::Unit(7)), Err(Denied::Role));
+        assert_eq!(authorize(&supervisor, Action::ViewSupervision, Target::Unit(7)), Ok(()));
+        assert_eq!(authorize(&supervisor, Action::ExplainAlerts, Target::Unit(7)), Err(Denied::Role));
+        for action in [Action::ManageCalendar, Action::ManageSupervisionRules] {
+            assert_eq!(authorize(&principal(Role::CommissionAdmin, &[]), action, Target::County), Ok(()));
+            assert_eq!(authorize(&unit_admin, action, Target::County), Err(Denied::Role));
+            assert_eq!(authorize(&watcher, action, Target::County), Err(Denied::Role));
+        }
+    }
+
+    #[test]
     fn tokens_never_administer() {
         let mut token = principal(Role::UnitAdmin, &[5]);
         token.is_token = true;
         assert_eq!(authorize(&token, Action::ViewOrganization, Target::Unit(5)), Ok(()));
+        assert_eq!(authorize(&token, Action::PushEvents, Target::Unit(5)), Ok(()));
+        assert_eq!(authorize(&token, Action::PushEvents, Target::Unit(6)), Err(Denied::Scope));
+        assert_eq!(authorize(&token, Action::HandleCases, Target::Unit(5)), Err(Denied::Role));
+        assert_eq!(authorize(&token, Action::ExplainAlerts, Target::Unit(5)), Err(Denied::Role));
         assert_eq!(authorize(&token, Action::ManageUnitStaff, Target::Unit(5)), Err(Denied::Role));
         assert_eq!(authorize(&token, Action::ChangeOwnPassword, Target::County), Err(Denied::Role));
     }

@@ -11,6 +11,7 @@ mod write;
 
 pub mod accounts;
 pub mod audit;
+pub mod calendar;
 pub mod catalogue;
 pub mod complaints;
 pub mod demo;
@@ -20,6 +21,7 @@ pub mod org;
 mod password;
 pub mod risk;
 pub mod screens;
+pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod trading;

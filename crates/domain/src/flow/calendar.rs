@@ -332,6 +332,19 @@ impl Default for Calendar {
     }
 }
 
+/// The shipped list of China's official holidays and make-up working days (调休),
+/// as published by the State Council's General Office each year.
+#[must_use]
+pub fn official_days() -> Vec<SpecialDay> {
+    parse_holiday_csv(EMBEDDED_CN).days
+}
+
+/// China's time zone (UTC+8), in which dates and office hours are read.
+#[must_use]
+pub fn china_time() -> FixedOffset {
+    china_offset()
+}
+
 impl Calendar {
     /// China's calendar from the shipped list, default office hours, UTC+8.
     #[must_use]

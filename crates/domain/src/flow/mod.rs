@@ -32,4 +32,4 @@ pub use calendar::{Calendar, LimitUnit, TimeLimit};
 pub use check::{CheckOptions, CheckReport, check_log};
 pub use eventlog::{EventLog, read_csv, read_xes, write_xes};
 pub use flowchart::Flowchart;
-pub use rules::{RuleConfig, RuleId};
+pub use rules::{RuleConfig, RuleId, RuleSettings};

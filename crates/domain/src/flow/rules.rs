@@ -193,6 +193,47 @@ impl RuleConfig {
     pub fn is_enabled(&self, rule: RuleId) -> bool {
         !self.disabled.contains(&rule)
     }
+
+    /// The settings as stored and edited (the `supervision_rules` setting).
+    #[must_use]
+    pub fn settings(&self) -> RuleSettings {
+        RuleSettings {
+            disabled: self.disabled.iter().map(|r| r.as_str().to_owned()).collect(),
+            reminder_share: self.reminder_share,
+            yellow_after_days: self.yellow_after_days,
+            red_after_days: self.red_after_days,
+            returned_repeatedly_at: self.returned_repeatedly_at,
+            fee_tolerance: self.fee_tolerance,
+        }
+    }
+}
+
+/// The rule settings in plain fields, as JSON stores and forms carry them; only
+/// [`RuleSettings::to_config`] turns them into a [`RuleConfig`], checking each.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct RuleSettings {
+    /// Ids of switched-off rules.
+    #[serde(default)]
+    pub disabled: Vec<String>,
+    pub reminder_share: f64,
+    pub yellow_after_days: f64,
+    pub red_after_days: f64,
+    pub returned_repeatedly_at: u32,
+    pub fee_tolerance: f64,
+}
+
+impl RuleSettings {
+    pub fn to_config(&self) -> Result<RuleConfig, RuleConfigError> {
+        let mut config = RuleConfig::default()
+            .with_reminder_share(self.reminder_share)?
+            .with_cards(self.yellow_after_days, self.red_after_days)?
+            .with_returned_repeatedly_at(self.returned_repeatedly_at)?
+            .with_fee_tolerance(self.fee_tolerance)?;
+        for rule in &self.disabled {
+            config = config.disable(rule)?;
+        }
+        Ok(config)
+    }
 }
 
 /// One thing a rule found in a case: the rule, the step and person concerned, when,
@@ -617,6 +658,19 @@ mod tests {
             assert!(["time", "process", "content", "discretion"].contains(&rule.family()));
         }
         assert_eq!(RuleId::DiscretionFeeDeviation.as_str(), "discretion.fee_deviation");
+    }
+
+    #[test]
+    fn settings_round_trip_and_are_checked() {
+        let config = RuleConfig::default().disable("time.reminder").unwrap().with_cards(0.5, 3.0).unwrap();
+        let settings = config.settings();
+        let text = serde_json::to_string(&settings).unwrap();
+        let back: RuleSettings = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.to_config().unwrap(), config);
+        let bad = RuleSettings { red_after_days: 0.1, ..back.clone() };
+        assert_eq!(bad.to_config(), Err(RuleConfigError::BadCardThresholds));
+        let unknown = RuleSettings { disabled: vec!["time.nap".into()], ..back };
+        assert_eq!(unknown.to_config().unwrap_err().code(), "unknown_rule");
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod m0002_catalogue_risk;
 mod m0003_trading;
 mod m0004_complaints;
 mod m0005_screens;
+mod m0006_supervision;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_trading::Migration),
             Box::new(m0004_complaints::Migration),
             Box::new(m0005_screens::Migration),
+            Box::new(m0006_supervision::Migration),
         ]
     }
 }

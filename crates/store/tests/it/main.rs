@@ -52,5 +52,6 @@ mod design;
 mod org;
 mod risk;
 mod screens;
+mod settings;
 mod trading;
 mod trading_alerts;
