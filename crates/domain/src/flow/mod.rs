@@ -14,6 +14,7 @@
 //! - `replay`: conformance by token replay.
 //! - `rules`: the supervision rules and their settings.
 //! - `check`: the offline check and its report.
+//! - `walk`: one possible run of a flowchart (the demo's cases).
 //! - `generator` (file `gen.rs`; `gen` is a reserved word): synthetic logs.
 
 pub mod bpmn;
@@ -25,6 +26,7 @@ pub mod flowchart;
 pub mod generator;
 pub mod replay;
 pub mod rules;
+pub mod walk;
 mod xml;
 
 pub use bpmn::{export_bpmn, import_bpmn};
