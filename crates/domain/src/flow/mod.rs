@@ -14,6 +14,7 @@
 //! - `replay`: conformance by token replay.
 //! - `rules`: the supervision rules and their settings.
 //! - `check`: the offline check and its report.
+//! - `svg`: the drawing, for the pages and the portal.
 //! - `generator` (file `gen.rs`; `gen` is a reserved word): synthetic logs.
 
 pub mod bpmn;
@@ -25,6 +26,7 @@ pub mod flowchart;
 pub mod generator;
 pub mod replay;
 pub mod rules;
+pub mod svg;
 mod xml;
 
 pub use bpmn::{export_bpmn, import_bpmn};
