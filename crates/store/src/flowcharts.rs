@@ -90,13 +90,13 @@ impl From<&flowchart_version::Model> for VersionInfo {
 /// What the audit chain keeps of a version: its facts and the hash of its BPMN
 /// (the text itself is in the row; a hash keeps the chain small and still binds it).
 #[derive(Serialize)]
-struct AuditedVersion<'a> {
+pub(crate) struct AuditedVersion<'a> {
     #[serde(flatten)]
     info: &'a VersionInfo,
     bpmn_sha256: String,
 }
 
-fn audited<'a>(info: &'a VersionInfo, bpmn: &str) -> AuditedVersion<'a> {
+pub(crate) fn audited<'a>(info: &'a VersionInfo, bpmn: &str) -> AuditedVersion<'a> {
     AuditedVersion { info, bpmn_sha256: hex::encode(Sha256::digest(bpmn.as_bytes())) }
 }
 
@@ -113,13 +113,15 @@ fn parse_stored(version: &flowchart_version::Model) -> Result<Flowchart, StoreEr
         .map_err(|e| StoreError::Internal(format!("flowchart version {} is unreadable: {e}", version.id)))
 }
 
+/// A version's columns but its BPMN text.
+type VersionRow = (i64, i64, i32, String, i32, String, DateTime<Utc>, Option<DateTime<Utc>>);
+
 async fn version_infos(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<VersionInfo>, StoreError> {
     use flowchart_version::Column as V;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    type Row = (i64, i64, i32, String, i32, String, DateTime<Utc>, Option<DateTime<Utc>>);
-    let rows: Vec<Row> = flowchart_version::Entity::find()
+    let rows: Vec<VersionRow> = flowchart_version::Entity::find()
         .select_only()
         .columns([
             V::Id,
