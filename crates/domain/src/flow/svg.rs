@@ -47,16 +47,24 @@ pub struct SvgLabels {
     pub working_days: String,
     pub natural_days: String,
     pub working_hours: String,
+    /// The same for an amount of one (languages with a plural).
+    pub working_day: String,
+    pub natural_day: String,
+    pub working_hour: String,
 }
 
 impl SvgLabels {
     /// A time limit in words.
     #[must_use]
     pub fn limit_text(&self, limit: TimeLimit) -> String {
-        let template = match limit.unit() {
-            LimitUnit::WorkingDays => &self.working_days,
-            LimitUnit::NaturalDays => &self.natural_days,
-            LimitUnit::WorkingHours => &self.working_hours,
+        let one = limit.amount() == 1;
+        let template = match (limit.unit(), one) {
+            (LimitUnit::WorkingDays, false) => &self.working_days,
+            (LimitUnit::NaturalDays, false) => &self.natural_days,
+            (LimitUnit::WorkingHours, false) => &self.working_hours,
+            (LimitUnit::WorkingDays, true) => &self.working_day,
+            (LimitUnit::NaturalDays, true) => &self.natural_day,
+            (LimitUnit::WorkingHours, true) => &self.working_hour,
         };
         template.replace("{n}", &limit.amount().to_string())
     }
@@ -783,6 +791,9 @@ mod tests {
             working_days: "{n}个工作日".into(),
             natural_days: "{n}日".into(),
             working_hours: "{n}个工作小时".into(),
+            working_day: "{n}个工作日".into(),
+            natural_day: "{n}日".into(),
+            working_hour: "{n}个工作小时".into(),
         }
     }
 
