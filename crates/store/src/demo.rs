@@ -15,6 +15,7 @@ use crate::{Store, StoreError, Write};
 mod catalogue;
 mod complaints;
 mod design;
+mod flowcharts;
 mod risk;
 mod screens;
 mod trading;
@@ -354,6 +355,7 @@ pub struct DemoReport {
     pub trading_projects: usize,
     pub screens: usize,
     pub complaints: usize,
+    pub flowcharts: usize,
     pub accounts: Vec<DemoAccount>,
 }
 
@@ -375,6 +377,7 @@ pub async fn build(store: &Store) -> Result<DemoReport, StoreError> {
     report.powers = catalogue::build(&mut write).await?;
     report.standards = design::build(&mut write).await?;
     report.risk_points = risk::build(&mut write).await?;
+    report.flowcharts = flowcharts::build(&mut write).await?;
     report.trading_projects = trading::build(&mut write, &system).await?;
     report.screens = screens::build(&mut write).await?;
     report.complaints = complaints::build(&mut write).await?;
@@ -383,7 +386,8 @@ pub async fn build(store: &Store) -> Result<DemoReport, StoreError> {
         + report.risk_points
         + report.trading_projects
         + report.screens
-        + report.complaints;
+        + report.complaints
+        + report.flowcharts;
     if created > 0 {
         write.commit().await?;
     }

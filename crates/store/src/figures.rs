@@ -115,6 +115,7 @@ fn queries(units: Option<&[i64]>) -> Vec<(&'static str, SelectStatement)> {
         ("risk_points_level_1", rows(risk_point::Entity, risks().add(R::LevelRank.eq(1)))),
         ("risk_points_level_2", rows(risk_point::Entity, risks().add(R::LevelRank.eq(2)))),
         ("risk_points_level_3", rows(risk_point::Entity, risks().add(R::LevelRank.eq(3)))),
+        ("flowcharts_published", crate::flowcharts::published_count(units)),
         ("trading_projects", rows(trading_release::Entity, county_only())),
         ("redflags_open", rows(trading_alert::Entity, county_only().add(trading_alert::Column::State.ne("closed")))),
         (

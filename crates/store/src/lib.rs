@@ -17,6 +17,7 @@ pub mod complaints;
 pub mod demo;
 pub mod design;
 pub mod figures;
+pub mod flowcharts;
 pub mod org;
 mod password;
 pub mod risk;

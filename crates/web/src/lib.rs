@@ -16,6 +16,7 @@ pub mod api;
 mod assets;
 pub mod auth;
 pub mod error;
+pub mod flowchart_text;
 pub mod i18n;
 pub mod import_text;
 mod metrics;

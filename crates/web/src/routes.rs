@@ -233,6 +233,18 @@ pub const TABLE: &[RouteEntry] = &[
     r("GET", "/api/v1/complaints", COMPLAINTS),
     r("GET", "/api/v1/complaints/{id}", COMPLAINTS),
     r("POST", "/api/v1/complaints/{id}/transition", COMPLAINTS),
+    // flowcharts (流程图): the unit uploads and publishes, every account reads
+    r("GET", "/staff/flowcharts", Access::Staff),
+    r("GET", "/staff/flowcharts/upload", UNIT_STAFF),
+    r("POST", "/staff/flowcharts/upload", UNIT_STAFF),
+    r("GET", "/staff/flowcharts/{id}", Access::Staff),
+    r("POST", "/staff/flowcharts/{id}/versions/{version}/publish", UNIT_STAFF),
+    r("GET", "/api/v1/flowcharts", Access::Staff),
+    r("GET", "/api/v1/flowcharts/{id}", Access::Staff),
+    r("GET", "/api/v1/flowcharts/{id}/bpmn", Access::Staff),
+    r("GET", "/api/v1/flowcharts/{id}/svg", Access::Staff),
+    r("POST", "/api/v1/powers/{code}/flowchart", UNIT_STAFF),
+    r("POST", "/api/v1/flowcharts/{id}/versions/{version}/publish", UNIT_STAFF),
 ];
 
 /// Records what it registers so the test can hold it against [`TABLE`].
@@ -330,7 +342,23 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
     let b = trading_routes(b);
     let b = screen_routes(b);
     let b = complaint_routes(b);
+    let b = flowchart_routes(b);
     (b.router, b.registered)
+}
+
+/// Flowcharts (流程图): the staff pages and the JSON API.
+fn flowchart_routes(b: Builder) -> Builder {
+    use pages::flowcharts as f;
+    b.add("/staff/flowcharts", &["GET"], get(f::list))
+        .add("/staff/flowcharts/upload", &["GET", "POST"], get(f::upload_page).post(f::upload))
+        .add("/staff/flowcharts/{id}", &["GET"], get(f::detail))
+        .add("/staff/flowcharts/{id}/versions/{version}/publish", &["POST"], post(f::publish))
+        .add("/api/v1/flowcharts", &["GET"], get(api::flowcharts::list))
+        .add("/api/v1/flowcharts/{id}", &["GET"], get(api::flowcharts::get))
+        .add("/api/v1/flowcharts/{id}/bpmn", &["GET"], get(api::flowcharts::bpmn))
+        .add("/api/v1/flowcharts/{id}/svg", &["GET"], get(api::flowcharts::svg))
+        .add("/api/v1/powers/{code}/flowchart", &["POST"], post(api::flowcharts::import))
+        .add("/api/v1/flowcharts/{id}/versions/{version}/publish", &["POST"], post(api::flowcharts::publish))
 }
 
 /// Complaints and reports (群众举报): the public form and status, the staff pages.

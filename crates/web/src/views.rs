@@ -81,6 +81,7 @@ fn navigation(lang: Lang, role: Role) -> Vec<NavGroup> {
     if matches!(role, Role::CommissionAdmin | Role::UnitAdmin) {
         catalogue.push(item("power-import", "/staff/powers/import"));
     }
+    catalogue.push(item("flowcharts", "/staff/flowcharts"));
     catalogue.push(item("public-catalogue", "/catalogue"));
     groups.push(NavGroup { label: lang.t("nav-group-catalogue"), items: catalogue });
     groups.push(NavGroup {

@@ -14,6 +14,7 @@
 //! - `replay`: conformance by token replay.
 //! - `rules`: the supervision rules and their settings.
 //! - `check`: the offline check and its report.
+//! - `svg`: the drawing, for the pages and the portal.
 //! - `walk`: one possible run of a flowchart (the demo's cases).
 //! - `generator` (file `gen.rs`; `gen` is a reserved word): synthetic logs.
 
@@ -26,6 +27,7 @@ pub mod flowchart;
 pub mod generator;
 pub mod replay;
 pub mod rules;
+pub mod svg;
 pub mod walk;
 mod xml;
 

@@ -52,6 +52,39 @@ async fn demo_complaints(db: &TestDb, created: usize) {
     assert_eq!((figures.get("complaints"), figures.get("complaints_open")), (Some(36), Some(28)));
 }
 
+/// 224 published flowcharts of pilot powers, each complete in the four clarities.
+async fn demo_flowcharts(db: &TestDb, created: usize) {
+    use sunlight_store::entity::{flowchart, flowchart_version};
+    assert_eq!(created, 224);
+    let published = flowchart_version::Entity::find().filter(flowchart_version::Column::State.eq("published"));
+    assert_eq!(count(db, published).await, 224);
+    let system = sunlight_domain::policy::Principal::system("test");
+    let figures = sunlight_store::figures::figures(&db.store, &system, None).await.unwrap();
+    assert_eq!(figures.get("flowcharts_published"), Some(224));
+    let charts = flowchart::Entity::find().all(db.store.connection()).await.unwrap();
+    let units: std::collections::BTreeSet<i64> = charts.iter().map(|c| c.unit_id).collect();
+    assert_eq!(units.len(), 7, "every pilot unit has flowcharts");
+    let mut parallel = 0;
+    let mut types = std::collections::BTreeSet::new();
+    for chart in &charts {
+        let loaded = sunlight_store::flowcharts::published_for_power(db.store.connection(), chart.power_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(loaded.four_clarities().is_empty(), "{}", chart.power_code);
+        if loaded.nodes().iter().any(|n| n.kind == sunlight_domain::flow::flowchart::NodeKind::Parallel) {
+            parallel += 1;
+        }
+    }
+    let ids: Vec<i64> = charts.iter().map(|c| c.power_id).collect();
+    for p in power::Entity::find().filter(power::Column::Id.is_in(ids)).all(db.store.connection()).await.unwrap() {
+        assert_eq!(p.state, "published");
+        types.insert(p.power_type);
+    }
+    assert!(parallel > 30 && parallel < 200, "{parallel} charts with parallel steps");
+    assert!(types.len() >= 4, "{types:?}");
+}
+
 /// The demo county reproduces the report's figures from its records.
 async fn demo_county_reproduces_the_report(db: TestDb) {
     let report = demo::build(&db.store).await.unwrap();
@@ -129,12 +162,15 @@ async fn demo_county_reproduces_the_report(db: TestDb) {
     assert_eq!(figures.get("public_catalogue_items"), Some(492));
     assert_eq!(figures.get("display_screens"), Some(16));
     demo_complaints(&db, report.complaints).await;
+    demo_flowcharts(&db, report.flowcharts).await;
 
     let again = demo::build(&db.store).await.unwrap();
     assert_eq!(
         (again.powers, again.risk_points, again.standards, again.trading_projects, again.screens, again.complaints),
         (0, 0, 0, 0, 0, 0)
     );
+    assert_eq!(again.flowcharts, 0);
+    assert_eq!(count(&db, sunlight_store::entity::flowchart::Entity::find()).await, 224);
     assert_eq!(count(&db, risk_point::Entity::find()).await, 1557);
     assert!(matches!(audit::verify(&db.store).await.unwrap(), Verification::Intact { .. }));
 }

@@ -49,6 +49,7 @@ mod catalogue;
 mod complaints;
 mod demo;
 mod design;
+mod flowcharts;
 mod org;
 mod risk;
 mod screens;

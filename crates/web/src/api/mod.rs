@@ -13,6 +13,7 @@ use crate::error::AppError;
 pub mod catalogue;
 pub mod complaints;
 pub mod design;
+pub mod flowcharts;
 pub mod org;
 pub mod risk;
 pub mod trading;
@@ -76,6 +77,12 @@ pub mod trading_alerts;
         trading::list_releases,
         trading::get_release,
         trading::get_party,
+        flowcharts::list,
+        flowcharts::get,
+        flowcharts::import,
+        flowcharts::publish,
+        flowcharts::bpmn,
+        flowcharts::svg,
     ),
     components(schemas(
         org::Me,
@@ -144,6 +151,12 @@ pub mod trading_alerts;
         trading::TradingReleaseDetailDto,
         trading::TradingSupplierShareDto,
         trading::TradingPartyDetailDto,
+        flowcharts::FlowchartVersionDto,
+        flowcharts::FlowchartDto,
+        flowcharts::FlowchartPageDto,
+        flowcharts::FlowchartStepDto,
+        flowcharts::FlowchartDetailDto,
+        flowcharts::FlowchartImportedDto,
         ErrorBody
     ))
 )]

@@ -14,6 +14,7 @@ pub mod complaints;
 pub mod dashboard;
 pub mod design;
 pub mod export;
+pub mod flowcharts;
 pub mod org;
 pub mod portal;
 pub mod public;

@@ -30,6 +30,7 @@ struct PublicPower {
     facts: Vec<(String, String)>,
     legal_basis: Vec<String>,
     risks: Table,
+    flowchart: Option<super::flowcharts::PublicFlowchart>,
 }
 
 /// `GET /catalogue/{id}`: a published, public power; anything else is not found.
@@ -66,7 +67,8 @@ pub async fn power(State(state): State<AppState>, lang: Lang, Path(id): Path<i64
         ]);
     }
     let county = org::county_name(&state.store).await?.unwrap_or_default();
-    let page = PublicPower { lang, county, name: record.power.name.clone(), facts, legal_basis, risks };
+    let flowchart = super::flowcharts::public_flowchart(&state, lang, &record.power).await?;
+    let page = PublicPower { lang, county, name: record.power.name.clone(), facts, legal_basis, risks, flowchart };
     Ok(render(&page)?.into_response())
 }
 

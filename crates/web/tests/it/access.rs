@@ -50,7 +50,9 @@ fn every_api_route_is_in_the_openapi_document() {
 async fn sample_path(app: &TestApp, pattern: &str, token_id: i64) -> String {
     let system = Principal::system("test");
     let scjg = app.unit_id("SCJG").await;
-    let id = if pattern.contains("/screen") {
+    let id = if pattern.contains("/flowcharts/{id}") {
+        crate::flowcharts::sample_flowchart(app).await
+    } else if pattern.contains("/screen") {
         crate::screens::sample_screen(app).await
     } else if pattern.contains("/kiosk/powers/") || pattern == "/catalogue/{id}" {
         crate::screens::sample_public_power(app).await
@@ -93,7 +95,13 @@ async fn sample_path(app: &TestApp, pattern: &str, token_id: i64) -> String {
     } else {
         scjg
     };
-    pattern.replace("{id}", &id.to_string()).replace("{n}", "1").replace("{tag}", "en").replace("{*path}", "app.css")
+    pattern
+        .replace("{id}", &id.to_string())
+        .replace("{n}", "1")
+        .replace("{tag}", "en")
+        .replace("{*path}", "app.css")
+        .replace("{version}", "1")
+        .replace("{code}", "SCJGXK001")
 }
 
 /// A risk point of SCJG (the demo may hold some; otherwise one is recorded).

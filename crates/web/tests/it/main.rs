@@ -31,6 +31,7 @@ mod bad_input;
 mod catalogue;
 mod complaints;
 mod design;
+mod flowcharts;
 mod i18n;
 mod risk;
 mod screens;
