@@ -1176,6 +1176,7 @@ audit-flowchart-create = Flowchart created
 audit-flowchart-version-create = Flowchart version imported
 audit-flowchart-version-publish = Flowchart version published
 audit-flowchart-version-supersede = Flowchart version superseded
+cli-flowchart-not-publishable = { $count } steps lack some of the four clarities: cannot publish; nothing was imported.
 portal-flowchart = Flowchart
 portal-flowchart-explain = Every step states its responsible position, time limit and supervisor (the four clarities); a step's risk level is shown in colour and in words. Print this page for a paper flowchart.
 portal-flowchart-version = Version { $version }, published { $date }
