@@ -42,6 +42,8 @@ pub enum ImportCommand {
         #[arg(long, default_value = "zh")]
         lang: String,
     },
+    /// Import a power's flowchart (BPMN 2.0) as a new draft; a malformed file imports nothing (exit 1).
+    Flowchart(crate::flowchart::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -57,12 +59,15 @@ pub enum ExportCommand {
         #[arg(long)]
         public: bool,
     },
+    /// Write a power's flowchart (BPMN 2.0): the published version, or --version N.
+    Flowchart(crate::flowchart::ExportArgs),
 }
 
 pub async fn import(command: ImportCommand, config: &Config) -> anyhow::Result<ExitCode> {
     let (file, unit, lang) = match command {
         ImportCommand::Powers { file, unit, lang } => (file, unit, lang),
         ImportCommand::Ocds { file, lang } => return crate::ocds::import(&file, &lang, config).await,
+        ImportCommand::Flowchart(args) => return crate::flowchart::import(&args, config).await,
     };
     let lang = Lang::from_tag(&lang).unwrap_or_default();
     let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
@@ -92,7 +97,10 @@ pub async fn import(command: ImportCommand, config: &Config) -> anyhow::Result<E
 }
 
 pub async fn export(command: ExportCommand, config: &Config) -> anyhow::Result<ExitCode> {
-    let ExportCommand::Powers { out, unit, public } = command;
+    let (out, unit, public) = match command {
+        ExportCommand::Powers { out, unit, public } => (out, unit, public),
+        ExportCommand::Flowchart(args) => return crate::flowchart::export(&args, config).await,
+    };
     let store = open_store(config).await?;
     let system = Principal::system("cli");
     let unit_id = match &unit {

@@ -19,6 +19,7 @@ mod bench_gen;
 mod catalogue;
 mod check_log;
 mod config;
+mod flowchart;
 mod ocds;
 mod redflags;
 mod serve;
@@ -94,12 +95,12 @@ enum Command {
     CheckLog(check_log::Args),
     /// Trading red flags over OCDS compiled releases (JSON Lines), printed as cardinal's JSON.
     Redflags(redflags::Args),
-    /// Import from Excel (the power catalogue) or OCDS (the trading centre).
+    /// Import from Excel (the power catalogue), OCDS (the trading centre) or BPMN (a flowchart).
     Import {
         #[command(subcommand)]
         command: catalogue::ImportCommand,
     },
-    /// Export to Excel (the power catalogue).
+    /// Export to Excel (the power catalogue) or BPMN (a flowchart).
     Export {
         #[command(subcommand)]
         command: catalogue::ExportCommand,

@@ -84,7 +84,7 @@ pub fn responsible_text(step: &Step) -> Option<String> {
 }
 
 const MARGIN: f64 = 24.0;
-const TASK_W: f64 = 188.0;
+const TASK_W: f64 = 220.0;
 const TASK_H: f64 = 70.0;
 const BAND_H: f64 = 18.0;
 const EVENT_R: f64 = 22.0;
@@ -559,7 +559,9 @@ pub fn render_svg(chart: &Flowchart, levels: &BTreeMap<String, StepLevel>, label
         let edge = &edges[route.edge];
         let (Some(&first), Some(&last)) = (route.chain.first(), route.chain.last()) else { continue };
         let mut points: Vec<(f64, f64)> = Vec::new();
-        let label_at = if route.back {
+        // Where the label goes: beside the loop's climb, or part way down the first
+        // segment, on the side it turns to (so two branches' labels never meet).
+        let (anchor, side) = if route.back {
             lane += LANE_GAP;
             // Leave below the source's row and come in above the target's row, in the
             // gaps between rows, so the loop crosses no box.
@@ -572,15 +574,17 @@ pub fn render_svg(chart: &Flowchart, levels: &BTreeMap<String, StepLevel>, label
             let below = rows.get(source.layer).map_or(sy, |(t, h)| t + h) + offset;
             let above = rows.get(target.layer).map_or(ty, |(t, _)| *t) - offset;
             points.extend([(sx, sy), (sx, below), (lane, below), (lane, above), (tx, above), (tx, ty)]);
-            (lane + 4.0, f64::midpoint(below, above))
+            ((lane, f64::midpoint(below, above)), 1)
         } else {
             points.push(bottom_of(&nodes[first]));
             for &v in &route.chain[1..route.chain.len() - 1] {
                 points.push((nodes[v].x, nodes[v].y));
             }
             points.push(top_of(&nodes[last]));
-            let (x0, y0) = points[0];
-            (x0 + 5.0, y0 + 14.0)
+            let ((x0, y0), (x1, y1)) = (points[0], points[1]);
+            let at = (x0 + (x1 - x0) * 0.45, y0 + (y1 - y0) * 0.45);
+            let side = if x1 < x0 - 1.0 { -1 } else { i32::from(x1 > x0 + 1.0) };
+            (at, side)
         };
         let path: Vec<String> = points.iter().map(|(x, y)| format!("{},{}", num(*x), num(*y))).collect();
         let dash = if edge.dashed { r#" stroke-dasharray="5 4""# } else { "" };
@@ -593,6 +597,13 @@ pub fn render_svg(chart: &Flowchart, levels: &BTreeMap<String, StepLevel>, label
         if !edge.label.is_empty() {
             let text = fit(&edge.label, FONT - 1.0, EDGE_LABEL_MAX);
             let width = text_width(&text, FONT - 1.0);
+            let left = match side {
+                -1 => anchor.0 - width - 6.0,
+                0 => anchor.0 + 5.0,
+                _ => anchor.0 + 6.0,
+            }
+            .max(2.0);
+            let label_at = (left, anchor.1 + 4.0);
             label_right = label_right.max(label_at.0 + width + 4.0);
             let _ = write!(
                 body,

@@ -140,6 +140,8 @@ fn figures_print_every_key_as_a_table_or_json() {
     let first = text.lines().next().unwrap_or_default();
     assert!(first.starts_with("standards ") && first.ends_with("创建标准"), "{text}");
     assert!(text.contains("risk_points_unit_heads") && text.contains("一把手风险点"), "{text}");
+    let flowcharts = text.lines().find(|l| l.starts_with("flowcharts_published ")).unwrap_or_default();
+    assert!(flowcharts.ends_with(" 224  已公开流程图"), "{text}");
 
     let json = sunlight(&dir, &["figures", "--unit", "scjg", "--json"]);
     assert!(json.status.success(), "{}", String::from_utf8_lossy(&json.stderr));

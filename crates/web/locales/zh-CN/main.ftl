@@ -1170,6 +1170,7 @@ audit-flowchart-create = 新建流程图
 audit-flowchart-version-create = 导入流程图版本
 audit-flowchart-version-publish = 发布流程图版本
 audit-flowchart-version-supersede = 替代流程图版本
+cli-flowchart-not-publishable = 有 { $count } 个环节四个明确不全，不能发布；什么也没有导入。
 portal-flowchart = 办理流程图
 portal-flowchart-explain = 每个环节写明责任岗位、办理时限和监督人（四个明确）；环节的风险等级以颜色和文字同时标出。打印本页即得纸质流程图。
 portal-flowchart-version = 第 { $version } 版，{ $date } 发布

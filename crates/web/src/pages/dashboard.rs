@@ -63,6 +63,7 @@ fn figure_href(key: &str) -> &'static str {
         "focus_items" => "/staff/focus-items",
         "optimized_processes" | "steps_removed" => "/staff/optimizations",
         "decomposed_powers" => "/staff/decomposition",
+        "flowcharts_published" => "/staff/flowcharts?state=published",
         _ => "/staff",
     }
 }

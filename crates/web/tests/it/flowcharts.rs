@@ -28,7 +28,7 @@ fn complete() -> String {
 /// The same chart with its first step renamed, as a later version.
 fn complete_renamed(name: &str) -> String {
     let mut parts = generator_flowchart();
-    parts.nodes[1].name = name.to_owned();
+    name.clone_into(&mut parts.nodes[1].name);
     export_bpmn(&Flowchart::new(parts).unwrap())
 }
 
@@ -128,7 +128,14 @@ async fn upload_publish_and_show(app: TestApp) {
     let english = app.client.get(app.url(&format!("/catalogue/{power}"))).header("accept-language", "en").send().await;
     let english = english.unwrap().text().await.unwrap();
     assert!(english.contains("The four clarities") && english.contains("1 working day<"), "{english}");
-    for key in ["flowchart-limit", "flowchart-svg-", "flowchart-clarity", "flowchart-next", "portal-flowchart-", "col-flowchart"] {
+    for key in [
+        "flowchart-limit",
+        "flowchart-svg-",
+        "flowchart-clarity",
+        "flowchart-next",
+        "portal-flowchart-",
+        "col-flowchart",
+    ] {
         assert!(!english.contains(key) && !html.contains(key), "{key}: every word is in the catalogues");
     }
 
