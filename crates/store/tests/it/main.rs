@@ -53,5 +53,7 @@ mod org;
 mod risk;
 mod screens;
 mod settings;
+mod supervision;
+mod supervision_admin;
 mod trading;
 mod trading_alerts;
