@@ -70,19 +70,20 @@ pub async fn years(conn: &impl ConnectionTrait) -> Result<Vec<i32>, StoreError> 
     Ok(years)
 }
 
-/// A day as the commission types it. Errors: `required`, `bad_date`, `unknown_value`
-/// (kind), `too_long` (name), `year_out_of_range`.
-pub fn parse_day(date: &str, kind: &str, name: &str) -> Result<SpecialDay, FieldErrors> {
+/// A day as the commission types it: `date` (`YYYY-MM-DD`), `kind` (`holiday` or
+/// `workday`) and the festival's name. Errors on those fields: `required`,
+/// `bad_date`, `year_out_of_range`, `unknown_value`, `too_long`, `control_characters`.
+pub fn parse_day(date: &str, kind: &str, festival: &str) -> Result<SpecialDay, FieldErrors> {
     let mut errors = FieldErrors::new();
     let date = match date.trim() {
         "" => {
-            errors.add("day", FieldError::new("required"));
+            errors.add("date", FieldError::new("required"));
             None
         }
         text => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            Ok(d) => errors.take("day", check_year(d.year()).map(|_| d)),
+            Ok(d) => errors.take("date", check_year(d.year()).map(|_| d)),
             Err(_) => {
-                errors.add("day", FieldError::new("bad_date"));
+                errors.add("date", FieldError::new("bad_date"));
                 None
             }
         },
@@ -99,11 +100,11 @@ pub fn parse_day(date: &str, kind: &str, name: &str) -> Result<SpecialDay, Field
             None
         }
     };
-    let name = name.trim();
+    let name = festival.trim();
     if name.chars().count() > NAME_MAX {
-        errors.add("name", FieldError::with_limit("too_long", NAME_MAX));
+        errors.add("festival", FieldError::with_limit("too_long", NAME_MAX));
     } else if name.chars().any(char::is_control) {
-        errors.add("name", FieldError::new("control_characters"));
+        errors.add("festival", FieldError::new("control_characters"));
     }
     match (date, kind) {
         (Some(date), Some(kind)) if errors.is_empty() => Ok(SpecialDay { date, kind, festival: name.to_owned() }),
@@ -155,7 +156,7 @@ async fn upsert(write: &mut Write, day: &SpecialDay) -> Result<calendar_day::Mod
             }
             .insert(write.txn())
             .await
-            .map_err(StoreError::unique("day"))?;
+            .map_err(StoreError::unique("date"))?;
             write.record("calendar_day.create", "calendar_day", &after.day, None::<&()>, Some(&after))?;
             Ok(after)
         }
@@ -227,7 +228,7 @@ async fn replace_years(
 }
 
 /// Replaces the days of one year (`PUT /api/v1/calendar/{year}`). Errors, per day
-/// (`days[i].day`): those of [`parse_day`], `not_in_year`, `duplicate_date`.
+/// (`days[i].date`): those of [`parse_day`], `not_in_year`, `duplicate_date`.
 pub async fn replace_year(
     store: &Store,
     principal: &Principal,
@@ -240,9 +241,9 @@ pub async fn replace_year(
     let mut seen = BTreeSet::new();
     for (i, day) in days.iter().enumerate() {
         if day.date.year() != year {
-            errors.add(&format!("days[{i}].day"), FieldError::new("not_in_year"));
+            errors.add(&format!("days[{i}].date"), FieldError::new("not_in_year"));
         } else if !seen.insert(day.date) {
-            errors.add(&format!("days[{i}].day"), FieldError::new("duplicate_date"));
+            errors.add(&format!("days[{i}].date"), FieldError::new("duplicate_date"));
         }
     }
     errors.into_result()?;
@@ -265,6 +266,8 @@ pub enum CsvImport {
 /// 2000–2100, or no day at all) imports nothing.
 pub async fn import_csv(store: &Store, principal: &Principal, text: &str) -> Result<CsvImport, StoreError> {
     authorize(principal, Action::ManageCalendar, Target::County)?;
+    // A file saved by Excel starts with a byte-order mark; the export writes one too.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let parsed = parse_holiday_csv(text);
     let mut errors = parsed.errors;
     let mut years = BTreeSet::new();

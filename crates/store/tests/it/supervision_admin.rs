@@ -225,7 +225,7 @@ async fn the_commission_keeps_the_calendar(db: TestDb) {
 
     let errors = calendar::parse_day("2027-02-30", "leave", &"节".repeat(101)).unwrap_err();
     let codes: Vec<(&str, &str)> = errors.iter().map(|(f, e)| (f.as_str(), e.code)).collect();
-    assert_eq!(codes, vec![("day", "bad_date"), ("kind", "unknown_value"), ("name", "too_long")]);
+    assert_eq!(codes, vec![("date", "bad_date"), ("festival", "too_long"), ("kind", "unknown_value")]);
     assert_eq!(
         calendar::parse_day("1999-01-01", "holiday", "").unwrap_err().get("day").unwrap().code,
         "year_out_of_range"
@@ -262,7 +262,7 @@ async fn the_commission_keeps_the_calendar(db: TestDb) {
     assert!(!calendar::days_of_year(store.connection(), 2026).await.unwrap().is_empty(), "other years untouched");
 
     match calendar::replace_year(store, &admin, 2027, &[day("2028-01-01", DayKind::Holiday, "x")]).await {
-        Err(StoreError::Invalid(errors)) => assert_eq!(errors.get("days[0].day").unwrap().code, "not_in_year"),
+        Err(StoreError::Invalid(errors)) => assert_eq!(errors.get("days[0].date").unwrap().code, "not_in_year"),
         other => panic!("{other:?}"),
     }
     let summary = calendar::replace_year(store, &admin, 2027, &[new_year]).await.unwrap();

@@ -10,11 +10,13 @@ use utoipa::OpenApi;
 
 use crate::error::AppError;
 
+pub mod calendar;
 pub mod catalogue;
 pub mod complaints;
 pub mod design;
 pub mod org;
 pub mod risk;
+pub mod supervision;
 pub mod trading;
 pub mod trading_alerts;
 
@@ -76,6 +78,15 @@ pub mod trading_alerts;
         trading::list_releases,
         trading::get_release,
         trading::get_party,
+        supervision::list_alerts,
+        supervision::get_alert,
+        supervision::transition,
+        supervision::rates,
+        supervision::get_rules,
+        supervision::put_rules,
+        calendar::get_year,
+        calendar::put_year,
+        calendar::put_office_hours,
     ),
     components(schemas(
         org::Me,
@@ -108,6 +119,7 @@ pub mod trading_alerts;
         design::ConflictDto,
         design::DecompositionListDto,
         design::PartsBody,
+        design::FigureValue,
         risk::RiskDto,
         risk::RiskPageDto,
         risk::RiskDetailDto,
@@ -144,6 +156,22 @@ pub mod trading_alerts;
         trading::TradingReleaseDetailDto,
         trading::TradingSupplierShareDto,
         trading::TradingPartyDetailDto,
+        supervision::SupervisionAlertDto,
+        supervision::SupervisionAlertPageDto,
+        supervision::SupervisionAlertEventDto,
+        supervision::CaseBasicsDto,
+        supervision::SupervisionAlertDetailDto,
+        supervision::SupervisionTransitionBody,
+        supervision::RateRowDto,
+        supervision::RatesDto,
+        supervision::RuleDto,
+        supervision::RulesDto,
+        supervision::RulesBody,
+        calendar::CalendarDayDto,
+        calendar::CalendarYearDto,
+        calendar::CalendarYearBody,
+        calendar::OfficeHoursBody,
+        calendar::OfficeHoursDto,
         ErrorBody
     ))
 )]

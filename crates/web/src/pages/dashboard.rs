@@ -63,6 +63,7 @@ fn figure_href(key: &str) -> &'static str {
         "focus_items" => "/staff/focus-items",
         "optimized_processes" | "steps_removed" => "/staff/optimizations",
         "decomposed_powers" => "/staff/decomposition",
+        "alerts_open" => "/staff/supervision/alerts?open=true",
         _ => "/staff",
     }
 }

@@ -84,6 +84,8 @@ async fn sample_path(app: &TestApp, pattern: &str, token_id: i64) -> String {
         sample_risk(app, scjg).await
     } else if pattern.contains("/complaints/{id}") {
         crate::complaints::sample_complaint(app).await
+    } else if pattern.contains("/supervision/alerts/") {
+        crate::supervision::sample_alert(app).await
     } else if pattern.contains("/trading/alerts/") {
         crate::trading_alerts::sample_alert(app).await
     } else if pattern.contains("/trading/releases/{id}") {
@@ -93,7 +95,12 @@ async fn sample_path(app: &TestApp, pattern: &str, token_id: i64) -> String {
     } else {
         scjg
     };
-    pattern.replace("{id}", &id.to_string()).replace("{n}", "1").replace("{tag}", "en").replace("{*path}", "app.css")
+    pattern
+        .replace("{id}", &id.to_string())
+        .replace("{n}", "1")
+        .replace("{tag}", "en")
+        .replace("{*path}", "app.css")
+        .replace("{year}", "2026")
 }
 
 /// A risk point of SCJG (the demo may hold some; otherwise one is recorded).
