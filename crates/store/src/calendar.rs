@@ -80,13 +80,14 @@ pub fn parse_day(date: &str, kind: &str, festival: &str) -> Result<SpecialDay, F
             errors.add("date", FieldError::new("required"));
             None
         }
-        text => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            Ok(d) => errors.take("date", check_year(d.year()).map(|_| d)),
-            Err(_) => {
+        text => {
+            if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                errors.take("date", check_year(d.year()).map(|_| d))
+            } else {
                 errors.add("date", FieldError::new("bad_date"));
                 None
             }
-        },
+        }
     };
     let kind = match kind.trim() {
         "holiday" => Some(DayKind::Holiday),
@@ -136,30 +137,27 @@ async fn upsert(write: &mut Write, day: &SpecialDay) -> Result<calendar_day::Mod
     let key = day_key(day.date);
     let before = calendar_day::Entity::find().filter(calendar_day::Column::Day.eq(&key)).one(write.txn()).await?;
     let name: String = day.festival.chars().filter(|c| !c.is_control()).take(NAME_MAX).collect();
-    match before {
-        Some(before) => {
-            let mut model: calendar_day::ActiveModel = before.clone().into();
-            model.kind = Set(day.kind.as_str().to_owned());
-            model.name = Set(name);
-            model.updated_at = Set(write.now());
-            let after = model.update(write.txn()).await?;
-            write.record("calendar_day.update", "calendar_day", &after.day, Some(&before), Some(&after))?;
-            Ok(after)
+    if let Some(before) = before {
+        let mut model: calendar_day::ActiveModel = before.clone().into();
+        model.kind = Set(day.kind.as_str().to_owned());
+        model.name = Set(name);
+        model.updated_at = Set(write.now());
+        let after = model.update(write.txn()).await?;
+        write.record("calendar_day.update", "calendar_day", &after.day, Some(&before), Some(&after))?;
+        Ok(after)
+    } else {
+        let after = calendar_day::ActiveModel {
+            day: Set(key),
+            kind: Set(day.kind.as_str().to_owned()),
+            name: Set(name),
+            updated_at: Set(write.now()),
+            ..Default::default()
         }
-        None => {
-            let after = calendar_day::ActiveModel {
-                day: Set(key),
-                kind: Set(day.kind.as_str().to_owned()),
-                name: Set(name),
-                updated_at: Set(write.now()),
-                ..Default::default()
-            }
-            .insert(write.txn())
-            .await
-            .map_err(StoreError::unique("date"))?;
-            write.record("calendar_day.create", "calendar_day", &after.day, None::<&()>, Some(&after))?;
-            Ok(after)
-        }
+        .insert(write.txn())
+        .await
+        .map_err(StoreError::unique("date"))?;
+        write.record("calendar_day.create", "calendar_day", &after.day, None::<&()>, Some(&after))?;
+        Ok(after)
     }
 }
 

@@ -173,10 +173,7 @@ fn statement(query: &RatesQuery, months: &[Month], units: Option<Vec<i64>>) -> S
     let mut select = Query::select();
     select
         .expr_as(col(C::UnitId), Alias::new("unit_id"))
-        .expr_as(
-            if query.by == RatesBy::Power { col(C::PowerId) } else { Expr::val(0_i64).into() },
-            Alias::new("power_id"),
-        )
+        .expr_as(if query.by == RatesBy::Power { col(C::PowerId) } else { Expr::val(0_i64) }, Alias::new("power_id"))
         .expr_as(month, Alias::new(MONTH))
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("cases"))
         .expr_as(counter(Condition::all().add(col(C::Overdue).eq(true))), Alias::new("overdue"))
@@ -205,7 +202,7 @@ fn statement(query: &RatesQuery, months: &[Month], units: Option<Vec<i64>>) -> S
         select.group_by_col((handling_case::Entity, C::PowerId));
     }
     select.group_by_col(Alias::new(MONTH));
-    select.to_owned()
+    select
 }
 
 fn count(row: &sea_orm::QueryResult, column: &str) -> Result<u64, StoreError> {

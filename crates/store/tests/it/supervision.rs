@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use chrono::Utc;
+use sea_orm::EntityTrait;
 use sunlight_domain::policy::{Principal, Role, Scope};
 use sunlight_domain::supervision::lifecycle::AlertState;
 use sunlight_domain::supervision::{AlertLevel, Party};
@@ -53,6 +54,8 @@ async fn setup(db: &TestDb) -> Setup {
     }
 }
 
+/// A comment as the lifecycle takes it.
+#[allow(clippy::unnecessary_wraps)] // every call site passes an optional comment
 fn note(text: &str) -> Option<Note> {
     Some(Note::parse(text).unwrap())
 }
@@ -162,7 +165,6 @@ async fn escalation_and_scope(db: TestDb) {
     .await
     .unwrap();
     assert_eq!((escalated.state.as_str(), escalated.must_act.as_str()), ("escalated", "commission"));
-    use sea_orm::EntityTrait;
     let queued = outbox::Entity::find().all(store.connection()).await.unwrap();
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].topic, "alert_escalated");
@@ -212,7 +214,7 @@ async fn lists_console_and_figures(db: TestDb) {
     };
     let all = list(admin.clone(), AlertFilter::default()).await;
     assert_eq!(all.total, 4);
-    assert_eq!(all.alerts[0].case_number.is_empty(), false);
+    assert!(!all.alerts[0].case_number.is_empty());
     assert_eq!(
         ids(list(unit_admin.clone(), AlertFilter::default()).await),
         BTreeSet::from([s.late.id, s.skipped.id, s.red.id])

@@ -227,7 +227,7 @@ async fn the_commission_keeps_the_calendar(db: TestDb) {
     let codes: Vec<(&str, &str)> = errors.iter().map(|(f, e)| (f.as_str(), e.code)).collect();
     assert_eq!(codes, vec![("date", "bad_date"), ("festival", "too_long"), ("kind", "unknown_value")]);
     assert_eq!(
-        calendar::parse_day("1999-01-01", "holiday", "").unwrap_err().get("day").unwrap().code,
+        calendar::parse_day("1999-01-01", "holiday", "").unwrap_err().get("date").unwrap().code,
         "year_out_of_range"
     );
 
@@ -238,7 +238,7 @@ async fn the_commission_keeps_the_calendar(db: TestDb) {
             let lines: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.code)).collect();
             assert_eq!(lines, vec![(3, "bad_date"), (5, "bad_kind"), (6, "duplicate_date")]);
         }
-        other => panic!("{other:?}"),
+        other @ CsvImport::Imported(_) => panic!("{other:?}"),
     }
     assert_eq!(count_days(&db).await, before, "nothing of a bad file is imported");
     assert!(matches!(
@@ -249,13 +249,13 @@ async fn the_commission_keeps_the_calendar(db: TestDb) {
     let good = "date,kind,festival\n2027-01-01,holiday,New Year's Day\n2027-02-06,holiday,Spring Festival\n2027-02-07,holiday,Spring Festival\n2027-02-20,workday,Spring Festival\n";
     match calendar::import_csv(store, &admin, good).await.unwrap() {
         CsvImport::Imported(summary) => assert_eq!((summary.years, summary.added, summary.removed), (vec![2027], 4, 0)),
-        other => panic!("{other:?}"),
+        other @ CsvImport::Refused { .. } => panic!("{other:?}"),
     }
     assert_eq!(calendar::export_csv(store.connection(), Some(2027)).await.unwrap(), good);
     let fewer = "date,kind,festival\n2027-01-01,holiday,New Year's Day\n2027-02-06,holiday,Spring Festival\n2027-02-20,holiday,Spring Festival\n";
     match calendar::import_csv(store, &admin, fewer).await.unwrap() {
         CsvImport::Imported(s) => assert_eq!((s.added, s.changed, s.removed, s.unchanged), (0, 1, 1, 2)),
-        other => panic!("{other:?}"),
+        other @ CsvImport::Refused { .. } => panic!("{other:?}"),
     }
     assert_eq!(calendar::days_of_year(store.connection(), 2027).await.unwrap().len(), 3);
     assert!(calendar::years(store.connection()).await.unwrap().contains(&2027));

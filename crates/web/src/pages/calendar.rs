@@ -13,6 +13,7 @@ use sunlight_domain::field::{FieldError, FieldErrors};
 use sunlight_domain::flow::calendar::{RowError, china_time};
 use sunlight_domain::policy::{Action, Target};
 use sunlight_store::calendar::{self, CsvImport};
+use sunlight_store::entity::calendar_day;
 use sunlight_store::{StoreError, settings};
 
 use super::{render, render_status, require, see_other};
@@ -87,16 +88,7 @@ struct Extra<'a> {
     import: Option<&'a [RowError]>,
 }
 
-async fn page(
-    state: &AppState,
-    lang: Lang,
-    caller: &Caller,
-    year: i32,
-    edit: Option<&str>,
-    extra: Extra<'_>,
-) -> Result<CalendarPage, AppError> {
-    let conn = state.store.connection();
-    let rows = calendar::days_of_year(conn, year).await?;
+fn days_table(lang: Lang, year: i32, rows: &[calendar_day::Model]) -> Table {
     let mut days = Table::new(
         lang,
         "calendar-days",
@@ -111,7 +103,7 @@ async fn page(
         "empty-calendar-days",
     );
     days.counted(lang, rows.len() as u64);
-    for row in &rows {
+    for row in rows {
         let date = NaiveDate::parse_from_str(&row.day, "%Y-%m-%d").ok();
         let weekday = date.map(|d| lang.t(&format!("calendar-weekday-{}", d.weekday().number_from_monday())));
         days.rows.push(vec![
@@ -133,34 +125,26 @@ async fn page(
             },
         ]);
     }
-    let mut years = calendar::years(conn).await?;
-    years.extend([this_year() - 1, this_year(), this_year() + 1, year]);
-    years.sort_unstable();
-    years.dedup();
-    let years = years
-        .into_iter()
-        .filter(|y| calendar::check_year(*y).is_ok())
-        .map(|y| (format!("/staff/calendar?year={y}"), y.to_string(), y == year))
-        .collect();
+    days
+}
 
-    // The day form: empty, a listed day to change, or what was typed.
-    let (day_errors, day_values) = match extra.day {
-        Some((errors, values)) => (Some(errors), values),
-        None => {
-            let listed = edit.and_then(|d| rows.iter().find(|r| r.day == d));
+/// The day form: what was typed (with its errors), a listed day to change, or empty.
+fn day_form(lang: Lang, typed: Option<(&FieldErrors, [String; 3])>, listed: Option<&calendar_day::Model>) -> Form {
+    let (errors, [date, kind, festival]) = typed.map_or_else(
+        || {
             let values = listed.map_or_else(
                 || [String::new(), "holiday".to_owned(), String::new()],
                 |r| [r.day.clone(), r.kind.clone(), r.name.clone()],
             );
             (None, values)
-        }
-    };
+        },
+        |(errors, values)| (Some(errors), values),
+    );
     let kinds = vec![
         ("holiday".to_owned(), lang.t("calendar-kind-holiday")),
         ("workday".to_owned(), lang.t("calendar-kind-workday")),
     ];
-    let [date, kind, festival] = day_values;
-    let mut day_form = Form::new(
+    let form = Form::new(
         lang,
         "/staff/calendar/days".to_owned(),
         vec![
@@ -172,42 +156,67 @@ async fn page(
         ],
         "action-calendar-save-day",
     );
-    if let Some(errors) = day_errors {
-        day_form = day_form.with_errors(lang, errors);
+    match errors {
+        Some(errors) => form.with_errors(lang, errors),
+        None => form,
     }
-    let (hours_errors, hours_value) = match extra.hours {
-        Some((errors, value)) => (Some(errors), value),
-        None => (
-            None,
-            settings::value(conn, settings::OFFICE_HOURS)
-                .await?
-                .unwrap_or_else(|| "09:00-12:00,13:30-17:30".to_owned()),
-        ),
-    };
-    let mut hours_form = Form::new(
+}
+
+fn hours_form(lang: Lang, value: String, errors: Option<&FieldErrors>) -> Form {
+    let form = Form::new(
         lang,
         "/staff/calendar/office-hours".to_owned(),
         vec![
             Field::new(lang, "office_hours", "field-calendar-office-hours", FieldKind::Text)
-                .value(hours_value)
+                .value(value)
                 .required()
                 .help(lang.t("help-calendar-office-hours")),
         ],
         "action-calendar-save-hours",
     );
-    if let Some(errors) = hours_errors {
-        hours_form = hours_form.with_errors(lang, errors);
+    match errors {
+        Some(errors) => form.with_errors(lang, errors),
+        None => form,
     }
-    let import_errors = extra.import.map(|errors| {
-        let mut table =
-            Table::new(lang, "import-errors", &["col-calendar-line", "col-calendar-problem"], "empty-calendar-days");
-        table.counted(lang, errors.len() as u64);
-        for e in errors {
-            let problem = field_message(lang, &FieldError::new(e.code));
-            table.rows.push(vec![Cell::Text(e.line.to_string()), Cell::Text(problem)]);
-        }
-        table
-    });
+}
+
+fn import_errors_table(lang: Lang, errors: &[RowError]) -> Table {
+    let mut table =
+        Table::new(lang, "import-errors", &["col-calendar-line", "col-calendar-problem"], "empty-calendar-days");
+    table.counted(lang, errors.len() as u64);
+    for e in errors {
+        let problem = field_message(lang, &FieldError::new(e.code));
+        table.rows.push(vec![Cell::Text(e.line.to_string()), Cell::Text(problem)]);
+    }
+    table
+}
+
+async fn page(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    year: i32,
+    edit: Option<&str>,
+    extra: Extra<'_>,
+) -> Result<CalendarPage, AppError> {
+    let conn = state.store.connection();
+    let rows = calendar::days_of_year(conn, year).await?;
+    let mut years = calendar::years(conn).await?;
+    years.extend([this_year() - 1, this_year(), this_year() + 1, year]);
+    years.sort_unstable();
+    years.dedup();
+    let years = years
+        .into_iter()
+        .filter(|y| calendar::check_year(*y).is_ok())
+        .map(|y| (format!("/staff/calendar?year={y}"), y.to_string(), y == year))
+        .collect();
+    let listed = edit.and_then(|d| rows.iter().find(|r| r.day == d));
+    let hours = if let Some((errors, typed)) = extra.hours {
+        hours_form(lang, typed, Some(errors))
+    } else {
+        let stored = settings::value(conn, settings::OFFICE_HOURS).await?;
+        hours_form(lang, stored.unwrap_or_else(|| "09:00-12:00,13:30-17:30".to_owned()), None)
+    };
     let mut c = Chrome::new(lang, caller, "page-calendar", "calendar");
     c.title = lang.t_args("page-calendar-year", &[("year", year.to_string().into())]);
     Ok(CalendarPage {
@@ -219,15 +228,15 @@ async fn page(
         export_href: format!("/staff/calendar/export.csv?year={year}"),
         export_label: lang.t("action-calendar-export"),
         import_failed: lang.t("heading-calendar-import-failed"),
-        import_errors,
+        import_errors: extra.import.map(|errors| import_errors_table(lang, errors)),
         days_heading: lang.t_args("heading-calendar-days", &[("year", year.to_string().into())]),
-        days,
-        day_form,
+        days: days_table(lang, year, &rows),
+        day_form: day_form(lang, extra.day, listed),
         import_label: lang.t("action-calendar-import"),
         import_help: lang.t("help-calendar-import"),
         import_confirm: lang.t("confirm-calendar-import"),
         file_label: lang.t("field-calendar-file"),
-        hours_form,
+        hours_form: hours,
     })
 }
 

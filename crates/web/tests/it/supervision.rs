@@ -491,21 +491,25 @@ async fn calendar_page_and_api(app: TestApp) {
         .await;
     assert_eq!(hours.status(), StatusCode::SEE_OTHER);
 
-    // Over JSON: anyone reads a year; the commission replaces it and sets the hours.
+    let unit_admin = app.login("scjg-admin").await;
+    assert_eq!(app.get("/staff/calendar", Some(&unit_admin)).await.status(), StatusCode::FORBIDDEN);
+}
+both_backends!(calendar_page_and_api);
+
+/// Anyone reads a year; the commission replaces it and sets the office hours.
+async fn calendar_over_json(app: TestApp) {
+    let admin = app.login("admin").await;
     let scjg = app.unit_id("SCJG").await;
     let (_, secret) = accounts::create_token(&app.db.store, &Principal::system("t"), scjg, "审批系统").await.unwrap();
-    let read: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/calendar/2027"))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(read["days"].as_array().unwrap().len(), 2);
-    assert_eq!(read["day_minutes"], 450);
+    let read = |path: &'static str| {
+        let request = app.client.get(app.url(path)).bearer_auth(&secret);
+        async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    let year = read("/api/v1/calendar/2026").await;
+    assert!(
+        year["days"].as_array().unwrap().iter().any(|d| d["date"] == "2026-10-01" && d["festival"] == "National Day")
+    );
+    assert_eq!(year["day_minutes"], 420);
     let body = serde_json::json!({"days": [
         {"date": "2027-10-01", "kind": "holiday", "festival": "National Day"},
         {"date": "2028-01-01", "kind": "holiday", "festival": "New Year's Day"},
@@ -515,25 +519,20 @@ async fn calendar_page_and_api(app: TestApp) {
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let fields = json(refused).await["fields"].clone();
     assert_eq!(fields["days[2].kind"]["code"], "unknown_value");
+    assert_eq!(read("/api/v1/calendar/2027").await["days"], serde_json::json!([]), "nothing was written");
     let body = serde_json::json!({"days": [{"date": "2027-10-01", "kind": "holiday", "festival": "National Day"}]});
     let replaced = app.send_json(Method::PUT, "/api/v1/calendar/2027", Some(&admin), &body).await;
     assert_eq!(replaced.status(), StatusCode::OK);
-    assert_eq!(json(replaced).await["days"].as_array().unwrap().len(), 1);
+    assert_eq!(read("/api/v1/calendar/2027").await["days"].as_array().unwrap().len(), 1);
     let unit_admin = app.login("scjg-admin").await;
-    assert_eq!(
-        app.send_json(Method::PUT, "/api/v1/calendar/2027", Some(&unit_admin), &body).await.status(),
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(app.get("/staff/calendar", Some(&unit_admin)).await.status(), StatusCode::FORBIDDEN);
-    let hours = app
-        .send_json(
-            Method::PUT,
-            "/api/v1/office-hours",
-            Some(&admin),
-            &serde_json::json!({"office_hours": "09:00-12:00,13:00-17:00"}),
-        )
-        .await;
-    assert_eq!(json(hours).await["day_minutes"], 420);
+    let status = app.send_json(Method::PUT, "/api/v1/calendar/2027", Some(&unit_admin), &body).await.status();
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let hours = serde_json::json!({"office_hours": "09:00-12:00,13:00-17:00"});
+    let saved = app.send_json(Method::PUT, "/api/v1/office-hours", Some(&admin), &hours).await;
+    assert_eq!(json(saved).await["day_minutes"], 420);
+    let bad = serde_json::json!({"office_hours": "9-12"});
+    let refused = app.send_json(Method::PUT, "/api/v1/office-hours", Some(&admin), &bad).await;
+    assert_eq!(json(refused).await["fields"]["office_hours"]["code"], "invalid_office_hours");
     assert_eq!(app.get("/api/v1/calendar/1999", Some(&admin)).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
-both_backends!(calendar_page_and_api);
+both_backends!(calendar_over_json);
