@@ -54,6 +54,8 @@ pub struct RatesQuery {
     pub to: Month,
     pub unit_id: Option<i64>,
     pub power_id: Option<i64>,
+    /// A power by its code (as cases carry it).
+    pub power_code: Option<String>,
 }
 
 /// The counts behind the rates of one group, in one month or over the range.
@@ -196,6 +198,9 @@ fn statement(query: &RatesQuery, months: &[Month], units: Option<Vec<i64>>) -> S
     }
     if let Some(power) = query.power_id {
         select.and_where(col(C::PowerId).eq(power));
+    }
+    if let Some(code) = query.power_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        select.and_where(col(C::PowerCode).eq(code.to_ascii_uppercase()));
     }
     select.group_by_col((handling_case::Entity, C::UnitId));
     if query.by == RatesBy::Power {

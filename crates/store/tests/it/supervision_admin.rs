@@ -146,8 +146,14 @@ async fn monthly_rates(db: TestDb) {
     let _ = yellow;
 
     let month = |s: &str| Month::parse(s).unwrap();
-    let query =
-        RatesQuery { by: RatesBy::Unit, from: month("2026-03"), to: month("2026-04"), unit_id: None, power_id: None };
+    let query = RatesQuery {
+        by: RatesBy::Unit,
+        from: month("2026-03"),
+        to: month("2026-04"),
+        unit_id: None,
+        power_id: None,
+        power_code: None,
+    };
     let r = rates::rates(store, &admin, &query).await.unwrap();
     assert_eq!(r.day_minutes, 420);
     let find = |unit: i64, m: &str| r.rows.iter().find(|x| x.unit_id == unit && x.month.as_deref() == Some(m)).unwrap();
@@ -180,6 +186,8 @@ async fn monthly_rates(db: TestDb) {
     assert!(theirs.rows.iter().all(|x| x.unit_id == scjg));
     let one_power = RatesQuery { power_id: Some(drugs.power_id), ..query.clone() };
     assert_eq!(rates::rates(store, &admin, &one_power).await.unwrap().rows.len(), 1);
+    let by_code = RatesQuery { power_code: Some(" sv-scjg-2 ".into()), ..query.clone() };
+    assert_eq!(rates::rates(store, &admin, &by_code).await.unwrap().rows[0].counts.cases, 1);
     assert!(matches!(
         rates::rates(store, &unit_admin, &RatesQuery { unit_id: Some(zrzy), ..query.clone() }).await,
         Err(StoreError::Denied(_))

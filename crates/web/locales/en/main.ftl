@@ -1001,6 +1001,7 @@ col-supervision-average-days = Average handling time
 empty-supervision-rates = No cases were received in these months.
 field-supervision-by = Per
 field-supervision-from = From month
+field-supervision-power-code = Power code
 field-supervision-to = To month
 option-supervision-by-unit = Unit
 option-supervision-by-power = Power

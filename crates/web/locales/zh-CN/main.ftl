@@ -995,6 +995,7 @@ col-supervision-average-days = 平均办理时长
 empty-supervision-rates = 所选月份没有受理的办件。
 field-supervision-by = 统计口径
 field-supervision-from = 起始月份
+field-supervision-power-code = 事项编码
 field-supervision-to = 截止月份
 option-supervision-by-unit = 按单位
 option-supervision-by-power = 按事项

@@ -80,6 +80,7 @@ pub fn parse_rates_query(
     to: &str,
     unit_id: &str,
     power_id: &str,
+    power_code: &str,
 ) -> Result<RatesQuery, FieldErrors> {
     let mut errors = FieldErrors::new();
     let by = match by.trim() {
@@ -96,7 +97,9 @@ pub fn parse_rates_query(
     let unit_id = id(&mut errors, "unit_id", unit_id);
     let power_id = id(&mut errors, "power_id", power_id);
     match (by, from, to) {
-        (Some(by), Some(from), Some(to)) if errors.is_empty() => Ok(RatesQuery { by, from, to, unit_id, power_id }),
+        (Some(by), Some(from), Some(to)) if errors.is_empty() => {
+            Ok(RatesQuery { by, from, to, unit_id, power_id, power_code: optional(power_code).map(str::to_owned) })
+        }
         _ => Err(errors),
     }
 }
@@ -388,6 +391,8 @@ pub struct RatesParams {
     pub to: Option<String>,
     pub unit_id: Option<String>,
     pub power_id: Option<String>,
+    /// A power's code, e.g. `XK-SCJG-001`.
+    pub power_code: Option<String>,
 }
 
 /// Monthly rates per unit or per power of the caller's units (an API token: its unit).
@@ -396,7 +401,8 @@ pub struct RatesParams {
 pub async fn rates(State(state): State<AppState>, caller: Caller, Query(q): Query<RatesParams>) -> ApiResult<RatesDto> {
     require(&caller, Action::ViewSupervision, Target::County)?;
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
-    let query = parse_rates_query(&s(&q.by), &s(&q.from), &s(&q.to), &s(&q.unit_id), &s(&q.power_id))?;
+    let query =
+        parse_rates_query(&s(&q.by), &s(&q.from), &s(&q.to), &s(&q.unit_id), &s(&q.power_id), &s(&q.power_code))?;
     let r = rates::rates(&state.store, &caller.principal, &query).await?;
     Ok(Json(RatesDto {
         by: r.by.key().to_owned(),

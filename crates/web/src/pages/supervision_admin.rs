@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sunlight_domain::field::{FieldError, FieldErrors};
 use sunlight_domain::flow::{RuleConfig, RuleId, RuleSettings};
-use sunlight_domain::policy::{Action, Target, authorize};
+use sunlight_domain::policy::{Action, Target};
 use sunlight_store::org::{self, UnitFilter};
 use sunlight_store::settings;
 use sunlight_store::supervision::outbox;
@@ -39,6 +39,7 @@ pub struct RatesForm {
     to: String,
     unit_id: String,
     power_id: String,
+    power_code: String,
 }
 
 /// A share as a percentage with one decimal; a dash when there is nothing to share.
@@ -58,8 +59,16 @@ fn rate_cells(lang: Lang, r: &RateRow, by: RatesBy, range: &(String, String)) ->
     .unwrap_or_default();
     cells.push(Cell::Link { href: format!("/staff/supervision/rates?{drill}"), text: r.unit_name.clone() });
     if by == RatesBy::Power {
-        let name = r.power_name.clone().unwrap_or_default();
-        cells.push(Cell::Text(format!("{name} ({})", r.power_code.clone().unwrap_or_default())));
+        let code = r.power_code.clone().unwrap_or_default();
+        let one = serde_urlencoded::to_string([
+            ("by", "power"),
+            ("from", range.0.as_str()),
+            ("to", range.1.as_str()),
+            ("power_code", code.as_str()),
+        ])
+        .unwrap_or_default();
+        let text = format!("{} ({code})", r.power_name.clone().unwrap_or_default());
+        cells.push(Cell::Link { href: format!("/staff/supervision/rates?{one}"), text });
     }
     if r.month.is_some() {
         cells.push(Cell::Mono(r.month.clone().unwrap_or_default()));
@@ -100,7 +109,7 @@ pub async fn rates_page(
     Query(q): Query<RatesForm>,
 ) -> Result<Response, AppError> {
     require(&caller, Action::ViewSupervision, Target::County)?;
-    let parsed = parse_rates_query(&q.by, &q.from, &q.to, &q.unit_id, &q.power_id);
+    let parsed = parse_rates_query(&q.by, &q.from, &q.to, &q.unit_id, &q.power_id, &q.power_code);
     let errors = parsed.as_ref().err().cloned().unwrap_or_default();
     let (found, by) = match parsed {
         Ok(query) => match rates::rates(&state.store, &caller.principal, &query).await {
@@ -144,6 +153,7 @@ async fn render_rates(
                 .value(to.clone())
                 .help(lang.t("help-month")),
             Field::new(lang, "unit_id", "field-unit", FieldKind::Select(unit_options)).value(q.unit_id.clone()),
+            Field::new(lang, "power_code", "field-supervision-power-code", FieldKind::Text).value(q.power_code.clone()),
         ],
         "action-filter",
     )
@@ -419,14 +429,9 @@ pub async fn outbox_page(
         "page-supervision-outbox-counts",
         &[("pending", found.pending.into()), ("failing", found.failing.into())],
     );
-    let may_see_rules = authorize(&caller.principal, Action::ManageSupervisionRules, Target::County).is_ok();
     let page = TablePage {
         c,
-        actions: if may_see_rules {
-            vec![("/staff/supervision/rules".to_owned(), lang.t("nav-supervision-rules"))]
-        } else {
-            Vec::new()
-        },
+        actions: vec![("/staff/supervision/rules".to_owned(), lang.t("nav-supervision-rules"))],
         filter: Some(filter),
         table,
         create: None,

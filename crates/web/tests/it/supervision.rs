@@ -254,6 +254,9 @@ async fn rates_page_and_api(app: TestApp) {
     assert_eq!(zr["conformity_rate"].as_f64(), Some(0.0));
     let by_power = json(app.get("/api/v1/rates?by=power&from=2026-03&to=2026-03", Some(&admin)).await).await;
     assert_eq!(by_power["rows"][0]["power_code"], "SV-SCJG-1");
+    let one = json(app.get("/api/v1/rates?from=2026-03&to=2026-04&power_code=SV-ZRZY-1", Some(&admin)).await).await;
+    assert_eq!(one["totals"].as_array().unwrap().len(), 1);
+    assert_eq!(one["totals"][0]["unit_id"], zrzy);
 
     let bad = app.get("/api/v1/rates?from=2026-3", Some(&admin)).await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
