@@ -14,5 +14,6 @@ pub mod org;
 pub mod policy;
 pub mod risk;
 pub mod screen;
+pub mod supervision;
 pub mod text;
 pub mod trading;

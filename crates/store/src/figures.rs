@@ -1,6 +1,7 @@
 //! The county's figures (the numbers of the report): one counting query per key,
 //! within the caller's scope and optionally one unit. Later parts add keys: each
-//! is one line in [`queries`].
+//! is one line in [`queries`]. A few keys are breakdowns (an object of counts, e.g.
+//! open alerts by level): each is one line in [`breakdowns`], after the numbers.
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
@@ -9,26 +10,50 @@ use sunlight_domain::policy::{Action, Principal, Target, authorize};
 
 use crate::entity::{
     complaint, design_standard, display_screen, focus_item, power, power_part, process_optimization, risk_point,
-    trading_alert, trading_release, unit,
+    supervision_alert, trading_alert, trading_release, unit,
 };
 use crate::{Store, StoreError};
 
-/// The figures in the order of the report; serialized as a JSON object.
+/// The figures in the order of the report, then the breakdowns; serialized as one
+/// JSON object (`{"standards": 43, …, "alerts_by_level": {"reminder": 2, …}}`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Figures(pub Vec<(&'static str, i64)>);
+pub struct Figures(pub Vec<(&'static str, i64)>, pub Vec<(&'static str, Breakdown)>);
+
+/// A figure broken down by a key (e.g. a level), in a fixed order of keys.
+pub type Breakdown = Vec<(&'static str, i64)>;
 
 impl Figures {
     #[must_use]
     pub fn get(&self, key: &str) -> Option<i64> {
         self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
     }
+
+    #[must_use]
+    pub fn breakdown(&self, key: &str) -> Option<&Breakdown> {
+        self.1.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+}
+
+struct Object<'a>(&'a Breakdown);
+
+impl Serialize for Object<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
 }
 
 impl Serialize for Figures {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        let mut map = serializer.serialize_map(Some(self.0.len() + self.1.len()))?;
         for (key, value) in &self.0 {
             map.serialize_entry(key, value)?;
+        }
+        for (key, value) in &self.1 {
+            map.serialize_entry(key, &Object(value))?;
         }
         map.end()
     }
@@ -138,13 +163,39 @@ fn queries(units: Option<&[i64]>) -> Vec<(&'static str, SelectStatement)> {
                     .add(complaint::Column::State.is_not_in(["closed", "declined"])),
             ),
         ),
+        ("alerts_open", rows(supervision_alert::Entity, open_alerts(units))),
     ]
 }
 
-/// Every key, in order (for labels and documentation).
+/// Supervision alerts not closed, of the units counted.
+fn open_alerts(units: Option<&[i64]>) -> Condition {
+    within(supervision_alert::Column::UnitId, units).add(supervision_alert::Column::State.ne("closed"))
+}
+
+/// Every breakdown's key, its parts' keys in order, and its grouping query (rows of
+/// part key and count).
+fn breakdowns(units: Option<&[i64]>) -> Vec<(&'static str, Vec<&'static str>, SelectStatement)> {
+    use sunlight_domain::supervision::AlertLevel;
+    let by_level = Query::select()
+        .column(supervision_alert::Column::Level)
+        .expr(Expr::cust("COUNT(*)"))
+        .from(supervision_alert::Entity)
+        .cond_where(open_alerts(units))
+        .group_by_col(supervision_alert::Column::Level)
+        .to_owned();
+    vec![("alerts_by_level", AlertLevel::ALL.iter().map(|l| l.key()).collect(), by_level)]
+}
+
+/// Every key of a number, in order (for labels and documentation).
 #[must_use]
 pub fn keys() -> Vec<&'static str> {
     queries(None).into_iter().map(|(key, _)| key).collect()
+}
+
+/// Every key of a breakdown, with its parts' keys.
+#[must_use]
+pub fn breakdown_keys() -> Vec<(&'static str, Vec<&'static str>)> {
+    breakdowns(None).into_iter().map(|(key, parts, _)| (key, parts)).collect()
 }
 
 /// The figures of the caller's units, or of `unit` (which must be in scope).
@@ -165,5 +216,18 @@ pub async fn figures(store: &Store, principal: &Principal, unit: Option<i64>) ->
         };
         figures.push((key, value));
     }
-    Ok(Figures(figures))
+    let mut objects = Vec::new();
+    for (key, parts, statement) in breakdowns(units.as_deref()) {
+        let mut counts: Breakdown = parts.iter().map(|p| (*p, 0)).collect();
+        for row in db.query_all(&statement).await? {
+            let part: String = row.try_get_by_index(0)?;
+            let n: i64 = row.try_get_by_index(1)?;
+            // Parts outside the fixed list (none are written) are not shown.
+            if let Some(slot) = counts.iter_mut().find(|(p, _)| *p == part) {
+                slot.1 += n;
+            }
+        }
+        objects.push((key, counts));
+    }
+    Ok(Figures(figures, objects))
 }

@@ -23,6 +23,7 @@ mod password;
 pub mod risk;
 pub mod screens;
 pub mod settings;
+pub mod supervision;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod trading;

@@ -3,8 +3,9 @@
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
-use sunlight_domain::field::FieldError;
+use sunlight_domain::field::{FieldError, FieldErrors};
 use sunlight_domain::flow::calendar::OfficeHours;
+use sunlight_domain::flow::rules::RuleConfigError;
 use sunlight_domain::flow::{RuleConfig, RuleSettings};
 use sunlight_domain::policy::{Action, Principal, Target, authorize};
 
@@ -63,12 +64,43 @@ pub async fn set_supervision_rules(
     settings: &RuleSettings,
 ) -> Result<RuleConfig, StoreError> {
     authorize(principal, Action::ManageSupervisionRules, Target::County)?;
-    let config = settings.to_config().map_err(|e| StoreError::invalid("rules", FieldError::new(e.code())))?;
+    let config = check_rules(settings)?;
     let text = serde_json::to_string(&config.settings()).map_err(|e| StoreError::Internal(e.to_string()))?;
     let mut write = Write::begin(store, principal).await?;
     put(&mut write, SUPERVISION_RULES, &text).await?;
     write.commit().await?;
     Ok(config)
+}
+
+/// Checks every setting on its own, so that each bad one is reported on its field
+/// (`reminder_share`, `yellow_after_days`, `red_after_days`, `returned_repeatedly_at`,
+/// `fee_tolerance`, `disabled`), then builds the configuration.
+pub fn check_rules(settings: &RuleSettings) -> Result<RuleConfig, FieldErrors> {
+    let base = RuleConfig::default;
+    let mut checks: Vec<(&str, Result<RuleConfig, RuleConfigError>)> = vec![
+        ("reminder_share", base().with_reminder_share(settings.reminder_share)),
+        ("returned_repeatedly_at", base().with_returned_repeatedly_at(settings.returned_repeatedly_at)),
+        ("fee_tolerance", base().with_fee_tolerance(settings.fee_tolerance)),
+    ];
+    // The cards are checked as a pair: a bad number is reported on its own field,
+    // yellow above red on red's.
+    let cards = base().with_cards(settings.yellow_after_days, settings.red_after_days);
+    let number_ok = |x: f64| x.is_finite() && x >= 0.0;
+    if !number_ok(settings.yellow_after_days) {
+        checks.push(("yellow_after_days", cards.clone()));
+    }
+    if !number_ok(settings.red_after_days) || number_ok(settings.yellow_after_days) {
+        checks.push(("red_after_days", cards));
+    }
+    checks.extend(settings.disabled.iter().map(|rule| ("disabled", base().disable(rule))));
+    let mut errors = FieldErrors::new();
+    for (field, result) in checks {
+        if let Err(e) = result {
+            errors.add(field, FieldError::new(e.code()));
+        }
+    }
+    errors.into_result()?;
+    settings.to_config().map_err(|e| FieldErrors::from(("rules", FieldError::new(e.code()))))
 }
 
 /// The office hours in force (default 9:00–12:00, 13:30–17:30).

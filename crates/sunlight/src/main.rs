@@ -402,6 +402,11 @@ async fn figures(config: &Config, unit: Option<&str>, json: bool) -> anyhow::Res
             let label = lang.t(&format!("figure-{}", key.replace('_', "-")));
             println!("{key:<26} {value:>8}  {label}");
         }
+        for (key, parts) in &figures.1 {
+            let label = lang.t(&format!("figure-{}", key.replace('_', "-")));
+            let values: Vec<String> = parts.iter().map(|(part, n)| format!("{part}={n}")).collect();
+            println!("{key:<26} {}  {label}", values.join(" "));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use sunlight_store::supervision::outbox;
 use sunlight_store::{accounts, demo};
 use sunlight_web::WebConfig;
 use tokio::net::TcpListener;
@@ -37,6 +38,9 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
             }
         }
     });
+    // The notifications alerts queue (raised, escalated) go out every few seconds; on
+    // PostgreSQL several instances may run this loop side by side.
+    let mailer = tokio::spawn(outbox::run(store.clone(), outbox::LogNotifier, Duration::from_secs(5)));
     let public_risk_fields =
         sunlight_domain::risk::parse_public_risk_fields(&config.public_risk_fields).map_err(|(word, error)| {
             anyhow::anyhow!(
@@ -52,6 +56,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     };
     sunlight_web::serve(listener, store.clone(), web, shutdown_signal()).await?;
     sweeper.abort();
+    mailer.abort();
     store.close().await.ok();
     Ok(ExitCode::SUCCESS)
 }

@@ -33,6 +33,14 @@ const RISK_WORKFLOW: Access = Access::Roles(&[Role::CommissionAdmin, Role::UnitA
 /// sub-commissions and the supervisors.
 const VIEW_TRADING: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubCommissionStaff, Role::Supervisor]);
 
+/// Who watches online handling (网上监察): the commission, its sub-commissions, the
+/// unit admins (their unit) and the supervisors (their units).
+const SUPERVISION: Access =
+    Access::Roles(&[Role::CommissionAdmin, Role::SubCommissionStaff, Role::UnitAdmin, Role::Supervisor]);
+/// Who moves supervision alerts: the unit explains, the commission and the
+/// sub-commissions close and escalate.
+const ALERT_HANDLERS: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubCommissionStaff, Role::UnitAdmin]);
+
 /// Who handles complaints: the commission, the sub-commissions (their units) and the
 /// unit admins (those routed to their unit).
 const COMPLAINTS: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubCommissionStaff, Role::UnitAdmin]);
@@ -245,6 +253,32 @@ pub const TABLE: &[RouteEntry] = &[
     r("GET", "/api/v1/flowcharts/{id}/svg", Access::Staff),
     r("POST", "/api/v1/powers/{code}/flowchart", UNIT_STAFF),
     r("POST", "/api/v1/flowcharts/{id}/versions/{version}/publish", UNIT_STAFF),
+    // electronic supervision (网上监察): alerts, rates, rules, outbox, calendar
+    r("GET", "/staff/supervision", SUPERVISION),
+    r("GET", "/staff/supervision/alerts", SUPERVISION),
+    r("GET", "/staff/supervision/alerts/{id}", SUPERVISION),
+    r("POST", "/staff/supervision/alerts/{id}/transition", ALERT_HANDLERS),
+    r("GET", "/staff/supervision/rates", SUPERVISION),
+    r("GET", "/staff/supervision/rules", COMMISSION),
+    r("POST", "/staff/supervision/rules", COMMISSION),
+    r("GET", "/staff/supervision/outbox", COMMISSION),
+    r("GET", "/staff/calendar", COMMISSION),
+    r("POST", "/staff/calendar/days", COMMISSION),
+    r("POST", "/staff/calendar/days/{id}/delete", COMMISSION),
+    r("POST", "/staff/calendar/import", COMMISSION),
+    r("GET", "/staff/calendar/export.csv", COMMISSION),
+    r("POST", "/staff/calendar/office-hours", COMMISSION),
+    // Also API tokens, which read their unit.
+    r("GET", "/api/v1/supervision/alerts", SUPERVISION),
+    r("GET", "/api/v1/supervision/alerts/{id}", SUPERVISION),
+    r("POST", "/api/v1/supervision/alerts/{id}/transition", ALERT_HANDLERS),
+    r("GET", "/api/v1/rates", SUPERVISION),
+    r("GET", "/api/v1/supervision/rules", SUPERVISION),
+    r("PUT", "/api/v1/supervision/rules", COMMISSION),
+    // The calendar is public knowledge: every account and token reads it.
+    r("GET", "/api/v1/calendar/{year}", Access::Staff),
+    r("PUT", "/api/v1/calendar/{year}", COMMISSION),
+    r("PUT", "/api/v1/office-hours", COMMISSION),
 ];
 
 /// Records what it registers so the test can hold it against [`TABLE`].
@@ -343,6 +377,7 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
     let b = screen_routes(b);
     let b = complaint_routes(b);
     let b = flowchart_routes(b);
+    let b = supervision_routes(b);
     (b.router, b.registered)
 }
 
@@ -359,6 +394,35 @@ fn flowchart_routes(b: Builder) -> Builder {
         .add("/api/v1/flowcharts/{id}/svg", &["GET"], get(api::flowcharts::svg))
         .add("/api/v1/powers/{code}/flowchart", &["POST"], post(api::flowcharts::import))
         .add("/api/v1/flowcharts/{id}/versions/{version}/publish", &["POST"], post(api::flowcharts::publish))
+}
+
+/// Electronic supervision (网上监察) around the rules' alerts, and the calendar.
+fn supervision_routes(b: Builder) -> Builder {
+    use pages::{calendar as cal, supervision as s, supervision_admin as sa};
+    b.add("/staff/supervision", &["GET"], get(s::console))
+        .add("/staff/supervision/alerts", &["GET"], get(s::list))
+        .add("/staff/supervision/alerts/{id}", &["GET"], get(s::alert))
+        .add("/staff/supervision/alerts/{id}/transition", &["POST"], post(s::transition))
+        .add("/staff/supervision/rates", &["GET"], get(sa::rates_page))
+        .add("/staff/supervision/rules", &["GET", "POST"], get(sa::rules).post(sa::save_rules))
+        .add("/staff/supervision/outbox", &["GET"], get(sa::outbox_page))
+        .add("/staff/calendar", &["GET"], get(cal::show))
+        .add("/staff/calendar/days", &["POST"], post(cal::save_day))
+        .add("/staff/calendar/days/{id}/delete", &["POST"], post(cal::remove_day))
+        .add("/staff/calendar/import", &["POST"], post(cal::import))
+        .add("/staff/calendar/export.csv", &["GET"], get(cal::export))
+        .add("/staff/calendar/office-hours", &["POST"], post(cal::save_hours))
+        .add("/api/v1/supervision/alerts", &["GET"], get(api::supervision::list_alerts))
+        .add("/api/v1/supervision/alerts/{id}", &["GET"], get(api::supervision::get_alert))
+        .add("/api/v1/supervision/alerts/{id}/transition", &["POST"], post(api::supervision::transition))
+        .add("/api/v1/rates", &["GET"], get(api::supervision::rates))
+        .add(
+            "/api/v1/supervision/rules",
+            &["GET", "PUT"],
+            get(api::supervision::get_rules).put(api::supervision::put_rules),
+        )
+        .add("/api/v1/calendar/{year}", &["GET", "PUT"], get(api::calendar::get_year).put(api::calendar::put_year))
+        .add("/api/v1/office-hours", &["PUT"], put(api::calendar::put_office_hours))
 }
 
 /// Complaints and reports (群众举报): the public form and status, the staff pages.

@@ -2,7 +2,7 @@
 //! forms. A page is full HTML, or only its table when htmx asks for a partial.
 
 use sunlight_domain::field::FieldErrors;
-use sunlight_domain::policy::Role;
+use sunlight_domain::policy::{Action, Principal, Role, Scope, Target, authorize};
 
 use crate::auth::Caller;
 use crate::error::field_message;
@@ -114,6 +114,9 @@ fn navigation(lang: Lang, role: Role) -> Vec<NavGroup> {
             items: vec![item("complaints", "/staff/complaints"), item("complaint-form", "/complaints/new")],
         });
     }
+    if let Some(group) = supervision_nav(lang, role) {
+        groups.push(group);
+    }
     let mut system = vec![item("password", "/staff/account/password")];
     if matches!(role, Role::CommissionAdmin | Role::UnitAdmin) {
         system.insert(0, item("tokens", "/staff/tokens"));
@@ -124,6 +127,31 @@ fn navigation(lang: Lang, role: Role) -> Vec<NavGroup> {
     }
     groups.push(NavGroup { label: lang.t("nav-group-system"), items: system });
     groups
+}
+
+/// Electronic supervision (网上监察): each entry where the policy lets the role in.
+fn supervision_nav(lang: Lang, role: Role) -> Option<NavGroup> {
+    let item = |key: &'static str, href: &'static str| NavItem { key, href, label: lang.t(&format!("nav-{key}")) };
+    // The role's rights, asked of the policy with the widest scope: units narrow
+    // what a page shows, not whether it is in the menu.
+    let person = Principal { actor: String::new(), user_id: None, role, scope: Scope::All, is_token: false };
+    let may = |action: Action| authorize(&person, action, Target::County).is_ok();
+    let mut items = Vec::new();
+    if may(Action::ViewSupervision) {
+        items.push(item("supervision", "/staff/supervision"));
+        items.push(item("supervision-alerts", "/staff/supervision/alerts"));
+        items.push(item("supervision-rates", "/staff/supervision/rates"));
+    }
+    if may(Action::ManageSupervisionRules) {
+        items.push(item("supervision-rules", "/staff/supervision/rules"));
+    }
+    if may(Action::ManageCalendar) {
+        items.push(item("calendar", "/staff/calendar"));
+    }
+    if may(Action::ManageSupervisionRules) {
+        items.push(item("supervision-outbox", "/staff/supervision/outbox"));
+    }
+    (!items.is_empty()).then(|| NavGroup { label: lang.t("nav-group-supervision"), items })
 }
 
 /// One cell of a table.

@@ -54,5 +54,7 @@ mod org;
 mod risk;
 mod screens;
 mod settings;
+mod supervision;
+mod supervision_admin;
 mod trading;
 mod trading_alerts;

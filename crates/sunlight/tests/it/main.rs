@@ -9,6 +9,7 @@ mod foundation;
 mod gen_log;
 mod ocds;
 mod redflags;
+mod supervision;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

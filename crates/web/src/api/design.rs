@@ -365,10 +365,19 @@ pub struct FiguresQuery {
     pub unit: Option<String>,
 }
 
+/// A figure: a count, or for a breakdown (e.g. `alerts_by_level`) an object of counts
+/// by key (`{"reminder": 2, "yellow": 1, "red": 0, "warning": 4}`).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum FigureValue {
+    Count(i64),
+    Counts(std::collections::BTreeMap<String, i64>),
+}
+
 /// The county's figures (or one unit's): every value one count over the records.
 /// For the commission and API tokens (a token sees its unit).
 #[utoipa::path(get, path = "/api/v1/figures", tag = "figures", params(FiguresQuery),
-    responses((status = 200, description = "key → count, e.g. `{\"standards\": 43, \"powers\": 492, …}`", body = std::collections::BTreeMap<String, i64>),
+    responses((status = 200, description = "key → count, e.g. `{\"standards\": 43, \"powers\": 492, …}`; breakdowns after the counts: `alerts_by_level` → `{\"reminder\": n, \"yellow\": n, \"red\": n, \"warning\": n}` (open supervision alerts by level)", body = std::collections::BTreeMap<String, FigureValue>),
         (status = 403, body = super::ErrorBody), (status = 404, description = "unknown unit code", body = super::ErrorBody)))]
 pub async fn figures(
     State(state): State<AppState>,

@@ -10,12 +10,14 @@ use utoipa::OpenApi;
 
 use crate::error::AppError;
 
+pub mod calendar;
 pub mod catalogue;
 pub mod complaints;
 pub mod design;
 pub mod flowcharts;
 pub mod org;
 pub mod risk;
+pub mod supervision;
 pub mod trading;
 pub mod trading_alerts;
 
@@ -83,6 +85,15 @@ pub mod trading_alerts;
         flowcharts::publish,
         flowcharts::bpmn,
         flowcharts::svg,
+        supervision::list_alerts,
+        supervision::get_alert,
+        supervision::transition,
+        supervision::rates,
+        supervision::get_rules,
+        supervision::put_rules,
+        calendar::get_year,
+        calendar::put_year,
+        calendar::put_office_hours,
     ),
     components(schemas(
         org::Me,
@@ -115,6 +126,7 @@ pub mod trading_alerts;
         design::ConflictDto,
         design::DecompositionListDto,
         design::PartsBody,
+        design::FigureValue,
         risk::RiskDto,
         risk::RiskPageDto,
         risk::RiskDetailDto,
@@ -157,6 +169,22 @@ pub mod trading_alerts;
         flowcharts::FlowchartStepDto,
         flowcharts::FlowchartDetailDto,
         flowcharts::FlowchartImportedDto,
+        supervision::SupervisionAlertDto,
+        supervision::SupervisionAlertPageDto,
+        supervision::SupervisionAlertEventDto,
+        supervision::CaseBasicsDto,
+        supervision::SupervisionAlertDetailDto,
+        supervision::SupervisionTransitionBody,
+        supervision::RateRowDto,
+        supervision::RatesDto,
+        supervision::RuleDto,
+        supervision::RulesDto,
+        supervision::RulesBody,
+        calendar::CalendarDayDto,
+        calendar::CalendarYearDto,
+        calendar::CalendarYearBody,
+        calendar::OfficeHoursBody,
+        calendar::OfficeHoursDto,
         ErrorBody
     ))
 )]

@@ -64,6 +64,7 @@ fn figure_href(key: &str) -> &'static str {
         "optimized_processes" | "steps_removed" => "/staff/optimizations",
         "decomposed_powers" => "/staff/decomposition",
         "flowcharts_published" => "/staff/flowcharts?state=published",
+        "alerts_open" => "/staff/supervision/alerts?open=true",
         _ => "/staff",
     }
 }

@@ -9,6 +9,7 @@ use crate::views::{Cell, Chrome, FieldKind, Form, Table};
 
 pub mod accounts;
 pub mod audit;
+pub mod calendar;
 pub mod catalogue;
 pub mod complaints;
 pub mod dashboard;
@@ -20,6 +21,8 @@ pub mod portal;
 pub mod public;
 pub mod risk;
 pub mod screens;
+pub mod supervision;
+pub mod supervision_admin;
 pub mod trading;
 pub mod trading_alerts;
 

@@ -86,6 +86,8 @@ async fn sample_path(app: &TestApp, pattern: &str, token_id: i64) -> String {
         sample_risk(app, scjg).await
     } else if pattern.contains("/complaints/{id}") {
         crate::complaints::sample_complaint(app).await
+    } else if pattern.contains("/supervision/alerts/") {
+        crate::supervision::sample_alert(app).await
     } else if pattern.contains("/trading/alerts/") {
         crate::trading_alerts::sample_alert(app).await
     } else if pattern.contains("/trading/releases/{id}") {
@@ -102,6 +104,7 @@ async fn sample_path(app: &TestApp, pattern: &str, token_id: i64) -> String {
         .replace("{*path}", "app.css")
         .replace("{version}", "1")
         .replace("{code}", "SCJGXK001")
+        .replace("{year}", "2026")
 }
 
 /// A risk point of SCJG (the demo may hold some; otherwise one is recorded).

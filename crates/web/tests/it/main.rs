@@ -36,5 +36,6 @@ mod i18n;
 mod risk;
 mod screens;
 mod shell;
+mod supervision;
 mod trading;
 mod trading_alerts;
