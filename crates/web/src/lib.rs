@@ -9,7 +9,6 @@ use axum::Router;
 use axum::extract::FromRef;
 use sunlight_store::Store;
 use tokio::net::TcpListener;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub mod api;
@@ -18,6 +17,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod import_text;
+pub mod limits;
 mod metrics;
 mod pages;
 mod public_cache;
@@ -31,7 +31,8 @@ use sunlight_domain::risk::{DEFAULT_PUBLIC_RISK_FIELDS, PublicRiskField, parse_p
 /// Settings of the web layer.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
-    /// Largest request body accepted, in bytes (larger: 413).
+    /// Largest request body accepted, in bytes (larger: 413); upload routes have
+    /// their own ([`limits`]).
     pub body_limit: usize,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
@@ -85,7 +86,7 @@ pub fn app(store: Store, config: &WebConfig) -> Router {
     // Inner to outer: the body limit and the timeout sit inside the error renderer,
     // so their 413 and 408 reach clients in the same format as every other error.
     router
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::body))
         .layer(timeout)
         .layer(axum::middleware::from_fn(error::render))
         .layer(axum::middleware::from_fn(i18n::detect))

@@ -1003,6 +1003,7 @@ heading-complaint-replies = Replies
 empty-complaint-replies = No reply yet.
 complaint-rejected = The submission was rejected.
 complaint-rate-limited = Too many submissions from your network; try again in { $seconds } seconds.
+complaint-too-large = The files are too large together and nothing was submitted: at most { $count } files of at most { $mib } MiB each. Please choose the files again and resubmit.
 complaint-unknown-code = No complaint has this receipt code.
 complaint-state-received = Received
 complaint-state-accepted = Accepted

@@ -997,6 +997,7 @@ heading-complaint-replies = 答复
 empty-complaint-replies = 暂无答复。
 complaint-rejected = 提交被拒绝。
 complaint-rate-limited = 您所在网络提交过于频繁，请 { $seconds } 秒后再试。
+complaint-too-large = 附件合计过大，未能提交：最多 { $count } 个文件，每个不超过 { $mib } MiB。请重新选择文件后再提交。
 complaint-unknown-code = 没有与该查询码对应的举报。
 complaint-state-received = 已收到
 complaint-state-accepted = 已受理
