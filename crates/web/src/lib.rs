@@ -20,6 +20,7 @@ pub mod import_text;
 pub mod limits;
 mod metrics;
 mod pages;
+mod palette;
 mod public_cache;
 pub mod routes;
 mod security;

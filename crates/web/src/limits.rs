@@ -41,11 +41,8 @@ pub async fn body(State(state): State<AppState>, request: Request, next: Next) -
     // Everything else: a declared length over the limit is refused before reading,
     // and a body without one is cut off where it passes the limit.
     let limit = state.config.body_limit;
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return AppError::PayloadTooLarge.into_response();
     }

@@ -18,7 +18,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sunlight_domain::complaint::{
-    Category, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, RawFile, RawSubmission, ReceiptCode, State as CState, Submission, TransitionRequest,
+    Category, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, RawFile, RawSubmission, ReceiptCode, State as CState, Submission,
+    TransitionRequest,
 };
 use sunlight_domain::field::{FieldError, FieldErrors};
 use sunlight_domain::policy::{Action, Principal, Target};
@@ -241,8 +242,15 @@ pub async fn submit(
             "complaint-too-large",
             &[("count", MAX_ATTACHMENTS.into()), ("mib", (MAX_ATTACHMENT_BYTES / (1024 * 1024)).into())],
         );
-        return new_page(&state, lang, Some(&posted.raw), &FieldErrors::new(), Some(message), StatusCode::PAYLOAD_TOO_LARGE)
-            .await;
+        return new_page(
+            &state,
+            lang,
+            Some(&posted.raw),
+            &FieldErrors::new(),
+            Some(message),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+        .await;
     }
     let expected = crate::i18n::cookie(&headers, COMPLAINT_CSRF_COOKIE).unwrap_or_default();
     if !same_token(&posted.csrf, &expected) {
