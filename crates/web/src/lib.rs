@@ -41,6 +41,8 @@ pub struct WebConfig {
     pub request_timeout_secs: u64,
     /// The columns of the public risk register, in order.
     pub public_risk_fields: Vec<PublicRiskField>,
+    /// Seconds without a touch before a kiosk returns to its start page.
+    pub kiosk_idle_secs: u32,
 }
 
 impl Default for WebConfig {
@@ -50,6 +52,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             request_timeout_secs: 30,
             public_risk_fields: parse_public_risk_fields(DEFAULT_PUBLIC_RISK_FIELDS).unwrap_or_default(),
+            kiosk_idle_secs: 60,
         }
     }
 }

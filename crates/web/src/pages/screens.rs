@@ -475,11 +475,16 @@ struct KioskPage {
     message: Option<String>,
     prev: Option<String>,
     next: Option<String>,
+    /// Seconds without a touch before the kiosk goes back to its start.
+    idle: u32,
+    idle_note: String,
 }
 
 impl KioskPage {
-    fn new(lang: Lang, county: String, title: String) -> Self {
+    fn new(state: &AppState, lang: Lang, county: String, title: String) -> Self {
         Self {
+            idle: state.config.kiosk_idle_secs,
+            idle_note: lang.t_args("kiosk-idle", &[("seconds", state.config.kiosk_idle_secs.into())]),
             lang,
             county,
             title,
@@ -500,7 +505,7 @@ async fn county(state: &AppState) -> Result<String, AppError> {
 }
 
 pub async fn kiosk(State(state): State<AppState>, lang: Lang) -> Result<Response, AppError> {
-    let mut page = KioskPage::new(lang, county(&state).await?, lang.t("kiosk-title"));
+    let mut page = KioskPage::new(&state, lang, county(&state).await?, lang.t("kiosk-title"));
     page.tiles.push(Tile { href: "/kiosk/case".into(), text: lang.t("kiosk-case"), sub: lang.t("kiosk-case-sub") });
     for (unit, n) in screens::kiosk_units(&state.store).await? {
         page.tiles.push(Tile {
@@ -536,7 +541,7 @@ pub async fn kiosk_unit(
         .into_iter()
         .find(|u| u.id == id)
         .ok_or(AppError::NotFound)?;
-    let mut page = KioskPage::new(lang, county(&state).await?, unit.name.clone());
+    let mut page = KioskPage::new(&state, lang, county(&state).await?, unit.name.clone());
     let chosen: Option<PowerType> =
         PowerType::from_code(&q.power_type).or_else(|| q.power_type.parse().ok()).filter(|_| !q.power_type.is_empty());
     match chosen {
@@ -594,7 +599,7 @@ fn urlencode(raw: &str) -> String {
 pub async fn kiosk_power(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>) -> Result<Response, AppError> {
     let r = catalogue::get_public_power(&state.store, id).await?;
     let p = r.draft.parts();
-    let mut page = KioskPage::new(lang, county(&state).await?, r.power.name.clone());
+    let mut page = KioskPage::new(&state, lang, county(&state).await?, r.power.name.clone());
     page.back = Some(format!("/kiosk/units/{}?type={}", r.power.unit_id, p.power_type.key()));
     let fee = if p.fee.is_charged() {
         p.fee.standard().map_or_else(|| lang.t("yes"), ToOwned::to_owned)
@@ -628,7 +633,7 @@ pub async fn kiosk_case(
     lang: Lang,
     Query(q): Query<CaseQuery>,
 ) -> Result<Response, AppError> {
-    let mut page = KioskPage::new(lang, county(&state).await?, lang.t("kiosk-case"));
+    let mut page = KioskPage::new(&state, lang, county(&state).await?, lang.t("kiosk-case"));
     page.back = Some("/kiosk".into());
     page.keypad = true;
     let mut status = StatusCode::OK;
