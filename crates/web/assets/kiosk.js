@@ -1,6 +1,7 @@
 // The touch kiosk: the keypad types the case number, and a while without a touch
 // (the body's data-idle, in seconds; a minute by default) goes back to the start
-// page. The meta refresh does the same without script.
+// page. Without script, the meta refresh in <noscript> does the same (with script
+// it would also fire on a page someone is still touching).
 (function () {
   "use strict";
   var body = document.getElementById("kiosk");
