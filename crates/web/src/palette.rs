@@ -5,6 +5,7 @@
 //! no other rule may spell a colour out, so the pairs below cover every colour used.
 
 #![cfg(test)]
+#![allow(clippy::expect_used)] // test code: a stylesheet that cannot be read must fail the test
 
 use std::collections::HashMap;
 
@@ -99,7 +100,7 @@ fn only_palette_colours(css: &str) {
     }
     outside.push_str(rest);
     let spelled: Vec<&str> = outside
-        .split(|c: char| c == ';' || c == '{' || c == '}')
+        .split([';', '{', '}'])
         .filter(|d| d.contains('#') && d.split_once(':').is_some_and(|(_, v)| v.contains('#')))
         .collect();
     assert!(spelled.is_empty(), "colours outside the palette: {spelled:?}");

@@ -217,6 +217,7 @@ mod supervision_rows {
 
 /// Cases finished today and in time, open time cards by level, the latest public
 /// replies: counted per unit or county-wide, today in China time, nothing personal.
+#[allow(clippy::too_many_lines)] // one story: empty, filled, per unit, the day's bounds
 async fn supervision_panels_follow_the_records(db: TestDb) {
     use sunlight_domain::complaint::{RawSubmission, Submission, TransitionRequest};
     use sunlight_store::complaints;

@@ -285,13 +285,10 @@ fn shorten(text: &str, chars: usize) -> String {
 
 fn cases_view(lang: Lang, finished: u64, in_time: u64) -> PanelView {
     let late = finished.saturating_sub(in_time);
-    let rate = if finished == 0 {
-        "—".to_owned()
-    } else {
-        // Per mille, rounded, then one decimal: exact for any count a county has.
-        let per_mille = (in_time * 1000 + finished / 2) / finished;
-        format!("{}.{}%", per_mille / 10, per_mille % 10)
-    };
+    // Per mille, rounded, then one decimal: exact for any count a county has.
+    let rate = (in_time * 1000 + finished / 2)
+        .checked_div(finished)
+        .map_or_else(|| "—".to_owned(), |per_mille| format!("{}.{}%", per_mille / 10, per_mille % 10));
     PanelView {
         key: Panel::CasesToday.key(),
         title: panel_label(lang, Panel::CasesToday),

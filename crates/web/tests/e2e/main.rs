@@ -1,5 +1,5 @@
 //! End-to-end tests in headless Chromium (Debian's `chromium` and
-//! `chromium-driver`), driven over WebDriver from Rust: what a citizen, a hall's
+//! `chromium-driver`), driven over `WebDriver` from Rust: what a citizen, a hall's
 //! screen, a kiosk and the commission's staff do in a browser, against the demo
 //! county served in-process.
 //!

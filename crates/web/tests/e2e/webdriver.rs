@@ -1,4 +1,4 @@
-//! A minimal W3C WebDriver client over the HTTP client the tests already use:
+//! A minimal W3C `WebDriver` client over the HTTP client the tests already use:
 //! fantoccini would bring a TLS stack (aws-lc) and ICU for a localhost connection.
 //! Only what the end-to-end tests need: sessions, navigation, elements, scripts,
 //! screenshots.
@@ -8,9 +8,9 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-/// The key W3C WebDriver names an element reference with.
+/// The key W3C `WebDriver` names an element reference with.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
-/// The Enter key, as WebDriver's key codes spell it.
+/// The Enter key, as `WebDriver` key codes spell it.
 pub const ENTER: &str = "\u{E007}";
 
 /// One browser session.
@@ -27,7 +27,7 @@ pub struct Element(String);
 impl Browser {
     /// Starts headless Chromium through the chromedriver at `driver`.
     pub async fn start(driver: &str, chromium: &str) -> Result<Self, String> {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().map_err(|e| e.to_string())?;
+        let http = reqwest::Client::builder().timeout(Duration::from_mins(1)).build().map_err(|e| e.to_string())?;
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
