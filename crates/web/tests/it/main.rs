@@ -32,6 +32,7 @@ mod catalogue;
 mod complaints;
 mod design;
 mod i18n;
+mod portal_quality;
 mod risk;
 mod screens;
 mod shell;
