@@ -160,6 +160,21 @@ async fn screen_rotates(b: Browser, app: App) {
     assert_eq!(clock.len(), 8, "the clock shows HH:MM:SS: {clock}");
     let text = b.page_text().await;
     assert!(text.contains("报警（红牌）"), "{text}");
+
+    // After a round the panels are refreshed in place: the same number of nodes.
+    let nodes = "return document.getElementsByTagName('*').length;";
+    let updated = "return document.getElementById('screen-updated').textContent;";
+    let (before, first_update) = (b.run(nodes, json!([])).await, b.run(updated, json!([])).await);
+    let mut refreshed = false;
+    for _ in 0..250 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if b.run(updated, json!([])).await != first_update {
+            refreshed = true;
+            break;
+        }
+    }
+    assert!(refreshed, "the figures were not refreshed after a round of 15 s");
+    assert_eq!(b.run(nodes, json!([])).await, before, "a refresh added or lost nodes");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
