@@ -50,7 +50,7 @@ async fn public_pages_are_accessible_and_locked_down(app: TestApp) {
         assert_eq!(headers["x-frame-options"], "DENY", "{path}");
         assert!(headers.contains_key("referrer-policy"), "{path}");
         let html = response.text().await.unwrap();
-        assert!(html.starts_with("<!doctype html>") && html.contains("<html lang=\"zh-CN\">"), "{path}");
+        assert!(html.trim_start().starts_with("<!doctype html>") && html.contains("<html lang=\"zh-CN\">"), "{path}");
         assert!(html.contains("<main"), "{path}: one main landmark");
         for (at, _) in html.match_indices("<script") {
             assert!(html[at..at + 80.min(html.len() - at)].contains(" src=\"/assets/"), "{path}: inline script");
