@@ -10,9 +10,16 @@
 //! chain's head it was rendered under. Every change to the records appends to the chain
 //! in its own transaction, so while the head has not moved the page cannot have changed:
 //! serving it again costs one read of the head instead of the page's queries.
+//!
+//! Under load even that read is shared: one read of the head answers every request
+//! that arrived before the read began (see [`HeadReader`]), so a busy portal reads the
+//! head once per batch of requests, not once per request, and no page is older than
+//! the records were when its request arrived.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Mutex;
+use std::time::Instant;
 
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
@@ -38,6 +45,52 @@ struct Cached {
 #[derive(Default)]
 pub struct PageCache {
     entries: Mutex<HashMap<String, Cached>>,
+    head: HeadReader,
+}
+
+/// Reads of the audit chain's head, shared by the requests waiting for one.
+///
+/// A read that began after a request arrived sees every change committed before it
+/// arrived, so that request may take its answer instead of reading again. Reads run
+/// one at a time: requests arriving during a read wait for the next one, which serves
+/// them all.
+#[derive(Default)]
+pub struct HeadReader {
+    /// When the latest read began, and what it read.
+    latest: Mutex<Option<(Instant, i64)>>,
+    turn: tokio::sync::Mutex<()>,
+}
+
+impl HeadReader {
+    fn taken_since(&self, arrived: Instant) -> Option<i64> {
+        let latest = self.latest.lock().ok()?;
+        latest.filter(|(began, _)| *began >= arrived).map(|(_, seq)| seq)
+    }
+
+    /// The head's sequence number as of no earlier than this call, by `read` or by a
+    /// read another caller began after this one arrived.
+    pub async fn seq<F, Fut>(&self, read: F) -> Option<i64>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Option<i64>>,
+    {
+        let arrived = Instant::now();
+        if let Some(seq) = self.taken_since(arrived) {
+            return Some(seq);
+        }
+        let _turn = self.turn.lock().await;
+        if let Some(seq) = self.taken_since(arrived) {
+            return Some(seq);
+        }
+        let began = Instant::now();
+        let seq = read().await?;
+        if let Ok(mut latest) = self.latest.lock()
+            && latest.is_none_or(|(before, _)| before < began)
+        {
+            *latest = Some((began, seq));
+        }
+        Some(seq)
+    }
 }
 
 impl PageCache {
@@ -92,7 +145,9 @@ pub async fn revalidate(State(state): State<AppState>, request: Request, next: N
     let asked = request.headers().get(header::IF_NONE_MATCH).cloned();
     let key = cache_key(&request);
     // Read before rendering: a page rendered now is at least as new as this head.
-    let head_seq = sunlight_store::audit::head(&state.store).await.ok().map(|(seq, _)| seq);
+    let store = &state.store;
+    let head_seq =
+        state.page_cache.head.seq(|| async { sunlight_store::audit::head(store).await.ok().map(|(seq, _)| seq) }).await;
     if let Some((headers, body)) = head_seq.and_then(|seq| state.page_cache.get(&key, seq)) {
         return answer(headers, body, asked.as_ref());
     }
@@ -144,4 +199,59 @@ fn answer(headers: HeaderMap, body: Bytes, asked: Option<&HeaderValue>) -> Respo
     let mut response = Response::new(Body::from(body));
     *response.headers_mut() = headers;
     response
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::HeadReader;
+
+    /// A head that takes a while to read, counting its reads.
+    struct Slow {
+        head: AtomicI64,
+        reads: AtomicUsize,
+    }
+
+    impl Slow {
+        async fn read(&self) -> Option<i64> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            let seen = self.head.load(Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Some(seen)
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_read_serves_the_requests_that_waited_for_it() {
+        let reader = Arc::new(HeadReader::default());
+        let slow = Arc::new(Slow { head: AtomicI64::new(7), reads: AtomicUsize::new(0) });
+        let mut tasks = Vec::new();
+        for _ in 0..200 {
+            let (reader, slow) = (reader.clone(), slow.clone());
+            tasks.push(tokio::spawn(async move { reader.seq(|| slow.read()).await }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), Some(7));
+        }
+        let reads = slow.reads.load(Ordering::SeqCst);
+        assert!((1..=3).contains(&reads), "{reads} reads for 200 requests");
+    }
+
+    #[tokio::test]
+    async fn a_request_after_a_change_sees_it() {
+        let reader = HeadReader::default();
+        let slow = Slow { head: AtomicI64::new(1), reads: AtomicUsize::new(0) };
+        assert_eq!(reader.seq(|| slow.read()).await, Some(1));
+        // A change committed, then a request: it reads again and sees the change.
+        slow.head.store(2, Ordering::SeqCst);
+        assert_eq!(reader.seq(|| slow.read()).await, Some(2));
+        assert_eq!(slow.reads.load(Ordering::SeqCst), 2);
+        // A failed read answers nothing and leaves the last answer to later reads.
+        assert_eq!(reader.seq(|| async { None }).await, None);
+        assert_eq!(reader.seq(|| slow.read()).await, Some(2));
+    }
 }
