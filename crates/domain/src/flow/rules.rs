@@ -757,7 +757,9 @@ fn time_rules(ctx: &Context<'_>, case: &Case, outcome: &ReplayOutcome, sink: &mu
                 continue;
             }
             let since = open_since[l].unwrap_or(from);
-            if since < until {
+            // A step pending since this very instant has used nothing yet, but its
+            // limit runs: an empty spell keeps it in view.
+            if since <= until {
                 spells[l].push((since, until));
             }
             open_labels.push(label);

@@ -164,27 +164,29 @@ pub(super) async fn sync(
 }
 
 async fn insert_raises(write: &Write, raises: &[Raise<'_>], now: DateTime<Utc>) -> Result<usize, StoreError> {
-    use supervision_alert::Column as A;
     let mut events = Vec::with_capacity(raises.len());
     let mut messages = Vec::with_capacity(raises.len());
     for chunk in raises.chunks(INSERT_CHUNK) {
         let mut insert = Query::insert()
             .into_table(supervision_alert::Entity)
-            .columns([
-                A::Rule,
-                A::Level,
-                A::CaseId,
-                A::UnitId,
-                A::Step,
-                A::Person,
-                A::Evidence,
-                A::State,
-                A::MustAct,
-                A::RaisedAt,
-                A::UpdatedAt,
-            ])
+            .columns(
+                [
+                    "rule",
+                    "level",
+                    "case_id",
+                    "unit_id",
+                    "step",
+                    "person",
+                    "evidence",
+                    "state",
+                    "must_act",
+                    "raised_at",
+                    "updated_at",
+                    "finding_key",
+                ]
+                .map(Alias::new),
+            )
             .to_owned();
-        insert.columns([Alias::new("finding_key")]);
         for r in chunk {
             let level = RuleId::parse(&r.key.rule).map_or("warning", level_of);
             insert

@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sunlight_domain::flow::OnlineChart;
@@ -472,7 +472,9 @@ pub(super) async fn apply(
     principals: &[Principal],
     items: &[Item],
 ) -> Result<Applied, StoreError> {
-    let now = write.now();
+    // Microseconds: what both backends store, so that an event recorded now and
+    // the evaluation now are the same instant when read back.
+    let now = write.now().trunc_subsecs(6);
     let slots = read_cases(write, items).await?;
     let known = read_known(write, store, items, &slots).await?;
     let by_number = slots.iter().enumerate().map(|(i, s)| (s.number.clone(), i)).collect();

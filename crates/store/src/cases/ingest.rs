@@ -172,11 +172,15 @@ fn case_events(
     }];
     let mut skipped = 0;
     let mut last = start;
-    for (i, e) in case.events.iter().enumerate() {
-        let Some(action) = CaseAction::from_lifecycle(e.lifecycle) else {
-            skipped += 1;
-            continue;
-        };
+    // Ids count the events imported, not those skipped: the export of an import
+    // (its `apply` and `finish` written as transitions that record no work) reads
+    // back with the same ids.
+    for (i, e) in case.events.iter().filter(|e| {
+        let works = CaseAction::from_lifecycle(e.lifecycle).is_some();
+        skipped += usize::from(!works);
+        works
+    }).enumerate() {
+        let Some(action) = CaseAction::from_lifecycle(e.lifecycle) else { continue };
         let at = e.time.ok_or_else(no_time)?;
         last = last.max(at);
         out.push(RawCaseEvent {

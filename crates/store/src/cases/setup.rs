@@ -77,3 +77,39 @@ pub async fn install_flowchart(
     write.commit().await?;
     Ok(row.id)
 }
+
+/// A power made ready for online handling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadyPower {
+    pub power_id: i64,
+    pub code: String,
+    pub unit_id: i64,
+    pub version_id: i64,
+}
+
+/// Drafts a licence power named `name` for the unit `unit_code` and puts `chart` in
+/// force for it: what a test, a benchmark or a demo needs before cases can come.
+pub async fn ready_power(
+    store: &Store,
+    principal: &Principal,
+    unit_code: &str,
+    name: &str,
+    chart: &Flowchart,
+) -> Result<ReadyPower, StoreError> {
+    use sunlight_domain::catalogue::{Column, PowerTypes, RowContext, parse_row};
+    use sunlight_domain::org::UnitCode;
+
+    let unit = UnitCode::parse(unit_code).map_err(|e| StoreError::invalid("unit", e))?;
+    let cells = [
+        (Column::Name, name),
+        (Column::Type, "行政许可"),
+        (Column::LegalBasis, "《中华人民共和国行政许可法》第四十二条"),
+    ];
+    let known = |_: &str| true;
+    let context = RowContext { unit: &unit, unit_name: None, power_types: PowerTypes::default(), known_section: &known };
+    let draft =
+        parse_row(|c| cells.iter().find(|(k, _)| *k == c).map(|(_, v)| *v), &context).map_err(StoreError::Invalid)?;
+    let record = crate::catalogue::create_power(store, principal, draft).await?;
+    let version_id = install_flowchart(store, principal, record.power.id, chart).await?;
+    Ok(ReadyPower { power_id: record.power.id, code: record.power.code, unit_id: record.power.unit_id, version_id })
+}
