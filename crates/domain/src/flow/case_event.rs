@@ -83,6 +83,7 @@ keyed! {
 keyed! {
     /// Why an incoming event was refused; the code is the API's `reason`.
     RejectReason {
+        Malformed => "malformed",
         BadId => "bad_id",
         BadCaseNumber => "bad_case_number",
         MissingPower => "missing_power",

@@ -1065,3 +1065,36 @@ field-file-type-mismatch = The file's content does not match its declared type.
 # ---- portal home: complaints ----
 home-complaint = Report a problem (anonymously if you wish)
 home-complaint-status = Follow a report with its receipt code
+
+# ---- online handling (网上办理): case API errors and audit words ----
+figure-cases = Cases
+field-malformed = The event is not in the expected form.
+field-bad-id = The event id is missing or malformed.
+field-bad-case-number = The case number is missing or malformed.
+field-missing-power = The power code is missing.
+field-missing-step = This action must name a step.
+field-bad-step = The step name is malformed.
+field-bad-action = Not one of the handling actions.
+field-missing-actor = Who acted is missing.
+field-bad-group = The role name is malformed.
+field-bad-timestamp = The time is malformed.
+field-bad-fee = The amount is not valid.
+field-bad-documents = The list of documents is not valid.
+field-bad-comment = The comment is too long or contains control characters.
+field-bad-deadline = The promised deadline is not a valid time.
+field-unknown-power = No such power, or not of this unit.
+field-no-published-flowchart = The power has no published flowchart yet.
+field-unknown-case = No such case.
+field-unknown-step = The flowchart has no such step.
+field-case-closed = The case is finished or terminated.
+field-case-exists = The case exists already.
+field-case-number-taken = The case number is taken.
+field-case-power-mismatch = The case is not one of this power.
+field-too-many-events = At most { $limit } events a batch.
+audit-case-event-ingest = Receive case events from a unit's system
+audit-case-event-create = Record an action on a case
+audit-case-event-import = Import a case log
+audit-handling-case-create = Create a case
+audit-handling-case-clock = Time-limit check by the clock
+audit-supervision-alert-sync = Update supervision alerts
+audit-flowchart-version-install = Put a flowchart version in force

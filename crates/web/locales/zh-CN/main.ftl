@@ -1059,3 +1059,36 @@ field-file-type-mismatch = 文件内容与声明的类型不符。
 # ---- portal home: complaints ----
 home-complaint = 我要举报投诉（可匿名）
 home-complaint-status = 凭查询码查看办理结果
+
+# ---- online handling (网上办理): case API errors and audit words ----
+figure-cases = 办件
+field-malformed = 事件格式不正确。
+field-bad-id = 事件编号缺失或格式不正确。
+field-bad-case-number = 办件编号缺失或格式不正确。
+field-missing-power = 缺少事项编码。
+field-missing-step = 该操作须指明环节。
+field-bad-step = 环节名称不正确。
+field-bad-action = 不是可用的办理操作。
+field-missing-actor = 缺少经办人。
+field-bad-group = 角色名称不正确。
+field-bad-timestamp = 时间格式不正确。
+field-bad-fee = 金额不正确。
+field-bad-documents = 材料清单不正确。
+field-bad-comment = 意见过长或含有控制字符。
+field-bad-deadline = 承诺期限的时间格式不正确。
+field-unknown-power = 没有该事项，或不属于本单位。
+field-no-published-flowchart = 该事项尚无已发布的流程图。
+field-unknown-case = 没有该办件。
+field-unknown-step = 流程图中没有该环节。
+field-case-closed = 办件已办结或已终止。
+field-case-exists = 办件已存在。
+field-case-number-taken = 该办件编号已被使用。
+field-case-power-mismatch = 办件不属于该事项。
+field-too-many-events = 一批最多 { $limit } 条事件。
+audit-case-event-ingest = 接收外部系统办件事件
+audit-case-event-create = 记录办件操作
+audit-case-event-import = 导入办件日志
+audit-handling-case-create = 新建办件
+audit-handling-case-clock = 时限监察定时复核
+audit-supervision-alert-sync = 电子监察预警更新
+audit-flowchart-version-install = 启用流程图版本

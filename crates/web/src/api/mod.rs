@@ -10,6 +10,7 @@ use utoipa::OpenApi;
 
 use crate::error::AppError;
 
+pub mod cases;
 pub mod catalogue;
 pub mod complaints;
 pub mod design;
@@ -76,6 +77,12 @@ pub mod trading_alerts;
         trading::list_releases,
         trading::get_release,
         trading::get_party,
+        cases::push_events,
+        cases::list,
+        cases::export_xes,
+        cases::get,
+        cases::create,
+        cases::act,
     ),
     components(schemas(
         org::Me,
@@ -144,6 +151,18 @@ pub mod trading_alerts;
         trading::TradingReleaseDetailDto,
         trading::TradingSupplierShareDto,
         trading::TradingPartyDetailDto,
+        cases::EventBody,
+        cases::EventBatchBody,
+        cases::EventResultDto,
+        cases::EventBatchDto,
+        cases::CaseDto,
+        cases::CasePageDto,
+        cases::CaseEventDto,
+        cases::CaseAlertDto,
+        cases::CaseDetailDto,
+        cases::NewCaseBody,
+        cases::CreatedCaseDto,
+        cases::ActionBody,
         ErrorBody
     ))
 )]
