@@ -8,8 +8,8 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use sunlight_domain::policy::{Action, Principal, Target, authorize};
 
 use crate::entity::{
-    complaint, design_standard, display_screen, focus_item, power, power_part, process_optimization, risk_point,
-    trading_alert, trading_release, unit,
+    complaint, design_standard, display_screen, focus_item, handling_case, power, power_part, process_optimization,
+    risk_point, trading_alert, trading_release, unit,
 };
 use crate::{Store, StoreError};
 
@@ -138,6 +138,7 @@ fn queries(units: Option<&[i64]>) -> Vec<(&'static str, SelectStatement)> {
                     .add(complaint::Column::State.is_not_in(["closed", "declined"])),
             ),
         ),
+        ("cases", rows(handling_case::Entity, within(handling_case::Column::UnitId, units))),
     ]
 }
 

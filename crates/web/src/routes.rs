@@ -37,6 +37,9 @@ const VIEW_TRADING: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubCom
 /// unit admins (those routed to their unit).
 const COMPLAINTS: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubCommissionStaff, Role::UnitAdmin]);
 
+/// Who creates and moves cases in the online hall (also API tokens).
+const HANDLE_CASES: Access = Access::Roles(&[Role::CommissionAdmin, Role::UnitAdmin, Role::Cadre]);
+
 #[derive(Debug, Clone, Copy)]
 pub struct RouteEntry {
     pub method: &'static str,
@@ -245,6 +248,13 @@ pub const TABLE: &[RouteEntry] = &[
     r("GET", "/api/v1/flowcharts/{id}/svg", Access::Staff),
     r("POST", "/api/v1/powers/{code}/flowchart", UNIT_STAFF),
     r("POST", "/api/v1/flowcharts/{id}/versions/{version}/publish", UNIT_STAFF),
+    // online handling (网上办理): pushed events, cases, actions (also API tokens)
+    r("POST", "/api/v1/events", UNIT_STAFF),
+    r("GET", "/api/v1/cases", Access::Staff),
+    r("POST", "/api/v1/cases", HANDLE_CASES),
+    r("GET", "/api/v1/cases.xes", Access::Staff),
+    r("GET", "/api/v1/cases/{number}", Access::Staff),
+    r("POST", "/api/v1/cases/{number}/actions", HANDLE_CASES),
 ];
 
 /// Records what it registers so the test can hold it against [`TABLE`].
@@ -343,6 +353,7 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
     let b = screen_routes(b);
     let b = complaint_routes(b);
     let b = flowchart_routes(b);
+    let b = case_routes(b);
     (b.router, b.registered)
 }
 
@@ -359,6 +370,16 @@ fn flowchart_routes(b: Builder) -> Builder {
         .add("/api/v1/flowcharts/{id}/svg", &["GET"], get(api::flowcharts::svg))
         .add("/api/v1/powers/{code}/flowchart", &["POST"], post(api::flowcharts::import))
         .add("/api/v1/flowcharts/{id}/versions/{version}/publish", &["POST"], post(api::flowcharts::publish))
+}
+
+/// Online handling (网上办理): events from units' systems, the hall's cases.
+fn case_routes(b: Builder) -> Builder {
+    use api::cases as c;
+    b.add("/api/v1/events", &["POST"], post(c::push_events))
+        .add("/api/v1/cases", &["GET", "POST"], get(c::list).post(c::create))
+        .add("/api/v1/cases.xes", &["GET"], get(c::export_xes))
+        .add("/api/v1/cases/{number}", &["GET"], get(c::get))
+        .add("/api/v1/cases/{number}/actions", &["POST"], post(c::act))
 }
 
 /// Complaints and reports (群众举报): the public form and status, the staff pages.

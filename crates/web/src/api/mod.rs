@@ -10,6 +10,7 @@ use utoipa::OpenApi;
 
 use crate::error::AppError;
 
+pub mod cases;
 pub mod catalogue;
 pub mod complaints;
 pub mod design;
@@ -83,6 +84,12 @@ pub mod trading_alerts;
         flowcharts::publish,
         flowcharts::bpmn,
         flowcharts::svg,
+        cases::push_events,
+        cases::list,
+        cases::export_xes,
+        cases::get,
+        cases::create,
+        cases::act,
     ),
     components(schemas(
         org::Me,
@@ -157,6 +164,18 @@ pub mod trading_alerts;
         flowcharts::FlowchartStepDto,
         flowcharts::FlowchartDetailDto,
         flowcharts::FlowchartImportedDto,
+        cases::EventBody,
+        cases::EventBatchBody,
+        cases::EventResultDto,
+        cases::EventBatchDto,
+        cases::CaseDto,
+        cases::CasePageDto,
+        cases::CaseEventDto,
+        cases::CaseAlertDto,
+        cases::CaseDetailDto,
+        cases::NewCaseBody,
+        cases::CreatedCaseDto,
+        cases::ActionBody,
         ErrorBody
     ))
 )]
