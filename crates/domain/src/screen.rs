@@ -2,8 +2,10 @@
 //! panels a screen shows, in which order, and for how long each.
 //!
 //! Only panels whose data exists are offered: the catalogue's figures, the risk
-//! points by level, the trading centre's open red-flag alerts by indicator, and a
-//! rotating list of published powers with their time limits.
+//! points by level, the trading centre's open red-flag alerts by indicator, a
+//! rotating list of published powers with their time limits, the cases finished
+//! today and how many in time, the open time cards by level, and the latest public
+//! replies to complaints.
 
 use std::fmt;
 use std::str::FromStr;
@@ -35,6 +37,12 @@ keyed_enum! {
         TradingAlerts => "trading_alerts",
         /// 职权公开: published public powers with their limits, a page at a time.
         PublishedPowers => "published_powers",
+        /// 今日办件: cases finished today (China time) and how many of them in time.
+        CasesToday => "cases_today",
+        /// 在办预警: open time cards (提醒/黄牌/红牌) by level.
+        CardsOpen => "cards_open",
+        /// 群众举报答复: the latest public replies to complaints, nothing personal.
+        RecentReplies => "recent_replies",
     }
 }
 

@@ -1,20 +1,29 @@
 //! Display screens (电子显示屏): the commission keeps them (audited), and each
 //! active screen's panels are computed from the records whenever it asks.
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::sea_query::{Condition, Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Serialize;
 use sunlight_domain::field::FieldError;
 use sunlight_domain::policy::{Action, Principal, Target, authorize};
 use sunlight_domain::screen::{Panel, ScreenInput, stored_panels};
 
 use crate::catalogue::{self, PowerFilter, PowerRecord};
-use crate::entity::{display_screen, power, trading_alert, unit};
+use crate::entity::{
+    complaint, complaint_event, display_screen, handling_case, power, supervision_alert, trading_alert, unit,
+};
 use crate::figures::{self, Figures};
 use crate::{Store, StoreError, Write};
 
 /// Powers a published-powers panel shows at once.
 pub const POWERS_PER_PANEL: u64 = 8;
+/// Replies a recent-replies panel shows.
+pub const REPLIES_PER_PANEL: u64 = 5;
+/// The time cards a cards panel counts, strongest first (the stored `level` keys).
+pub const CARD_LEVELS: &[&str] = &["red", "yellow", "reminder"];
 
 /// The catalogue figures a catalogue panel shows, in order.
 pub const CATALOGUE_KEYS: &[&str] = &[
@@ -155,6 +164,31 @@ pub enum PanelData {
         page: u64,
         powers: Vec<PowerRecord>,
     },
+    /// Cases finished today (China time), and how many of them within their limits.
+    CasesToday {
+        finished: u64,
+        in_time: u64,
+    },
+    /// Open time cards by level, in the order of [`CARD_LEVELS`], every level listed.
+    CardsOpen {
+        levels: Vec<(&'static str, u64)>,
+    },
+    /// The latest public replies, newest first.
+    RecentReplies {
+        replies: Vec<PublicReply>,
+    },
+}
+
+/// A reply the commission made public, with nothing about who complained: not the
+/// name, phone, text, files or receipt code.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicReply {
+    pub at: DateTime<Utc>,
+    /// The complaint's category key.
+    pub category: String,
+    /// The unit it concerned (or was routed to), if any.
+    pub unit: Option<String>,
+    pub reply: String,
 }
 
 /// What a screen shows now.
@@ -188,6 +222,9 @@ pub async fn screen_data(
             Panel::CatalogueFigures => PanelData::CatalogueFigures { figures: pick(&figures, CATALOGUE_KEYS) },
             Panel::RiskLevels => PanelData::RiskLevels { figures: pick(&figures, RISK_KEYS) },
             Panel::TradingAlerts => PanelData::TradingAlerts { open: open_alerts(store).await? },
+            Panel::CasesToday => cases_today(store, screen.unit_id, Utc::now()).await?,
+            Panel::CardsOpen => cards_open(store, screen.unit_id).await?,
+            Panel::RecentReplies => recent_replies(store, screen.unit_id).await?,
             Panel::PublishedPowers => {
                 let filter = PowerFilter { unit_id: screen.unit_id, ..Default::default() };
                 let first = catalogue::list_public_powers(store, &filter, 1, POWERS_PER_PANEL).await?;
@@ -203,6 +240,102 @@ pub async fn screen_data(
         });
     }
     Ok(ScreenData { panels: out })
+}
+
+/// The bounds of the China day (a fixed +08:00) holding `now`, in UTC.
+#[must_use]
+pub fn china_day(now: DateTime<Utc>) -> (NaiveDate, DateTime<Utc>, DateTime<Utc>) {
+    let day = (now + Duration::hours(8)).date_naive();
+    let start = day.and_time(chrono::NaiveTime::MIN).and_utc() - Duration::hours(8);
+    (day, start, start + Duration::days(1))
+}
+
+/// Cases finished on the China day of `now` (of `unit`, or the county's), and those
+/// of them not overdue.
+pub async fn cases_today(store: &Store, unit: Option<i64>, now: DateTime<Utc>) -> Result<PanelData, StoreError> {
+    let (_, start, end) = china_day(now);
+    let mut finished = handling_case::Entity::find()
+        .filter(handling_case::Column::Status.eq("finished"))
+        .filter(handling_case::Column::FinishedAt.gte(start))
+        .filter(handling_case::Column::FinishedAt.lt(end));
+    if let Some(id) = unit {
+        finished = finished.filter(handling_case::Column::UnitId.eq(id));
+    }
+    let in_time = finished.clone().filter(handling_case::Column::Overdue.eq(false)).count(store.connection()).await?;
+    Ok(PanelData::CasesToday { finished: finished.count(store.connection()).await?, in_time })
+}
+
+/// Open time cards (not closed) by level, of `unit` or the county's.
+pub async fn cards_open(store: &Store, unit: Option<i64>) -> Result<PanelData, StoreError> {
+    let mut query = supervision_alert::Entity::find()
+        .select_only()
+        .column(supervision_alert::Column::Level)
+        .expr(Expr::cust("COUNT(*)"))
+        .filter(supervision_alert::Column::State.ne("closed"))
+        .filter(supervision_alert::Column::Level.is_in(CARD_LEVELS.iter().copied()))
+        .group_by(supervision_alert::Column::Level);
+    if let Some(id) = unit {
+        query = query.filter(supervision_alert::Column::UnitId.eq(id));
+    }
+    let counts: Vec<(String, i64)> = query.into_tuple().all(store.connection()).await?;
+    let levels = CARD_LEVELS
+        .iter()
+        .map(|level| {
+            let n = counts.iter().find(|(l, _)| l == level).map_or(0, |(_, n)| *n);
+            (*level, u64::try_from(n).unwrap_or(0))
+        })
+        .collect();
+    Ok(PanelData::CardsOpen { levels })
+}
+
+/// The latest public replies (events marked public, with their text) to complaints
+/// about or routed to `unit`, or to any complaint.
+pub async fn recent_replies(store: &Store, unit: Option<i64>) -> Result<PanelData, StoreError> {
+    let mut query = complaint_event::Entity::find()
+        .filter(complaint_event::Column::Public.eq(true))
+        .filter(complaint_event::Column::Comment.is_not_null())
+        .filter(complaint_event::Column::Comment.ne(""));
+    if let Some(id) = unit {
+        query = query.filter(
+            complaint_event::Column::ComplaintId.in_subquery(
+                Query::select()
+                    .column(complaint::Column::Id)
+                    .from(complaint::Entity)
+                    .cond_where(
+                        Condition::any()
+                            .add(complaint::Column::UnitId.eq(id))
+                            .add(complaint::Column::RoutedUnitId.eq(id)),
+                    )
+                    .to_owned(),
+            ),
+        );
+    }
+    let events = query
+        .order_by_desc(complaint_event::Column::At)
+        .order_by_desc(complaint_event::Column::Id)
+        .limit(REPLIES_PER_PANEL)
+        .all(store.connection())
+        .await?;
+    let complaints = complaint::Entity::find()
+        .filter(complaint::Column::Id.is_in(events.iter().map(|e| e.complaint_id)))
+        .all(store.connection())
+        .await?;
+    let unit_ids: Vec<i64> = complaints.iter().filter_map(|c| c.routed_unit_id.or(c.unit_id)).collect();
+    let units = unit::Entity::find().filter(unit::Column::Id.is_in(unit_ids)).all(store.connection()).await?;
+    let replies = events
+        .into_iter()
+        .filter_map(|e| {
+            let c = complaints.iter().find(|c| c.id == e.complaint_id)?;
+            let unit = c.routed_unit_id.or(c.unit_id).and_then(|id| units.iter().find(|u| u.id == id));
+            Some(PublicReply {
+                at: e.at,
+                category: c.category.clone(),
+                unit: unit.map(|u| u.name.clone()),
+                reply: e.comment.unwrap_or_default(),
+            })
+        })
+        .collect();
+    Ok(PanelData::RecentReplies { replies })
 }
 
 async fn open_alerts(store: &Store) -> Result<Vec<(String, i64)>, StoreError> {

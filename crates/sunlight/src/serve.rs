@@ -49,6 +49,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
         secure_cookies: config.secure_cookies,
         request_timeout_secs: config.request_timeout_secs,
         public_risk_fields,
+        kiosk_idle_secs: config.kiosk_idle_secs.max(5),
     };
     sunlight_web::serve(listener, store.clone(), web, shutdown_signal()).await?;
     sweeper.abort();

@@ -1,8 +1,11 @@
-// The touch kiosk: the keypad types the case number, and a minute without a touch
-// goes back to the start page (the meta refresh does the same without script).
+// The touch kiosk: the keypad types the case number, and a while without a touch
+// (the body's data-idle, in seconds; a minute by default) goes back to the start
+// page. Without script, the meta refresh in <noscript> does the same (with script
+// it would also fire on a page someone is still touching).
 (function () {
   "use strict";
-  var IDLE_MS = 60000;
+  var body = document.getElementById("kiosk");
+  var IDLE_MS = Math.max(1, parseInt(body && body.getAttribute("data-idle"), 10) || 60) * 1000;
   var timer = null;
   function idle() {
     if (timer) { clearTimeout(timer); }

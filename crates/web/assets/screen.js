@@ -1,6 +1,8 @@
 // A display screen: shows one panel at a time and, after each round, refreshes
-// every panel from /screen/{id}/data. Nodes are replaced, never appended; there is
-// one timer for the life of the page, so it runs for days without growing.
+// every panel from /screen/{id}/data. It runs for days in a hall, so nothing may
+// grow: one timer for the life of the page (a one-second tick that also drives the
+// clock), panels' children replaced rather than appended, one request at a time
+// (aborted after 10 s), and no listeners added after start.
 (function () {
   "use strict";
   var body = document.getElementById("screen");
@@ -8,7 +10,10 @@
   if (!body || !main) { return; }
   var id = body.getAttribute("data-id");
   var seconds = Math.max(5, parseInt(body.getAttribute("data-seconds"), 10) || 15);
+  var clock = document.getElementById("screen-clock");
+  var updated = document.getElementById("screen-updated");
   var shown = 0;
+  var elapsed = 0;
   var round = 1;
   var busy = false;
 
@@ -17,6 +22,15 @@
   function show(index) {
     var all = panels();
     for (var i = 0; i < all.length; i++) { all[i].hidden = i !== index; }
+  }
+
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+
+  // China time (UTC+8, no daylight saving) whatever the device's zone is set to.
+  function tickClock() {
+    if (!clock) { return; }
+    var t = new Date(Date.now() + 8 * 3600 * 1000);
+    clock.textContent = two(t.getUTCHours()) + ":" + two(t.getUTCMinutes()) + ":" + two(t.getUTCSeconds());
   }
 
   function cell(tag, text) {
@@ -29,7 +43,10 @@
     var tbody = document.createElement("tbody");
     panel.rows.forEach(function (row) {
       var tr = document.createElement("tr");
-      tr.appendChild(cell("th", row[0]));
+      if (row[2]) { tr.className = row[2]; }
+      var th = cell("th", row[0]);
+      th.setAttribute("scope", "row");
+      tr.appendChild(th);
       tr.appendChild(cell("td", row[1]));
       tbody.appendChild(tr);
     });
@@ -56,6 +73,7 @@
       var all = panels();
       if (data.panels.length !== all.length || data.seconds !== seconds) { window.location.reload(); return; }
       data.panels.forEach(function (panel, i) { fill(all[i], panel); });
+      if (updated) { updated.textContent = data.updated; }
     }).catch(function () {
       // Offline for a moment: keep showing what we have and try next round.
     }).then(function () {
@@ -64,10 +82,15 @@
     });
   }
 
+  tickClock();
   setInterval(function () {
+    tickClock();
+    elapsed += 1;
+    if (elapsed < seconds) { return; }
+    elapsed = 0;
     var count = panels().length;
     shown = (shown + 1) % Math.max(1, count);
     if (shown === 0) { refresh(); }
     show(shown);
-  }, seconds * 1000);
+  }, 1000);
 })();

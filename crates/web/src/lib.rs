@@ -9,7 +9,6 @@ use axum::Router;
 use axum::extract::FromRef;
 use sunlight_store::Store;
 use tokio::net::TcpListener;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub mod api;
@@ -19,8 +18,10 @@ pub mod error;
 pub mod flowchart_text;
 pub mod i18n;
 pub mod import_text;
+pub mod limits;
 mod metrics;
 mod pages;
+mod palette;
 mod public_cache;
 pub mod routes;
 mod security;
@@ -32,7 +33,8 @@ use sunlight_domain::risk::{DEFAULT_PUBLIC_RISK_FIELDS, PublicRiskField, parse_p
 /// Settings of the web layer.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
-    /// Largest request body accepted, in bytes (larger: 413).
+    /// Largest request body accepted, in bytes (larger: 413); upload routes have
+    /// their own ([`limits`]).
     pub body_limit: usize,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
@@ -40,6 +42,8 @@ pub struct WebConfig {
     pub request_timeout_secs: u64,
     /// The columns of the public risk register, in order.
     pub public_risk_fields: Vec<PublicRiskField>,
+    /// Seconds without a touch before a kiosk returns to its start page.
+    pub kiosk_idle_secs: u32,
 }
 
 impl Default for WebConfig {
@@ -49,6 +53,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             request_timeout_secs: 30,
             public_risk_fields: parse_public_risk_fields(DEFAULT_PUBLIC_RISK_FIELDS).unwrap_or_default(),
+            kiosk_idle_secs: 60,
         }
     }
 }
@@ -86,7 +91,7 @@ pub fn app(store: Store, config: &WebConfig) -> Router {
     // Inner to outer: the body limit and the timeout sit inside the error renderer,
     // so their 413 and 408 reach clients in the same format as every other error.
     router
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::body))
         .layer(timeout)
         .layer(axum::middleware::from_fn(error::render))
         .layer(axum::middleware::from_fn(i18n::detect))

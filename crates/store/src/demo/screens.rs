@@ -8,26 +8,29 @@ use sunlight_domain::text::Name;
 use crate::entity::{display_screen, unit};
 use crate::{StoreError, Write};
 
-use Panel::{CatalogueFigures as C, PublishedPowers as P, RiskLevels as R, TradingAlerts as T};
+use Panel::{
+    CardsOpen as K, CasesToday as D, CatalogueFigures as C, PublishedPowers as P, RecentReplies as Q, RiskLevels as R,
+    TradingAlerts as T,
+};
 
 /// (name, location, unit code or none for the county's halls, panels, seconds).
 type DemoScreen = (&'static str, &'static str, Option<&'static str>, &'static [Panel], i32);
 
 const SCREENS: &[DemoScreen] = &[
-    ("政务中心一楼东侧屏", "县政务服务中心大厅一楼东侧", Some("XZSP"), &[P, C, R], 15),
+    ("政务中心一楼东侧屏", "县政务服务中心大厅一楼东侧", Some("XZSP"), &[P, D, K, C, R], 15),
     ("政务中心一楼西侧屏", "县政务服务中心大厅一楼西侧", Some("XZSP"), &[C, P], 15),
     ("政务中心二楼等候区屏", "县政务服务中心二楼等候区", Some("XZSP"), &[P], 20),
     ("交易中心开标大厅屏", "县公共资源交易中心开标大厅", Some("GGZY"), &[T, C], 20),
     ("交易中心入口屏", "县公共资源交易中心一楼入口", Some("GGZY"), &[T, P], 15),
-    ("市场监管局办事大厅屏", "县市场监督管理局办事大厅", Some("SCJG"), &[P, R, C], 15),
+    ("市场监管局办事大厅屏", "县市场监督管理局办事大厅", Some("SCJG"), &[P, D, K, R, C], 15),
     ("不动产登记大厅屏", "县自然资源和规划局不动产登记中心大厅", Some("ZRZY"), &[P, C], 20),
     ("住建局窗口屏", "县住房和城乡建设局一楼服务窗口", Some("ZJJ"), &[P, R], 15),
     ("交通运输局大厅屏", "县交通运输局综合服务大厅", Some("JTYS"), &[C, P, R], 15),
     ("社保大厅屏", "县人力资源和社会保障局社会保险服务大厅", Some("RSJ"), &[P, C], 20),
     ("卫健局门厅屏", "县卫生健康局一楼门厅", Some("WSJK"), &[R, P], 15),
     ("人民医院门诊大厅屏", "县人民医院门诊大厅", Some("RMYY"), &[P, C], 20),
-    ("纪委监委接访大厅屏", "县纪委监委信访接待大厅", None, &[C, R, T], 20),
-    ("县委大院宣传屏", "县委大院东门宣传栏", None, &[C, R, T, P], 30),
+    ("纪委监委接访大厅屏", "县纪委监委信访接待大厅", None, &[C, R, K, Q, T], 20),
+    ("县委大院宣传屏", "县委大院东门宣传栏", None, &[C, R, D, K, Q, T, P], 30),
     ("便民服务广场户外屏", "县城人民广场便民服务站", None, &[P, C], 30),
     ("乡镇便民服务中心屏", "城关镇便民服务中心大厅", None, &[P], 20),
 ];

@@ -103,3 +103,257 @@ async fn screen_panels_follow_the_records(db: TestDb) {
     assert!(matches!(audit::verify(&db.store).await.unwrap(), audit::Verification::Intact { .. }));
 }
 both_backends!(screen_panels_follow_the_records);
+
+/// Rows of the supervision tables, inserted as the cases' and alerts' own code will.
+mod supervision_rows {
+    use chrono::{DateTime, Utc};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    use sunlight_domain::flow::{Flowchart, export_bpmn, generator::generator_flowchart};
+    use sunlight_store::entity::{flowchart, flowchart_version, handling_case, supervision_alert};
+    use sunlight_store::testing::TestDb;
+
+    /// A published flowchart of `power_id`; its version's id.
+    pub async fn flowchart_version(db: &TestDb, power_id: i64, unit_id: i64, code: &str) -> i64 {
+        let now = Utc::now();
+        let chart = flowchart::ActiveModel {
+            power_id: Set(power_id),
+            unit_id: Set(unit_id),
+            power_code: Set(code.to_owned()),
+            name: Set("登记流程".to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db.store.connection())
+        .await
+        .unwrap();
+        let bpmn = export_bpmn(&Flowchart::new(generator_flowchart()).unwrap());
+        flowchart_version::ActiveModel {
+            flowchart_id: Set(chart.id),
+            version: Set(1),
+            state: Set("published".to_owned()),
+            bpmn: Set(bpmn),
+            step_count: Set(5),
+            created_by: Set("test".to_owned()),
+            created_at: Set(now),
+            published_at: Set(Some(now)),
+            ..Default::default()
+        }
+        .insert(db.store.connection())
+        .await
+        .unwrap()
+        .id
+    }
+
+    pub struct Case<'a> {
+        pub number: &'a str,
+        pub unit_id: i64,
+        pub power_id: i64,
+        pub version_id: i64,
+        pub status: &'a str,
+        pub finished_at: Option<DateTime<Utc>>,
+        pub overdue: bool,
+    }
+
+    pub async fn case(db: &TestDb, c: Case<'_>) -> i64 {
+        let received = c.finished_at.unwrap_or_else(Utc::now) - chrono::Duration::days(3);
+        handling_case::ActiveModel {
+            case_number: Set(c.number.to_owned()),
+            verification_hash: Set("0".repeat(64)),
+            unit_id: Set(c.unit_id),
+            power_id: Set(c.power_id),
+            power_code: Set("SCJGXK001".to_owned()),
+            flowchart_version_id: Set(c.version_id),
+            applicant: Set(Some("不应显示的申请人".to_owned())),
+            subject: Set(None),
+            source: Set("demo".to_owned()),
+            status: Set(c.status.to_owned()),
+            current_step: Set(None),
+            received_at: Set(received),
+            promised_deadline: Set(None),
+            legal_deadline: Set(None),
+            finished_at: Set(c.finished_at),
+            fee_due_cents: Set(None),
+            fee_paid_cents: Set(None),
+            card: Set("none".to_owned()),
+            overdue: Set(c.overdue),
+            process_conformant: Set(true),
+            returns: Set(0),
+            event_count: Set(3),
+            handling_minutes: Set(None),
+            next_due_at: Set(None),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db.store.connection())
+        .await
+        .unwrap()
+        .id
+    }
+
+    pub async fn alert(db: &TestDb, case_id: i64, unit_id: i64, level: &str, state: &str) {
+        let now = Utc::now();
+        supervision_alert::ActiveModel {
+            rule: Set(format!("time.{level}")),
+            level: Set(level.to_owned()),
+            case_id: Set(case_id),
+            unit_id: Set(unit_id),
+            step: Set(None),
+            person: Set(None),
+            evidence: Set("{}".to_owned()),
+            state: Set(state.to_owned()),
+            must_act: Set("unit".to_owned()),
+            close_reason: Set(None),
+            raised_at: Set(now),
+            updated_at: Set(now),
+            closed_at: Set(None),
+            ..Default::default()
+        }
+        .insert(db.store.connection())
+        .await
+        .unwrap();
+    }
+}
+
+/// Cases finished today and in time, open time cards by level, the latest public
+/// replies: counted per unit or county-wide, today in China time, nothing personal.
+#[allow(clippy::too_many_lines)] // one story: empty, filled, per unit, the day's bounds
+async fn supervision_panels_follow_the_records(db: TestDb) {
+    use sunlight_domain::complaint::{RawSubmission, Submission, TransitionRequest};
+    use sunlight_store::complaints;
+    use supervision_rows::{Case, alert, case, flowchart_version};
+
+    demo::build_organization(&db.store).await.unwrap();
+    let system = Principal::system("test");
+    let units = org::list_units(&db.store, &system, &UnitFilter::default()).await.unwrap();
+    let scjg = units.iter().find(|u| u.code == "SCJG").unwrap().id;
+    let zrzy = units.iter().find(|u| u.code == "ZRZY").unwrap().id;
+    let power = catalogue::create_power(&db.store, &system, draft("SCJG", "食品经营许可")).await.unwrap().power;
+    let version = flowchart_version(&db, power.id, scjg, &power.code).await;
+
+    // Nothing yet: every panel says so, every level listed with 0.
+    let county = screens::create_screen(
+        &db.store,
+        &system,
+        &input(None, &[Panel::CasesToday, Panel::CardsOpen, Panel::RecentReplies]),
+    )
+    .await
+    .unwrap();
+    let empty = screens::screen_data(&db.store, &county, 1).await.unwrap();
+    assert!(matches!(empty.panels[0], PanelData::CasesToday { finished: 0, in_time: 0 }));
+    assert!(
+        matches!(&empty.panels[1], PanelData::CardsOpen { levels } if *levels == vec![("red", 0), ("yellow", 0), ("reminder", 0)])
+    );
+    assert!(matches!(&empty.panels[2], PanelData::RecentReplies { replies } if replies.is_empty()));
+
+    let now = chrono::Utc::now();
+    let (_, start, end) = screens::china_day(now);
+    assert!(start <= now && now < end && end - start == chrono::Duration::days(1));
+    let today = start + chrono::Duration::hours(1);
+    let yesterday = start - chrono::Duration::hours(1);
+    let mut ids = Vec::new();
+    for (number, unit_id, status, finished_at, overdue) in [
+        ("2026001", scjg, "finished", Some(today), false),
+        ("2026002", scjg, "finished", Some(today), false),
+        ("2026003", scjg, "finished", Some(today), true),
+        ("2026004", scjg, "finished", Some(yesterday), false),
+        ("2026005", scjg, "open", None, false),
+        ("2026006", scjg, "terminated", Some(today), false),
+        ("2026007", zrzy, "finished", Some(today), false),
+    ] {
+        let c = Case { number, unit_id, power_id: power.id, version_id: version, status, finished_at, overdue };
+        ids.push((unit_id, case(&db, c).await));
+    }
+    for (i, level, state) in [
+        (0, "red", "raised"),
+        (1, "red", "acknowledged"),
+        (2, "yellow", "escalated"),
+        (3, "reminder", "closed"),
+        (4, "red", "closed"),
+        (4, "warning", "raised"),
+        (6, "yellow", "raised"),
+        (6, "reminder", "explained"),
+    ] {
+        let (unit_id, case_id) = ids[i];
+        alert(&db, case_id, unit_id, level, state).await;
+    }
+
+    // Complaints: an internal comment stays off the screen; public replies show,
+    // newest first, with the unit and category but nothing of the complainant.
+    let mut receipts = Vec::new();
+    for (unit_id, reply) in [(scjg, "经核实，已责令窗口一次性告知所需材料。"), (zrzy, "已督促限期办结确权登记。")]
+    {
+        let raw = RawSubmission {
+            anonymous: false,
+            name: "王秘密".into(),
+            phone: "13900000000".into(),
+            category: "delay".into(),
+            unit_id: unit_id.to_string(),
+            text: "投诉正文不上屏".into(),
+            ..RawSubmission::default()
+        };
+        let receipt = complaints::submit(&db.store, &Submission::parse(&raw).unwrap(), now.date_naive()).await.unwrap();
+        for (to, comment, public) in [("accepted", "内部：请核实", false), ("replied", reply, true)] {
+            let request = TransitionRequest::parse(to, comment, public, "").unwrap();
+            complaints::transition(&db.store, &system, receipt.id, &request).await.unwrap();
+        }
+        receipts.push(receipt);
+    }
+
+    let data = screens::screen_data(&db.store, &county, 1).await.unwrap();
+    assert!(matches!(data.panels[0], PanelData::CasesToday { finished: 4, in_time: 3 }), "{:?}", data.panels[0]);
+    assert!(
+        matches!(&data.panels[1], PanelData::CardsOpen { levels } if *levels == vec![("red", 2), ("yellow", 2), ("reminder", 1)]),
+        "{:?}",
+        data.panels[1]
+    );
+    let PanelData::RecentReplies { replies } = &data.panels[2] else { panic!("{:?}", data.panels[2]) };
+    assert_eq!(replies.len(), 2);
+    assert_eq!(replies[0].reply, "已督促限期办结确权登记。");
+    assert_eq!(replies[0].unit.as_deref(), Some(units.iter().find(|u| u.id == zrzy).unwrap().name.as_str()));
+    assert_eq!(replies[1].category, "delay");
+    let shown = serde_json::to_string(&data).unwrap();
+    for private in ["王秘密", "13900000000", "投诉正文", "内部", "不应显示的申请人", receipts[0].code.as_str()]
+    {
+        assert!(!shown.contains(private), "{private} on a screen: {shown}");
+    }
+
+    // A unit's screen counts its unit only.
+    let unit = screens::create_screen(
+        &db.store,
+        &system,
+        &input(Some(scjg), &[Panel::CasesToday, Panel::CardsOpen, Panel::RecentReplies]),
+    )
+    .await
+    .unwrap();
+    let data = screens::screen_data(&db.store, &unit, 1).await.unwrap();
+    assert!(matches!(data.panels[0], PanelData::CasesToday { finished: 3, in_time: 2 }), "{:?}", data.panels[0]);
+    assert!(
+        matches!(&data.panels[1], PanelData::CardsOpen { levels } if *levels == vec![("red", 2), ("yellow", 1), ("reminder", 0)])
+    );
+    assert!(
+        matches!(&data.panels[2], PanelData::RecentReplies { replies } if replies.len() == 1 && replies[0].reply.contains("一次性告知"))
+    );
+
+    // "Today" is the China day: a case finished at 23:30 China time yesterday is not.
+    let late_evening = start - chrono::Duration::minutes(30);
+    let c = Case {
+        number: "2026008",
+        unit_id: scjg,
+        power_id: power.id,
+        version_id: version,
+        status: "finished",
+        finished_at: Some(late_evening),
+        overdue: false,
+    };
+    case(&db, c).await;
+    assert!(matches!(
+        screens::cases_today(&db.store, Some(scjg), now).await.unwrap(),
+        PanelData::CasesToday { finished: 3, in_time: 2 }
+    ));
+    assert!(matches!(
+        screens::cases_today(&db.store, Some(scjg), yesterday).await.unwrap(),
+        PanelData::CasesToday { finished: 2, in_time: 2 }
+    ));
+}
+both_backends!(supervision_panels_follow_the_records);

@@ -18,7 +18,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sunlight_domain::complaint::{
-    Category, RawFile, RawSubmission, ReceiptCode, State as CState, Submission, TransitionRequest,
+    Category, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, RawFile, RawSubmission, ReceiptCode, State as CState, Submission,
+    TransitionRequest,
 };
 use sunlight_domain::field::{FieldError, FieldErrors};
 use sunlight_domain::policy::{Action, Principal, Target};
@@ -153,32 +154,50 @@ pub async fn new_complaint(State(state): State<AppState>, lang: Lang) -> Result<
     new_page(&state, lang, None, &FieldErrors::new(), None, StatusCode::OK).await
 }
 
-/// The form's text fields and files; `honeypot` is what the hidden field held.
+/// The form's text fields and files; `honeypot` is what the hidden field held;
+/// `too_large` when the body went past the upload limit (what came before is kept).
 struct Posted {
     raw: RawSubmission,
     csrf: String,
     honeypot: String,
+    too_large: bool,
 }
 
 async fn read_form(mut multipart: Multipart) -> Result<Posted, AppError> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::PayloadTooLarge
-        } else {
-            AppError::BadRequest("bad_multipart", e.body_text())
-        }
-    };
-    let mut posted = Posted { raw: RawSubmission::default(), csrf: String::new(), honeypot: String::new() };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+    let mut posted =
+        Posted { raw: RawSubmission::default(), csrf: String::new(), honeypot: String::new(), too_large: false };
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                posted.too_large = true;
+                break;
+            }
+            Err(e) => return Err(AppError::BadRequest("bad_multipart", e.body_text())),
+        };
         let name = field.name().unwrap_or_default().to_owned();
         if name == "files" {
             let file_name = field.file_name().unwrap_or_default().to_owned();
             let declared_type = field.content_type().unwrap_or_default().to_owned();
-            let bytes = field.bytes().await.map_err(bad)?.to_vec();
-            posted.raw.files.push(RawFile { name: file_name, declared_type, bytes });
+            match field.bytes().await {
+                Ok(bytes) => posted.raw.files.push(RawFile { name: file_name, declared_type, bytes: bytes.to_vec() }),
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    posted.too_large = true;
+                    break;
+                }
+                Err(e) => return Err(AppError::BadRequest("bad_multipart", e.body_text())),
+            }
             continue;
         }
-        let text = field.text().await.map_err(bad)?;
+        let text = match field.text().await {
+            Ok(text) => text,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                posted.too_large = true;
+                break;
+            }
+            Err(e) => return Err(AppError::BadRequest("bad_multipart", e.body_text())),
+        };
         let raw = &mut posted.raw;
         match name.as_str() {
             "anonymous" => raw.anonymous = !text.is_empty(),
@@ -216,6 +235,23 @@ pub async fn submit(
 ) -> Result<Response, AppError> {
     let multipart = multipart.map_err(|e| AppError::BadRequest("bad_multipart", e.body_text()))?;
     let posted = read_form(multipart).await?;
+    if posted.too_large {
+        // Nothing was checked or kept; the form comes back with what was typed
+        // before the files, and says what fits.
+        let message = lang.t_args(
+            "complaint-too-large",
+            &[("count", MAX_ATTACHMENTS.into()), ("mib", (MAX_ATTACHMENT_BYTES / (1024 * 1024)).into())],
+        );
+        return new_page(
+            &state,
+            lang,
+            Some(&posted.raw),
+            &FieldErrors::new(),
+            Some(message),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+        .await;
+    }
     let expected = crate::i18n::cookie(&headers, COMPLAINT_CSRF_COOKIE).unwrap_or_default();
     if !same_token(&posted.csrf, &expected) {
         return Err(AppError::Csrf);

@@ -21,7 +21,7 @@ use sunlight_domain::screen::{Panel, RawScreen, ScreenInput};
 use sunlight_store::catalogue::{self, PowerFilter, PowerRecord};
 use sunlight_store::entity::{display_screen, unit};
 use sunlight_store::org::{self, UnitFilter};
-use sunlight_store::screens::{self, PanelData};
+use sunlight_store::screens::{self, PanelData, PublicReply};
 
 use super::catalogue::{limit_text, type_label_of};
 use super::trading_alerts::indicator_words;
@@ -31,7 +31,7 @@ use crate::auth::{Caller, FormData, StaffForm};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::import_text::column_label;
-use crate::views::{Cell, Chrome, Field, FieldKind, Form, Table};
+use crate::views::{Cell, Chrome, Field, FieldKind, Form, Table, shanghai};
 
 // ---------------------------------------------------------------- staff pages
 
@@ -106,7 +106,7 @@ pub struct ListQuery {
 }
 
 /// The panel slots of the form: one select each, in showing order.
-const SLOTS: [&str; 4] = ["panel_1", "panel_2", "panel_3", "panel_4"];
+const SLOTS: [&str; 8] = ["panel_1", "panel_2", "panel_3", "panel_4", "panel_5", "panel_6", "panel_7", "panel_8"];
 
 fn screen_form(lang: Lang, action: String, raw: &RawScreen, active: Option<bool>, units: &[unit::Model]) -> Form {
     let mut unit_options = vec![(String::new(), lang.t("screen-county-hall"))];
@@ -244,12 +244,13 @@ pub async fn update(
 
 // ---------------------------------------------------------------- the screen
 
-/// One panel as shown: a title and rows of (label, value).
+/// One panel as shown: a title and rows of (label, value, class); the class marks a
+/// row's colour (time cards), beside the words that say the same.
 #[derive(Debug, Clone, Serialize)]
 pub struct PanelView {
     pub key: &'static str,
     pub title: String,
-    pub rows: Vec<(String, String)>,
+    pub rows: Vec<(String, String, &'static str)>,
     /// Words instead of rows when there is nothing to list, or a page indicator.
     pub note: String,
 }
@@ -259,11 +260,86 @@ pub struct PanelView {
 pub struct ScreenJson {
     pub id: i64,
     pub seconds: i32,
+    /// When the figures were computed, China time (`HH:MM:SS`).
+    pub updated: String,
     pub panels: Vec<PanelView>,
 }
 
-fn figure_rows(lang: Lang, figures: &[(&'static str, i64)]) -> Vec<(String, String)> {
-    figures.iter().map(|(k, v)| (lang.t(&format!("figure-{}", k.replace('_', "-"))), v.to_string())).collect()
+fn figure_rows(lang: Lang, figures: &[(&'static str, i64)]) -> Vec<(String, String, &'static str)> {
+    figures.iter().map(|(k, v)| (lang.t(&format!("figure-{}", k.replace('_', "-"))), v.to_string(), "")).collect()
+}
+
+/// Characters of a reply a screen shows; the rest is cut with an ellipsis.
+const REPLY_CHARS: usize = 60;
+
+fn shorten(text: &str, chars: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= chars {
+        text
+    } else {
+        let mut cut: String = text.chars().take(chars).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+fn cases_view(lang: Lang, finished: u64, in_time: u64) -> PanelView {
+    let late = finished.saturating_sub(in_time);
+    // Per mille, rounded, then one decimal: exact for any count a county has.
+    let rate = (in_time * 1000 + finished / 2)
+        .checked_div(finished)
+        .map_or_else(|| "—".to_owned(), |per_mille| format!("{}.{}%", per_mille / 10, per_mille % 10));
+    PanelView {
+        key: Panel::CasesToday.key(),
+        title: panel_label(lang, Panel::CasesToday),
+        rows: vec![
+            (lang.t("screen-cases-finished"), finished.to_string(), ""),
+            (lang.t("screen-cases-in-time"), in_time.to_string(), ""),
+            (lang.t("screen-cases-late"), late.to_string(), if late > 0 { "late" } else { "" }),
+            (lang.t("screen-cases-rate"), rate, ""),
+        ],
+        note: if finished == 0 { lang.t("screen-no-cases-today") } else { String::new() },
+    }
+}
+
+fn cards_view(lang: Lang, levels: &[(&'static str, u64)]) -> PanelView {
+    let open: u64 = levels.iter().map(|(_, n)| n).sum();
+    PanelView {
+        key: Panel::CardsOpen.key(),
+        title: panel_label(lang, Panel::CardsOpen),
+        rows: levels
+            .iter()
+            .map(|(level, n)| {
+                let class = match *level {
+                    "red" => "card-red",
+                    "yellow" => "card-yellow",
+                    _ => "card-reminder",
+                };
+                (lang.t(&format!("screen-card-{level}")), n.to_string(), class)
+            })
+            .collect(),
+        note: if open == 0 { lang.t("screen-no-open-cards") } else { lang.t("screen-cards-explain") },
+    }
+}
+
+fn replies_view(lang: Lang, replies: &[PublicReply]) -> PanelView {
+    PanelView {
+        key: Panel::RecentReplies.key(),
+        title: panel_label(lang, Panel::RecentReplies),
+        rows: replies
+            .iter()
+            .map(|r| {
+                let day = r.at.with_timezone(&shanghai()).format("%Y-%m-%d").to_string();
+                let category = lang.t(&format!("complaint-category-{}", r.category));
+                let about = match &r.unit {
+                    Some(unit) => format!("{day} · {unit} · {category}"),
+                    None => format!("{day} · {category}"),
+                };
+                (about, shorten(&r.reply, REPLY_CHARS), "reply")
+            })
+            .collect(),
+        note: if replies.is_empty() { lang.t("screen-no-replies") } else { String::new() },
+    }
 }
 
 fn power_row(lang: Lang, r: &PowerRecord) -> (String, String) {
@@ -291,13 +367,19 @@ fn panel_view(lang: Lang, data: &PanelData) -> PanelView {
         PanelData::TradingAlerts { open } => PanelView {
             key: Panel::TradingAlerts.key(),
             title: panel_label(lang, Panel::TradingAlerts),
-            rows: open.iter().map(|(code, n)| (indicator_words(lang, code), n.to_string())).collect(),
+            rows: open.iter().map(|(code, n)| (indicator_words(lang, code), n.to_string(), "")).collect(),
             note: if open.is_empty() { lang.t("screen-no-open-alerts") } else { String::new() },
         },
         PanelData::PublishedPowers { total, page, powers } => PanelView {
             key: Panel::PublishedPowers.key(),
             title: panel_label(lang, Panel::PublishedPowers),
-            rows: powers.iter().map(|r| power_row(lang, r)).collect(),
+            rows: powers
+                .iter()
+                .map(|r| {
+                    let (label, value) = power_row(lang, r);
+                    (label, value, "")
+                })
+                .collect(),
             note: if *total == 0 {
                 lang.t("screen-no-powers")
             } else {
@@ -308,6 +390,9 @@ fn panel_view(lang: Lang, data: &PanelData) -> PanelView {
                 )
             },
         },
+        PanelData::CasesToday { finished, in_time } => cases_view(lang, *finished, *in_time),
+        PanelData::CardsOpen { levels } => cards_view(lang, levels),
+        PanelData::RecentReplies { replies } => replies_view(lang, replies),
     }
 }
 
@@ -329,6 +414,7 @@ async fn screen_json(
     let json = ScreenJson {
         id: screen.id,
         seconds: screen.seconds,
+        updated: chrono::Utc::now().with_timezone(&shanghai()).format("%H:%M:%S").to_string(),
         panels: data.panels.iter().map(|p| panel_view(lang, p)).collect(),
     };
     Ok((screen, json))
@@ -341,12 +427,13 @@ struct ScreenPage {
     county: String,
     screen: display_screen::Model,
     panels: Vec<PanelView>,
+    updated: String,
 }
 
 pub async fn screen(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>) -> Result<Response, AppError> {
     let (screen, json) = screen_json(&state, lang, id, 1).await?;
     let county = org::county_name(&state.store).await?.unwrap_or_default();
-    Ok(render(&ScreenPage { lang, county, screen, panels: json.panels })?.into_response())
+    Ok(render(&ScreenPage { lang, county, screen, panels: json.panels, updated: json.updated })?.into_response())
 }
 
 pub async fn data(
@@ -385,11 +472,16 @@ struct KioskPage {
     message: Option<String>,
     prev: Option<String>,
     next: Option<String>,
+    /// Seconds without a touch before the kiosk goes back to its start.
+    idle: u32,
+    idle_note: String,
 }
 
 impl KioskPage {
-    fn new(lang: Lang, county: String, title: String) -> Self {
+    fn new(state: &AppState, lang: Lang, county: String, title: String) -> Self {
         Self {
+            idle: state.config.kiosk_idle_secs,
+            idle_note: lang.t_args("kiosk-idle", &[("seconds", state.config.kiosk_idle_secs.into())]),
             lang,
             county,
             title,
@@ -410,7 +502,7 @@ async fn county(state: &AppState) -> Result<String, AppError> {
 }
 
 pub async fn kiosk(State(state): State<AppState>, lang: Lang) -> Result<Response, AppError> {
-    let mut page = KioskPage::new(lang, county(&state).await?, lang.t("kiosk-title"));
+    let mut page = KioskPage::new(&state, lang, county(&state).await?, lang.t("kiosk-title"));
     page.tiles.push(Tile { href: "/kiosk/case".into(), text: lang.t("kiosk-case"), sub: lang.t("kiosk-case-sub") });
     for (unit, n) in screens::kiosk_units(&state.store).await? {
         page.tiles.push(Tile {
@@ -446,7 +538,7 @@ pub async fn kiosk_unit(
         .into_iter()
         .find(|u| u.id == id)
         .ok_or(AppError::NotFound)?;
-    let mut page = KioskPage::new(lang, county(&state).await?, unit.name.clone());
+    let mut page = KioskPage::new(&state, lang, county(&state).await?, unit.name.clone());
     let chosen: Option<PowerType> =
         PowerType::from_code(&q.power_type).or_else(|| q.power_type.parse().ok()).filter(|_| !q.power_type.is_empty());
     match chosen {
@@ -504,7 +596,7 @@ fn urlencode(raw: &str) -> String {
 pub async fn kiosk_power(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>) -> Result<Response, AppError> {
     let r = catalogue::get_public_power(&state.store, id).await?;
     let p = r.draft.parts();
-    let mut page = KioskPage::new(lang, county(&state).await?, r.power.name.clone());
+    let mut page = KioskPage::new(&state, lang, county(&state).await?, r.power.name.clone());
     page.back = Some(format!("/kiosk/units/{}?type={}", r.power.unit_id, p.power_type.key()));
     let fee = if p.fee.is_charged() {
         p.fee.standard().map_or_else(|| lang.t("yes"), ToOwned::to_owned)
@@ -538,7 +630,7 @@ pub async fn kiosk_case(
     lang: Lang,
     Query(q): Query<CaseQuery>,
 ) -> Result<Response, AppError> {
-    let mut page = KioskPage::new(lang, county(&state).await?, lang.t("kiosk-case"));
+    let mut page = KioskPage::new(&state, lang, county(&state).await?, lang.t("kiosk-case"));
     page.back = Some("/kiosk".into());
     page.keypad = true;
     let mut status = StatusCode::OK;

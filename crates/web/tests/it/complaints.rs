@@ -266,3 +266,103 @@ async fn unit_admins_see_only_their_unit(app: TestApp) {
     assert_eq!(app.get("/staff/complaints", Some(&supervisor)).await.status(), StatusCode::FORBIDDEN);
 }
 both_backends!(unit_admins_see_only_their_unit);
+
+/// A PDF of `size` bytes (a valid header, then padding).
+fn pdf_of(size: usize) -> Vec<u8> {
+    let mut bytes = PDF.to_vec();
+    bytes.resize(size, b' ');
+    bytes
+}
+
+async fn uploads_have_their_own_limit(app: TestApp) {
+    // The app under test has a 64 KiB body limit; the complaint form has its own.
+    let fields = [("anonymous", "on"), ("category", "delay"), ("text", "材料附后"), ("website", "")];
+    let big = pdf_of(1_900 * 1024);
+    let files: Vec<(&str, &str, &[u8])> = vec![
+        ("一.pdf", "application/pdf", &big),
+        ("二.pdf", "application/pdf", &big),
+        ("三.pdf", "application/pdf", &big),
+    ];
+    let response = submit(&app, &fields, &files).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(stored(&app).await, (1, 3));
+    let kept = complaint_attachment::Entity::find().all(app.db.store.connection()).await.unwrap();
+    assert!(kept.iter().all(|a| a.bytes.len() == big.len()));
+
+    // One file over 2 MiB: the form again, the field named, nothing kept.
+    let four = pdf_of(4 * 1024 * 1024);
+    let response = submit(&app, &fields, &[("大.pdf", "application/pdf", &four)]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("文件过大") && html.contains("材料附后"), "{html}");
+
+    // A file of another type: named in words.
+    let response = submit(&app, &fields, &[("a.gif", "image/gif", b"GIF89a\x01\x00\x01\x00")]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains("只接受 PDF、JPEG 和 PNG 文件"));
+
+    // More than the route takes at all: its form, in words, with what was typed.
+    let huge: Vec<(&str, &str, &[u8])> = (0..4).map(|_| ("x.pdf", "application/pdf", big.as_slice())).collect();
+    let response = submit(&app, &fields, &huge).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = response.text().await.unwrap();
+    assert!(html.contains("附件合计过大") && html.contains("材料附后") && html.contains("<form"), "{html}");
+    assert_eq!(stored(&app).await, (1, 3));
+
+    // Other routes keep the general limit.
+    let admin = app.login("admin").await;
+    let long = "字".repeat(40 * 1024);
+    let refused = app.post_form("/staff/focus-items", Some(&admin), &[("title", long.as_str())]).await;
+    assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+both_backends!(uploads_have_their_own_limit);
+
+async fn anonymous_submissions_leave_no_trace(app: TestApp) {
+    let response = app
+        .client
+        .get(app.url("/complaints/new"))
+        .header("user-agent", "Probe-Browser/9.9 (trace-me)")
+        .send()
+        .await
+        .unwrap();
+    let cookie = cookie_pair(&response, "sunlight_complaint_csrf").unwrap();
+    let token = cookie.split_once('=').unwrap().1.to_owned();
+    let body = multipart(&[("_csrf", &token), ("anonymous", "on"), ("category", "other"), ("text", "匿名测试")], &[]);
+    let response = app
+        .client
+        .post(app.url("/complaints"))
+        .header(COOKIE, &cookie)
+        .header("user-agent", "Probe-Browser/9.9 (trace-me)")
+        .header("x-forwarded-for", "203.0.113.77")
+        .header(CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    // Neither the records, the audit chain nor the metrics hold the address or the agent.
+    let db = app.db.store.connection();
+    let mut kept: Vec<String> = complaint::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| serde_json::to_string(&c).unwrap())
+        .collect();
+    kept.extend(
+        sunlight_store::entity::audit_log::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| format!("{} {:?} {:?}", a.actor, a.before, a.after)),
+    );
+    kept.push(app.get("/metrics", None).await.text().await.unwrap());
+    for text in &kept {
+        for trace in ["127.0.0.1", "203.0.113.77", "Probe-Browser", "trace-me"] {
+            assert!(!text.contains(trace), "{trace} in {text}");
+        }
+    }
+}
+both_backends!(anonymous_submissions_leave_no_trace);

@@ -34,6 +34,7 @@ mod complaints;
 mod design;
 mod flowcharts;
 mod i18n;
+mod portal_quality;
 mod risk;
 mod screens;
 mod shell;

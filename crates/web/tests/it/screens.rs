@@ -253,3 +253,56 @@ async fn kiosk_browses_the_catalogue(app: TestApp) {
     assert!(letters.text().await.unwrap().contains("办件编号只含数字"));
 }
 both_backends!(kiosk_browses_the_catalogue);
+
+/// The supervision panels: time cards by level in words and colour, cases today,
+/// public replies without the complainant; a clock and the time of the figures.
+async fn supervision_panels_on_a_screen(app: TestApp) {
+    let admin = app.login("admin").await;
+    let created = app
+        .post_form(
+            "/staff/screens",
+            Some(&admin),
+            &[
+                ("name", "纪委接访大厅屏"),
+                ("location", "县纪委监委信访接待大厅"),
+                ("panel_1", "cards_open"),
+                ("panel_5", "cases_today"),
+                ("panel_8", "recent_replies"),
+                ("seconds", "15"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let system = Principal::system("test");
+    let screen = screens::list_screens(&app.db.store, &system, false).await.unwrap().pop().unwrap();
+    assert_eq!(screens::panels_of(&screen), vec![Panel::CardsOpen, Panel::CasesToday, Panel::RecentReplies]);
+
+    let id = crate::complaints::sample_complaint(&app).await;
+    let reply =
+        sunlight_domain::complaint::TransitionRequest::parse("replied", "已约谈窗口负责人并整改。", true, "").unwrap();
+    sunlight_store::complaints::transition(&app.db.store, &system, id, &reply).await.unwrap();
+
+    let page = app.get(&format!("/screen/{}", screen.id), None).await.text().await.unwrap();
+    for words in [
+        "报警（红牌）",
+        "预警（黄牌）",
+        "提醒",
+        "class=\"card-red\"",
+        "今日办结",
+        "按时办结率",
+        "已约谈窗口负责人并整改",
+        "数据更新于",
+        "id=\"screen-clock\"",
+    ] {
+        assert!(page.contains(words), "{words}: {page}");
+    }
+    assert!(!page.contains("窗口办事拖延"), "a complaint's own text never reaches a screen");
+    let json = data(&app, screen.id).await;
+    assert_eq!(json["panels"][0]["rows"][0], serde_json::json!(["报警（红牌）", "0", "card-red"]));
+    assert_eq!(json["panels"][1]["rows"][3][1], "—");
+    assert_eq!(json["panels"][2]["rows"][0][1], "已约谈窗口负责人并整改。");
+    assert!(json["panels"][2]["rows"][0][0].as_str().unwrap().contains("演示县市场监督管理局 · 慢作为"));
+    let updated = json["updated"].as_str().unwrap();
+    assert!(updated.len() == 8 && updated.as_bytes()[2] == b':', "{updated}");
+}
+both_backends!(supervision_panels_on_a_screen);
