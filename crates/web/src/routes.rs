@@ -255,6 +255,13 @@ pub const TABLE: &[RouteEntry] = &[
     r("GET", "/api/v1/cases.xes", Access::Staff),
     r("GET", "/api/v1/cases/{number}", Access::Staff),
     r("POST", "/api/v1/cases/{number}/actions", HANDLE_CASES),
+    // the online hall's pages (网上办理) and the applicant's look-up
+    r("GET", "/staff/cases", Access::Staff),
+    r("GET", "/staff/cases/new", HANDLE_CASES),
+    r("POST", "/staff/cases", HANDLE_CASES),
+    r("GET", "/staff/cases/{number}", Access::Staff),
+    r("POST", "/staff/cases/{number}/actions", HANDLE_CASES),
+    r("GET", "/cases/status", Access::Public),
 ];
 
 /// Records what it registers so the test can hold it against [`TABLE`].
@@ -380,6 +387,11 @@ fn case_routes(b: Builder) -> Builder {
         .add("/api/v1/cases.xes", &["GET"], get(c::export_xes))
         .add("/api/v1/cases/{number}", &["GET"], get(c::get))
         .add("/api/v1/cases/{number}/actions", &["POST"], post(c::act))
+        .add("/staff/cases", &["GET", "POST"], get(pages::cases::list).post(pages::cases::create))
+        .add("/staff/cases/new", &["GET"], get(pages::cases::new_case))
+        .add("/staff/cases/{number}", &["GET"], get(pages::cases::detail))
+        .add("/staff/cases/{number}/actions", &["POST"], post(pages::cases::act))
+        .add("/cases/status", &["GET"], get(pages::cases::public_status))
 }
 
 /// Complaints and reports (群众举报): the public form and status, the staff pages.

@@ -17,10 +17,7 @@ use crate::{Store, StoreError};
 pub(super) const IN_CHUNK: usize = 900;
 
 /// The published version of each of `power_ids` that has one.
-pub(super) async fn published(
-    conn: &impl ConnectionTrait,
-    power_ids: &[i64],
-) -> Result<HashMap<i64, i64>, StoreError> {
+pub(super) async fn published(conn: &impl ConnectionTrait, power_ids: &[i64]) -> Result<HashMap<i64, i64>, StoreError> {
     let mut found = HashMap::new();
     for chunk in power_ids.chunks(IN_CHUNK) {
         let statement = Query::select()

@@ -73,10 +73,8 @@ pub async fn clock_pass(store: &Store, now: DateTime<Utc>) -> Result<ClockStats,
         let rules = Rules::load(write.txn()).await?;
         let count = rows.len();
         let refreshed = refresh_rows(&mut write, store, &rules, rows, now).await?;
-        let cards_changed = cards_before
-            .iter()
-            .filter(|(id, card)| refreshed.cases.get(id).is_some_and(|c| &c.card != card))
-            .count();
+        let cards_changed =
+            cards_before.iter().filter(|(id, card)| refreshed.cases.get(id).is_some_and(|c| &c.card != card)).count();
         let view = ChunkView {
             cases: count,
             cards_changed,

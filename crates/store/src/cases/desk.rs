@@ -150,7 +150,11 @@ pub(super) async fn run(store: &Store, jobs: &[&Job]) -> Result<Vec<Vec<Outcome>
         .iter()
         .enumerate()
         .flat_map(|(p, job)| {
-            job.requests.iter().map(move |(source, request)| Item { principal: p, source: *source, request: request.clone() })
+            job.requests.iter().map(move |(source, request)| Item {
+                principal: p,
+                source: *source,
+                request: request.clone(),
+            })
         })
         .collect();
     let applied = engine::apply(&mut write, store, &rules, &principals, &items).await?;
@@ -164,7 +168,14 @@ pub(super) async fn run(store: &Store, jobs: &[&Job]) -> Result<Vec<Vec<Outcome>
     }
     let alerts = applied.refreshed.alerts;
     if alerts.raised + alerts.closed > 0 {
-        write.record_as(RULES_ACTOR, "supervision_alert.sync", "supervision_alert", "batch", None::<&()>, Some(&alerts))?;
+        write.record_as(
+            RULES_ACTOR,
+            "supervision_alert.sync",
+            "supervision_alert",
+            "batch",
+            None::<&()>,
+            Some(&alerts),
+        )?;
     }
     if changed {
         write.commit().await?;
@@ -198,7 +209,9 @@ fn record(
             let summary = BatchSummary {
                 accepted,
                 duplicate: outcomes.iter().filter(|o| matches!(o, Outcome::Duplicate)).count(),
-                rejected: outcomes.len() - accepted - outcomes.iter().filter(|o| matches!(o, Outcome::Duplicate)).count(),
+                rejected: outcomes.len()
+                    - accepted
+                    - outcomes.iter().filter(|o| matches!(o, Outcome::Duplicate)).count(),
                 cases: touched.len(),
                 accepted_ids_sha256: hex::encode(digest.finalize()),
             };
@@ -217,7 +230,14 @@ fn record(
                         source: &case.source,
                         received_at: case.received_at,
                     };
-                    write.record_as(actor, "handling_case.create", "handling_case", case_id, None::<&()>, Some(&view))?;
+                    write.record_as(
+                        actor,
+                        "handling_case.create",
+                        "handling_case",
+                        case_id,
+                        None::<&()>,
+                        Some(&view),
+                    )?;
                 }
                 let (action, step) = match request {
                     Request::Act { input, .. } => (input.action.as_str(), input.step.as_str()),
@@ -225,7 +245,14 @@ fn record(
                     Request::Create(_) => ("apply", ""),
                 };
                 let view = EventView { case_number: number, seq: *seq, action, step };
-                write.record_as(actor, "case_event.create", "case_event", format!("{number}#{seq}"), None::<&()>, Some(&view))?;
+                write.record_as(
+                    actor,
+                    "case_event.create",
+                    "case_event",
+                    format!("{number}#{seq}"),
+                    None::<&()>,
+                    Some(&view),
+                )?;
             }
         }
     }

@@ -505,11 +505,7 @@ pub(super) async fn apply(
     let seqs = insert_events(write, &slots, &accepted, now).await?;
     for (event, seq) in accepted.iter().zip(seqs) {
         let slot = &slots[event.slot];
-        let code = slot
-            .created
-            .as_ref()
-            .filter(|_| matches!(event.action, CaseAction::Apply))
-            .map(|c| c.code.clone());
+        let code = slot.created.as_ref().filter(|_| matches!(event.action, CaseAction::Apply)).map(|c| c.code.clone());
         outcomes[event.item] =
             Outcome::Accepted { case_id: slot.id.unwrap_or_default(), number: slot.number.clone(), seq, code };
     }
@@ -533,8 +529,9 @@ async fn insert_cases(
         let Some(c) = &slot.created else { continue };
         let chart = known.charts.get(&slot.version_id).map(|c| c.chart().parts());
         let start = c.received_at.with_timezone(&china_time());
-        let deadline =
-            |limit: Option<sunlight_domain::flow::TimeLimit>| limit.and_then(|l| rules.calendar.deadline(start, l).ok());
+        let deadline = |limit: Option<sunlight_domain::flow::TimeLimit>| {
+            limit.and_then(|l| rules.calendar.deadline(start, l).ok())
+        };
         let promised = c.deadline.or_else(|| deadline(chart.and_then(|p| p.promised_limit)));
         let legal = deadline(chart.and_then(|p| p.legal_limit));
         rows.push(handling_case::ActiveModel {
@@ -608,8 +605,7 @@ async fn insert_events(
     accepted: &[Accepted],
     now: DateTime<Utc>,
 ) -> Result<Vec<i32>, StoreError> {
-    let stored: Vec<i64> =
-        slots.iter().filter(|s| s.added > 0 && s.created.is_none()).filter_map(|s| s.id).collect();
+    let stored: Vec<i64> = slots.iter().filter(|s| s.added > 0 && s.created.is_none()).filter_map(|s| s.id).collect();
     let mut next = last_seqs(write.txn(), &stored).await?;
     let mut seqs = Vec::with_capacity(accepted.len());
     let mut rows = Vec::with_capacity(accepted.len());

@@ -90,10 +90,8 @@ pub async fn ingest(
                 results.push(None);
                 requests.push((source, Request::Event(e)));
             }
-            Err(reason) => results.push(Some(result(
-                sunlight_domain::flow::case_event::echo_id(&raw.id),
-                &Outcome::Rejected(reason),
-            ))),
+            Err(reason) => results
+                .push(Some(result(sunlight_domain::flow::case_event::echo_id(&raw.id), &Outcome::Rejected(reason)))),
         }
     }
     if !requests.is_empty() {
@@ -175,11 +173,16 @@ fn case_events(
     // Ids count the events imported, not those skipped: the export of an import
     // (its `apply` and `finish` written as transitions that record no work) reads
     // back with the same ids.
-    for (i, e) in case.events.iter().filter(|e| {
-        let works = CaseAction::from_lifecycle(e.lifecycle).is_some();
-        skipped += usize::from(!works);
-        works
-    }).enumerate() {
+    for (i, e) in case
+        .events
+        .iter()
+        .filter(|e| {
+            let works = CaseAction::from_lifecycle(e.lifecycle).is_some();
+            skipped += usize::from(!works);
+            works
+        })
+        .enumerate()
+    {
         let Some(action) = CaseAction::from_lifecycle(e.lifecycle) else { continue };
         let at = e.time.ok_or_else(no_time)?;
         last = last.max(at);

@@ -66,8 +66,14 @@ impl CaseFilter {
 
 fn month_range((year, month): (i32, u32)) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let first = NaiveDate::from_ymd_opt(year, month, 1)?;
-    let next = if month == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1)? } else { NaiveDate::from_ymd_opt(year, month + 1, 1)? };
-    let at = |d: NaiveDate| china_time().from_local_datetime(&d.and_hms_opt(0, 0, 0)?).single().map(|t| t.with_timezone(&Utc));
+    let next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)?
+    };
+    let at = |d: NaiveDate| {
+        china_time().from_local_datetime(&d.and_hms_opt(0, 0, 0)?).single().map(|t| t.with_timezone(&Utc))
+    };
     Some((at(first)?, at(next)?))
 }
 
@@ -93,7 +99,8 @@ fn condition(principal: &Principal, filter: &CaseFilter) -> Result<Condition, St
         c = c.add(C::Card.eq(card.as_str()));
     }
     if let Some(month) = filter.month {
-        let (from, to) = month_range(month).ok_or_else(|| StoreError::invalid("month", FieldError::new("unknown_value")))?;
+        let (from, to) =
+            month_range(month).ok_or_else(|| StoreError::invalid("month", FieldError::new("unknown_value")))?;
         c = c.add(C::ReceivedAt.gte(from)).add(C::ReceivedAt.lt(to));
     }
     Ok(c)

@@ -32,7 +32,10 @@ pub(super) struct Rules {
 
 impl Rules {
     pub(super) async fn load(conn: &impl ConnectionTrait) -> Result<Self, StoreError> {
-        Ok(Self { calendar: crate::calendar::load(conn).await?, config: crate::settings::supervision_rules(conn).await? })
+        Ok(Self {
+            calendar: crate::calendar::load(conn).await?,
+            config: crate::settings::supervision_rules(conn).await?,
+        })
     }
 }
 
@@ -207,7 +210,8 @@ pub(super) async fn refresh_rows(
     let mut evaluations = Vec::with_capacity(rows.len());
     let mut written = Vec::with_capacity(rows.len());
     for (row, b) in rows.iter().zip(&built) {
-        let (Some(chart), Some(labels)) = (charts.get(&row.flowchart_version_id), labels.get(&row.flowchart_version_id))
+        let (Some(chart), Some(labels)) =
+            (charts.get(&row.flowchart_version_id), labels.get(&row.flowchart_version_id))
         else {
             return Err(StoreError::Internal(format!("case {}: flowchart missing", row.id)));
         };

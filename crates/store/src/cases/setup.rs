@@ -25,8 +25,10 @@ pub async fn install_flowchart(
     power_id: i64,
     chart: &Flowchart,
 ) -> Result<i64, StoreError> {
-    let power =
-        power::Entity::find_by_id(power_id).one(store.connection()).await?.ok_or_else(|| StoreError::not_found("power"))?;
+    let power = power::Entity::find_by_id(power_id)
+        .one(store.connection())
+        .await?
+        .ok_or_else(|| StoreError::not_found("power"))?;
     authorize(principal, Action::ManageFlowcharts, Target::Unit(power.unit_id))?;
     let mut write = Write::begin(store, principal).await?;
     let now = write.now();
@@ -106,7 +108,8 @@ pub async fn ready_power(
         (Column::LegalBasis, "《中华人民共和国行政许可法》第四十二条"),
     ];
     let known = |_: &str| true;
-    let context = RowContext { unit: &unit, unit_name: None, power_types: PowerTypes::default(), known_section: &known };
+    let context =
+        RowContext { unit: &unit, unit_name: None, power_types: PowerTypes::default(), known_section: &known };
     let draft =
         parse_row(|c| cells.iter().find(|(k, _)| *k == c).map(|(_, v)| *v), &context).map_err(StoreError::Invalid)?;
     let record = crate::catalogue::create_power(store, principal, draft).await?;

@@ -63,7 +63,8 @@ fn event(id: &str, case: &str, power: &str, step: &str, action: &str, at: DateTi
 /// Applied, registered, checked and accepted just now: inspection (5 working days)
 /// and review (2) run.
 fn accepted_case(number: &str, power: &str, now: DateTime<Utc>) -> Vec<RawCaseEvent> {
-    let mut register = event(&format!("{number}-1"), number, power, "Register application", "complete", now - TimeDelta::minutes(3));
+    let mut register =
+        event(&format!("{number}-1"), number, power, "Register application", "complete", now - TimeDelta::minutes(3));
     register.documents = vec!["Application form".into(), "Identity card".into()];
     vec![
         event(&format!("{number}-0"), number, power, "", "apply", now - TimeDelta::minutes(4)),
@@ -100,15 +101,24 @@ async fn events_are_idempotent_and_rejected_with_reasons(db: TestDb) {
     let store = &db.store;
     let c = county(store).await;
     let system = Principal::system("test");
-    let other = ready_power(store, &system, "ZRZY", "建设用地规划许可（测试）", &Flowchart::new(generator_flowchart()).unwrap())
-        .await
-        .unwrap();
+    let other = ready_power(
+        store,
+        &system,
+        "ZRZY",
+        "建设用地规划许可（测试）",
+        &Flowchart::new(generator_flowchart()).unwrap(),
+    )
+    .await
+    .unwrap();
     let draft_only = {
         let chart = Flowchart::new(generator_flowchart()).unwrap();
         let ready = ready_power(store, &system, "SCJG", "无流程图事项（测试）", &chart).await.unwrap();
         // Take its flowchart out of force again.
         sunlight_store::entity::flowchart_version::Entity::update_many()
-            .col_expr(sunlight_store::entity::flowchart_version::Column::State, sea_orm::sea_query::Expr::value("draft"))
+            .col_expr(
+                sunlight_store::entity::flowchart_version::Column::State,
+                sea_orm::sea_query::Expr::value("draft"),
+            )
             .filter(sunlight_store::entity::flowchart_version::Column::Id.eq(ready.version_id))
             .exec(store.connection())
             .await
@@ -185,12 +195,15 @@ async fn cards_follow_the_clock_and_come_down(db: TestDb) {
     let c = county(store).await;
     let now = Utc::now();
     let token = token(c.scjg);
-    let report = cases::ingest(store, &token, &accepted_case("CLK-1", &c.licence.code, now), Source::Api).await.unwrap();
+    let report =
+        cases::ingest(store, &token, &accepted_case("CLK-1", &c.licence.code, now), Source::Api).await.unwrap();
     assert_eq!(report.accepted, 4);
     let id = case_row(store, "CLK-1").await.id;
     let cal = calendar::load(store.connection()).await.unwrap();
     let day = cal.office_hours().day_length();
-    let later = |days_x10: i32| cal.add_working_time(now.with_timezone(&cal.offset()), day * days_x10 / 10).unwrap().with_timezone(&Utc);
+    let later = |days_x10: i32| {
+        cal.add_working_time(now.with_timezone(&cal.offset()), day * days_x10 / 10).unwrap().with_timezone(&Utc)
+    };
 
     // Nothing is due yet: the pass reads no case.
     let idle = cases::clock_pass(store, now).await.unwrap();
@@ -256,7 +269,14 @@ async fn process_alerts_are_raised_once(db: TestDb) {
     batch.push(event("PRC-1-d", "PRC-1", p, "Decide", "approve", now));
     cases::ingest(store, &token, &batch, Source::Api).await.unwrap();
     for i in 0..3 {
-        let pause = event(&format!("PRC-1-p{i}"), "PRC-1", p, "Check completeness", if i % 2 == 0 { "pause" } else { "resume" }, now);
+        let pause = event(
+            &format!("PRC-1-p{i}"),
+            "PRC-1",
+            p,
+            "Check completeness",
+            if i % 2 == 0 { "pause" } else { "resume" },
+            now,
+        );
         cases::ingest(store, &token, &[pause], Source::Api).await.unwrap();
     }
     let row = case_row(store, "PRC-1").await;
@@ -303,7 +323,8 @@ async fn the_online_hall_creates_and_acts_in_scope(db: TestDb) {
     let denied = cases::act(store, &outsider, &number, &act("complete", "Register application").parse().unwrap()).await;
     assert!(matches!(denied, Err(StoreError::NotFound { .. })), "{denied:?}");
     let supervisor = person(Role::Supervisor, c.scjg);
-    let denied = cases::act(store, &supervisor, &number, &act("complete", "Register application").parse().unwrap()).await;
+    let denied =
+        cases::act(store, &supervisor, &number, &act("complete", "Register application").parse().unwrap()).await;
     assert!(matches!(denied, Err(StoreError::Denied(_))), "{denied:?}");
     let unknown = cases::act(store, &cadre, &number, &act("complete", "Lunch").parse().unwrap()).await;
     assert!(matches!(&unknown, Err(StoreError::Invalid(f)) if f.get("step").map(|e| e.code) == Some("unknown_step")));
@@ -350,7 +371,10 @@ async fn the_online_hall_creates_and_acts_in_scope(db: TestDb) {
     assert_eq!(cases::list(store, &cadre, &this_month, 1, 10).await.unwrap().total, 2);
     // The open case's first step has a one-day limit: it is on its last day at once.
     let reminded = CaseFilter::parse("", "", "", "reminder", "").unwrap();
-    assert_eq!(cases::list(store, &cadre, &reminded, 1, 10).await.unwrap().cases[0].case_number, second.case.case_number);
+    assert_eq!(
+        cases::list(store, &cadre, &reminded, 1, 10).await.unwrap().cases[0].case_number,
+        second.case.case_number
+    );
     assert_eq!(cases::list(store, &outsider, &CaseFilter::default(), 1, 10).await.unwrap().total, 0);
     let other_unit = CaseFilter { unit_id: Some(c.scjg), ..CaseFilter::default() };
     assert!(matches!(cases::list(store, &outsider, &other_unit, 1, 10).await, Err(StoreError::Denied(_))));

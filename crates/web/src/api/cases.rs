@@ -337,7 +337,11 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Query(q): Query
 
 #[utoipa::path(get, path = "/api/v1/cases.xes", tag = "cases", params(CaseQuery),
     responses((status = 200, description = "The cases and their events as an XES (IEEE 1849) log", content_type = "application/xml"), (status = 403, body = super::ErrorBody)))]
-pub async fn export_xes(State(state): State<AppState>, caller: Caller, Query(q): Query<CaseQuery>) -> Result<Response, AppError> {
+pub async fn export_xes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<CaseQuery>,
+) -> Result<Response, AppError> {
     require(&caller, Action::ViewCases, Target::County)?;
     let filter = q.filter()?;
     let xes = cases::export_xes(&state.store, &caller.principal, &filter).await?;
@@ -354,7 +358,11 @@ pub async fn export_xes(State(state): State<AppState>, caller: Caller, Query(q):
 #[utoipa::path(get, path = "/api/v1/cases/{number}", tag = "cases",
     params(("number" = String, Path, description = "The case number")),
     responses((status = 200, body = CaseDetailDto), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(number): Path<String>) -> ApiResult<CaseDetailDto> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+) -> ApiResult<CaseDetailDto> {
     let d = cases::detail(&state.store, &caller.principal, &number).await?;
     Ok(Json(CaseDetailDto {
         applicant: d.case.applicant.clone(),
@@ -393,7 +401,8 @@ pub async fn create(
     ApiJson(body): ApiJson<NewCaseBody>,
 ) -> Result<(StatusCode, Json<CreatedCaseDto>), AppError> {
     require(&caller, hall_action(&caller), Target::County)?;
-    let raw = RawNewCase { power: body.power, applicant: body.applicant, subject: body.subject, deadline: body.deadline };
+    let raw =
+        RawNewCase { power: body.power, applicant: body.applicant, subject: body.subject, deadline: body.deadline };
     let new = raw.parse().map_err(AppError::Invalid)?;
     let created = cases::create_case(&state.store, &caller.principal, &new).await?;
     Ok((

@@ -21,7 +21,12 @@ async fn licence(app: &TestApp) -> ReadyPower {
     if let (Some(chart), Some(version)) =
         (flowchart::Entity::find().one(db).await.unwrap(), flowchart_version::Entity::find().one(db).await.unwrap())
     {
-        return ReadyPower { power_id: chart.power_id, code: chart.power_code, unit_id: chart.unit_id, version_id: version.id };
+        return ReadyPower {
+            power_id: chart.power_id,
+            code: chart.power_code,
+            unit_id: chart.unit_id,
+            version_id: version.id,
+        };
     }
     let chart = Flowchart::new(generator_flowchart()).unwrap();
     ready_power(&app.db.store, &Principal::system("test"), "SCJG", "食品经营许可（接口测试）", &chart).await.unwrap()
@@ -29,7 +34,8 @@ async fn licence(app: &TestApp) -> ReadyPower {
 
 async fn token(app: &TestApp, unit: &str) -> String {
     let unit_id = app.unit_id(unit).await;
-    let (_, secret) = accounts::create_token(&app.db.store, &Principal::system("test"), unit_id, "审批系统").await.unwrap();
+    let (_, secret) =
+        accounts::create_token(&app.db.store, &Principal::system("test"), unit_id, "审批系统").await.unwrap();
     format!("Bearer {secret}")
 }
 
@@ -77,7 +83,10 @@ async fn events_are_answered_one_by_one(app: TestApp) {
     ]});
     let (status, body) = push(&app, &bearer, &batch).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!((body["accepted"].as_u64(), body["duplicate"].as_u64(), body["rejected"].as_u64()), (Some(3), Some(0), Some(5)));
+    assert_eq!(
+        (body["accepted"].as_u64(), body["duplicate"].as_u64(), body["rejected"].as_u64()),
+        (Some(3), Some(0), Some(5))
+    );
     let results = body["results"].as_array().unwrap();
     assert_eq!(results.len(), 8, "one answer per event, in order");
     let reason = |i: usize| results[i]["reason"].as_str().unwrap_or_default().to_owned();
@@ -96,13 +105,24 @@ async fn events_are_answered_one_by_one(app: TestApp) {
 
     // Another unit's token cannot push for this power, nor see the case.
     let other = token(&app, "ZRZY").await;
-    let (_, foreign) = push(&app, &other, &json!({"events": [ev("z-1", "API-1", p, "Accept application", "accept", 1)]})).await;
+    let (_, foreign) =
+        push(&app, &other, &json!({"events": [ev("z-1", "API-1", p, "Accept application", "accept", 1)]})).await;
     assert_eq!(foreign["results"][0]["reason"], "unknown_power");
-    let status = app.client.get(app.url("/api/v1/cases/API-1")).header("authorization", &other).send().await.unwrap().status();
+    let status =
+        app.client.get(app.url("/api/v1/cases/API-1")).header("authorization", &other).send().await.unwrap().status();
     assert!(matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{status}");
 
     // The case as its unit's system sees it.
-    let detail: Value = app.client.get(app.url("/api/v1/cases/API-1")).header("authorization", &bearer).send().await.unwrap().json().await.unwrap();
+    let detail: Value = app
+        .client
+        .get(app.url("/api/v1/cases/API-1"))
+        .header("authorization", &bearer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(detail["case"]["status"], "open");
     assert_eq!(detail["case"]["current_step"], "Request correction / Accept application");
     assert_eq!(detail["events"].as_array().unwrap().len(), 3);
@@ -114,7 +134,16 @@ async fn events_are_answered_one_by_one(app: TestApp) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["fields"]["events"]["code"], "too_many_events");
     // Not JSON, no token, the wrong role.
-    let status = app.client.post(app.url("/api/v1/events")).header("authorization", &bearer).header("content-type", "application/json").body("{\"events\": [").send().await.unwrap().status();
+    let status = app
+        .client
+        .post(app.url("/api/v1/events"))
+        .header("authorization", &bearer)
+        .header("content-type", "application/json")
+        .body("{\"events\": [")
+        .send()
+        .await
+        .unwrap()
+        .status();
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let status = app.client.post(app.url("/api/v1/events")).json(&batch).send().await.unwrap().status();
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -128,7 +157,12 @@ async fn the_online_hall_over_the_api(app: TestApp) {
     let power = licence(&app).await;
     let cadre = app.login("scjg-cadre").await;
     let response = app
-        .send_json(Method::POST, "/api/v1/cases", Some(&cadre), &json!({"power": power.code, "applicant": "张三", "subject": "新办"}))
+        .send_json(
+            Method::POST,
+            "/api/v1/cases",
+            Some(&cadre),
+            &json!({"power": power.code, "applicant": "张三", "subject": "新办"}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: Value = response.json().await.unwrap();
@@ -165,7 +199,10 @@ async fn the_online_hall_over_the_api(app: TestApp) {
     assert!(detail["case"]["handling_minutes"].is_number());
     // The separation of duties (review and decision by one person) is an alert.
     let alerts = detail["alerts"].as_array().unwrap();
-    assert!(alerts.iter().any(|a| a["rule"] == "process.separation_of_duties" && a["level"] == "warning"), "{alerts:?}");
+    assert!(
+        alerts.iter().any(|a| a["rule"] == "process.separation_of_duties" && a["level"] == "warning"),
+        "{alerts:?}"
+    );
     let response = app.send_json(Method::POST, &path, Some(&cadre), &act("complete", "Decide")).await;
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["fields"]["action"]["code"], "case_closed");

@@ -128,7 +128,14 @@ async fn upload_publish_and_show(app: TestApp) {
     let english = app.client.get(app.url(&format!("/catalogue/{power}"))).header("accept-language", "en").send().await;
     let english = english.unwrap().text().await.unwrap();
     assert!(english.contains("The four clarities") && english.contains("1 working day<"), "{english}");
-    for key in ["flowchart-limit", "flowchart-svg-", "flowchart-clarity", "flowchart-next", "portal-flowchart-", "col-flowchart"] {
+    for key in [
+        "flowchart-limit",
+        "flowchart-svg-",
+        "flowchart-clarity",
+        "flowchart-next",
+        "portal-flowchart-",
+        "col-flowchart",
+    ] {
         assert!(!english.contains(key) && !html.contains(key), "{key}: every word is in the catalogues");
     }
 

@@ -33,6 +33,7 @@ mod catalogue;
 mod complaints;
 mod design;
 mod flowcharts;
+mod hall;
 mod i18n;
 mod portal_quality;
 mod risk;
