@@ -203,7 +203,7 @@ fn steps_dto(lang: Lang, chart: &Flowchart, ranks: &std::collections::BTreeMap<S
                 position: step.position.clone(),
                 person: step.person.clone(),
                 limit: step.limit.map(|l| limit_text(lang, l)),
-                limit_amount: step.limit.map(|l| l.amount()),
+                limit_amount: step.limit.map(sunlight_domain::flow::TimeLimit::amount),
                 limit_unit: step.limit.map(|l| l.unit().as_str().to_owned()),
                 supervisor: step.supervisor.clone(),
                 documents: step.documents.clone(),

@@ -255,6 +255,7 @@ pub async fn create(
 
 // ---------------------------------------------------------------- detail
 
+#[allow(clippy::too_many_lines)] // the facts, the events, the alerts and the form of one page
 async fn detail_page(
     state: &AppState,
     lang: Lang,

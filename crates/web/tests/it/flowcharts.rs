@@ -28,7 +28,7 @@ fn complete() -> String {
 /// The same chart with its first step renamed, as a later version.
 fn complete_renamed(name: &str) -> String {
     let mut parts = generator_flowchart();
-    parts.nodes[1].name = name.to_owned();
+    name.clone_into(&mut parts.nodes[1].name);
     export_bpmn(&Flowchart::new(parts).unwrap())
 }
 

@@ -17,6 +17,7 @@ fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     &rest[..rest.find(end).unwrap_or(rest.len())]
 }
 
+#[allow(clippy::too_many_lines)] // one story: create, act, read, refuse, look up
 async fn hall_pages(app: TestApp) {
     let system = Principal::system("test");
     let chart = Flowchart::new(generator_flowchart()).unwrap();
