@@ -20,6 +20,9 @@ pub enum Backend {
 pub struct Store {
     db: DatabaseConnection,
     backend: Backend,
+    /// What online handling keeps in memory for this database: prepared flowcharts
+    /// and its group-commit queue (rebuilt from the database at any time).
+    pub(crate) cases: std::sync::Arc<crate::cases::Caches>,
 }
 
 impl Store {
@@ -38,7 +41,11 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
-        Ok(Self { db: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool), backend: Backend::Sqlite })
+        Ok(Self {
+            db: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
+            backend: Backend::Sqlite,
+            cases: std::sync::Arc::default(),
+        })
     }
 
     /// Connects to PostgreSQL (`postgres://…`) or SQLite (`sqlite://…`) by URL.
@@ -56,7 +63,7 @@ impl Store {
         let mut options = ConnectOptions::new(url.to_owned());
         options.max_connections(max_connections.max(1)).connect_timeout(Duration::from_secs(10)).sqlx_logging(false);
         let db = Database::connect(options).await?;
-        Ok(Self { db, backend: Backend::Postgres })
+        Ok(Self { db, backend: Backend::Postgres, cases: std::sync::Arc::default() })
     }
 
     pub async fn migrate(&self) -> Result<(), DbErr> {

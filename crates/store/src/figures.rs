@@ -9,8 +9,8 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use sunlight_domain::policy::{Action, Principal, Target, authorize};
 
 use crate::entity::{
-    complaint, design_standard, display_screen, focus_item, power, power_part, process_optimization, risk_point,
-    supervision_alert, trading_alert, trading_release, unit,
+    complaint, design_standard, display_screen, focus_item, handling_case, power, power_part, process_optimization,
+    risk_point, supervision_alert, trading_alert, trading_release, unit,
 };
 use crate::{Store, StoreError};
 
@@ -164,6 +164,7 @@ fn queries(units: Option<&[i64]>) -> Vec<(&'static str, SelectStatement)> {
             ),
         ),
         ("alerts_open", rows(supervision_alert::Entity, open_alerts(units))),
+        ("cases", rows(handling_case::Entity, within(handling_case::Column::UnitId, units))),
     ]
 }
 

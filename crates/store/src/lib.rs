@@ -12,6 +12,7 @@ mod write;
 pub mod accounts;
 pub mod audit;
 pub mod calendar;
+pub mod cases;
 pub mod catalogue;
 pub mod complaints;
 pub mod demo;

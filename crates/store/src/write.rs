@@ -75,9 +75,25 @@ impl Write {
         before: Option<&B>,
         after: Option<&A>,
     ) -> Result<(), StoreError> {
+        let actor = self.actor.clone();
+        self.record_as(&actor, action, entity, entity_id, before, after)
+    }
+
+    /// Records a change made by another actor than the one who began the write: a
+    /// write that commits several callers' requests together (online handling's
+    /// group commit) records each under its own caller.
+    pub fn record_as<B: Serialize, A: Serialize>(
+        &mut self,
+        actor: &str,
+        action: &str,
+        entity: &str,
+        entity_id: impl std::fmt::Display,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) -> Result<(), StoreError> {
         self.pending.push(AuditEntry {
             at: self.now.to_rfc3339_opts(SecondsFormat::Micros, true),
-            actor: self.actor.clone(),
+            actor: actor.to_owned(),
             action: action.to_owned(),
             entity: entity.to_owned(),
             entity_id: entity_id.to_string(),

@@ -66,6 +66,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Public complaint submissions per client address (in memory only).
     pub complaint_limiter: Arc<pages::complaints::RateLimiter>,
+    /// Public case look-ups per client address (in memory only).
+    pub case_lookup_limiter: Arc<pages::complaints::RateLimiter>,
     /// Rendered public pages, valid while the audit chain's head has not moved.
     pub page_cache: Arc<public_cache::PageCache>,
 }
@@ -83,6 +85,7 @@ pub fn app(store: Store, config: &WebConfig) -> Router {
         config: Arc::new(config.clone()),
         metrics: Arc::new(Metrics::default()),
         complaint_limiter: Arc::default(),
+        case_lookup_limiter: Arc::default(),
         page_cache: Arc::default(),
     };
     let (router, _) = routes::build();

@@ -45,6 +45,9 @@ const ALERT_HANDLERS: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubC
 /// unit admins (those routed to their unit).
 const COMPLAINTS: Access = Access::Roles(&[Role::CommissionAdmin, Role::SubCommissionStaff, Role::UnitAdmin]);
 
+/// Who creates and moves cases in the online hall (also API tokens).
+const HANDLE_CASES: Access = Access::Roles(&[Role::CommissionAdmin, Role::UnitAdmin, Role::Cadre]);
+
 #[derive(Debug, Clone, Copy)]
 pub struct RouteEntry {
     pub method: &'static str,
@@ -279,6 +282,20 @@ pub const TABLE: &[RouteEntry] = &[
     r("GET", "/api/v1/calendar/{year}", Access::Staff),
     r("PUT", "/api/v1/calendar/{year}", COMMISSION),
     r("PUT", "/api/v1/office-hours", COMMISSION),
+    // online handling (网上办理): pushed events, cases, actions (also API tokens)
+    r("POST", "/api/v1/events", UNIT_STAFF),
+    r("GET", "/api/v1/cases", Access::Staff),
+    r("POST", "/api/v1/cases", HANDLE_CASES),
+    r("GET", "/api/v1/cases.xes", Access::Staff),
+    r("GET", "/api/v1/cases/{number}", Access::Staff),
+    r("POST", "/api/v1/cases/{number}/actions", HANDLE_CASES),
+    // the online hall's pages (网上办理) and the applicant's look-up
+    r("GET", "/staff/cases", Access::Staff),
+    r("GET", "/staff/cases/new", HANDLE_CASES),
+    r("POST", "/staff/cases", HANDLE_CASES),
+    r("GET", "/staff/cases/{number}", Access::Staff),
+    r("POST", "/staff/cases/{number}/actions", HANDLE_CASES),
+    r("GET", "/cases/status", Access::Public),
 ];
 
 /// Records what it registers so the test can hold it against [`TABLE`].
@@ -378,6 +395,7 @@ pub fn build() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
     let b = complaint_routes(b);
     let b = flowchart_routes(b);
     let b = supervision_routes(b);
+    let b = case_routes(b);
     (b.router, b.registered)
 }
 
@@ -423,6 +441,21 @@ fn supervision_routes(b: Builder) -> Builder {
         )
         .add("/api/v1/calendar/{year}", &["GET", "PUT"], get(api::calendar::get_year).put(api::calendar::put_year))
         .add("/api/v1/office-hours", &["PUT"], put(api::calendar::put_office_hours))
+}
+
+/// Online handling (网上办理): events from units' systems, the hall's cases.
+fn case_routes(b: Builder) -> Builder {
+    use api::cases as c;
+    b.add("/api/v1/events", &["POST"], post(c::push_events))
+        .add("/api/v1/cases", &["GET", "POST"], get(c::list).post(c::create))
+        .add("/api/v1/cases.xes", &["GET"], get(c::export_xes))
+        .add("/api/v1/cases/{number}", &["GET"], get(c::get))
+        .add("/api/v1/cases/{number}/actions", &["POST"], post(c::act))
+        .add("/staff/cases", &["GET", "POST"], get(pages::cases::list).post(pages::cases::create))
+        .add("/staff/cases/new", &["GET"], get(pages::cases::new_case))
+        .add("/staff/cases/{number}", &["GET"], get(pages::cases::detail))
+        .add("/staff/cases/{number}/actions", &["POST"], post(pages::cases::act))
+        .add("/cases/status", &["GET"], get(pages::cases::public_status))
 }
 
 /// Complaints and reports (群众举报): the public form and status, the staff pages.

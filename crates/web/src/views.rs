@@ -105,6 +105,14 @@ fn navigation(lang: Lang, role: Role) -> Vec<NavGroup> {
         }
         groups.push(NavGroup { label: lang.t("nav-group-trading"), items });
     }
+    groups.push(NavGroup {
+        label: lang.t("nav-group-cases"),
+        items: if matches!(role, Role::CommissionAdmin | Role::UnitAdmin | Role::Cadre) {
+            vec![item("cases", "/staff/cases"), item("case-new", "/staff/cases/new")]
+        } else {
+            vec![item("cases", "/staff/cases")]
+        },
+    });
     if role == Role::CommissionAdmin {
         groups.push(NavGroup { label: lang.t("nav-group-screens"), items: vec![item("screens", "/staff/screens")] });
     }

@@ -16,15 +16,19 @@
 //! - `check`: the offline check and its report.
 //! - `svg`: the drawing, for the pages and the portal.
 //! - `walk`: one possible run of a flowchart (the demo's cases).
+//! - `case_event`: actions on a case (办件) and the checks of incoming events.
+//! - `online`: the rules run live on one case, and when it next falls due.
 //! - `generator` (file `gen.rs`; `gen` is a reserved word): synthetic logs.
 
 pub mod bpmn;
 pub mod calendar;
+pub mod case_event;
 pub mod check;
 pub mod eventlog;
 pub mod flowchart;
 #[path = "gen.rs"]
 pub mod generator;
+pub mod online;
 pub mod replay;
 pub mod rules;
 pub mod svg;
@@ -36,4 +40,5 @@ pub use calendar::{Calendar, LimitUnit, TimeLimit};
 pub use check::{CheckOptions, CheckReport, check_log};
 pub use eventlog::{EventLog, read_csv, read_xes, write_xes};
 pub use flowchart::Flowchart;
+pub use online::{Card, Evaluation, Evaluator, OnlineChart};
 pub use rules::{RuleConfig, RuleId, RuleSettings};

@@ -280,10 +280,16 @@ impl Context<'_> {
     }
 }
 
-/// A case's findings, and whether it ran past its deadline.
+/// A case's findings, whether it ran past its deadline, and its running clocks.
 pub(crate) struct CaseResult {
     pub findings: Vec<Finding>,
     pub overdue: bool,
+    /// Office time from the application to the end (or `now`), pauses left out.
+    pub handling: Option<TimeDelta>,
+    /// Limits whose time still runs (none for a closed or paused case).
+    pub running: Vec<RunningLimit>,
+    /// Paused (suspended and not resumed) at `now`.
+    pub paused: bool,
 }
 
 struct Sink<'a> {
@@ -310,8 +316,14 @@ pub(crate) fn check_case(ctx: &Context<'_>, case: &Case, replayed: &[usize], out
     let mut sink = Sink { config: ctx.config, findings: Vec::new() };
     process_rules(ctx, case, replayed, outcome, &mut sink);
     content_rules(ctx, case, &mut sink);
-    let overdue = time_rules(ctx, case, outcome, &mut sink);
-    CaseResult { findings: sink.findings, overdue }
+    let time = time_rules(ctx, case, outcome, &mut sink);
+    CaseResult {
+        findings: sink.findings,
+        overdue: time.overdue,
+        handling: time.handling,
+        running: time.running,
+        paused: time.paused,
+    }
 }
 
 fn activity(ctx: &Context<'_>, case: &Case, i: usize) -> String {
@@ -518,7 +530,9 @@ struct Usage {
     overdue: TimeDelta,
 }
 
-fn usage(calendar: &Calendar, limit: TimeLimit, spells: &[(DateTime<FixedOffset>, DateTime<FixedOffset>)]) -> Usage {
+type Spell = (DateTime<FixedOffset>, DateTime<FixedOffset>);
+
+fn usage(calendar: &Calendar, limit: TimeLimit, spells: &[Spell]) -> Usage {
     let amount = i32::try_from(limit.amount()).unwrap_or(i32::MAX);
     if limit.unit() == LimitUnit::NaturalDays {
         let used = spells.iter().map(|(a, b)| *b - *a).fold(TimeDelta::zero(), |x, y| x + y);
@@ -537,6 +551,113 @@ fn usage(calendar: &Calendar, limit: TimeLimit, spells: &[(DateTime<FixedOffset>
     let used = calendar.working_time_over(spells);
     let overdue = if used > allowed { used - allowed } else { TimeDelta::zero() };
     Usage { used, allowed, overdue }
+}
+
+/// A limit whose time still runs at `now`: how much of it is used, so that the
+/// instant its card changes can be worked out ([`next_change`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RunningLimit {
+    /// Counted in natural time (a limit in natural days) rather than office time.
+    pub natural: bool,
+    /// The case's own limit (not a step's): it also decides whether it is overdue.
+    pub whole_case: bool,
+    pub used: TimeDelta,
+    pub allowed: TimeDelta,
+}
+
+/// The thresholds of [`card`], in seconds of `used`, each the least value at which
+/// its condition holds; `None` for a switched-off rule.
+struct Thresholds {
+    reminder: Option<i64>,
+    /// Overdue seconds (beyond `allowed`) that raise a yellow and a red card.
+    yellow: Option<i64>,
+    red: Option<i64>,
+}
+
+/// The least `s` in `0..` with `holds(s)`, for a monotone `holds`, starting the
+/// search at `guess` (a float estimate off by a few units at most).
+fn least(guess: f64, holds: impl Fn(i64) -> bool) -> i64 {
+    #[allow(clippy::cast_possible_truncation)] // guesses are seconds of a bounded limit
+    let mut s = if guess.is_finite() { (guess.ceil() as i64).max(0) } else { 0 };
+    let mut steps = 0;
+    while s > 0 && holds(s - 1) && steps < 64 {
+        s -= 1;
+        steps += 1;
+    }
+    while !holds(s) && steps < 128 {
+        s += 1;
+        steps += 1;
+    }
+    s
+}
+
+fn thresholds(calendar: &Calendar, config: &RuleConfig, allowed: TimeDelta) -> Thresholds {
+    let allowed_secs = allowed.num_seconds();
+    let day = calendar.office_hours().day_length().num_seconds().max(1) as f64;
+    let share = config.reminder_share;
+    let by_share = least(share * allowed_secs.max(1) as f64, |s| s as f64 / allowed_secs.max(1) as f64 >= share);
+    let last_day = (allowed_secs - calendar.office_hours().day_length().num_seconds()).max(0);
+    let over = |days: f64| least(days * day, |o| o as f64 / day > days);
+    Thresholds {
+        reminder: config.is_enabled(RuleId::TimeReminder).then_some(by_share.min(last_day)),
+        yellow: config.is_enabled(RuleId::TimeYellowCard).then(|| over(config.yellow_after_days)),
+        red: config.is_enabled(RuleId::TimeRedCard).then(|| over(config.red_after_days)),
+    }
+}
+
+/// The earliest instant after `now` at which a running limit's card changes (a
+/// reminder, a yellow or a red card is due), or `None` when none can be.
+///
+/// The inverse of [`card`]: the running spell grows by office time (natural time
+/// for natural days) from `now`, so a threshold of `used` is reached when that much
+/// more has passed.
+pub(crate) fn next_change(
+    calendar: &Calendar,
+    config: &RuleConfig,
+    limit: &RunningLimit,
+    now: DateTime<FixedOffset>,
+) -> Option<DateTime<FixedOffset>> {
+    let t = thresholds(calendar, config, limit.allowed);
+    let used = limit.used.num_seconds();
+    let allowed = limit.allowed.num_seconds();
+    let overdue_now = if limit.natural {
+        // Natural limits measure lateness in office time from the instant the
+        // natural time ran out.
+        calendar.working_time_between(now - (limit.used - limit.allowed), now).num_seconds()
+    } else {
+        (used - allowed).max(0)
+    };
+    let mut candidates: Vec<DateTime<FixedOffset>> = Vec::new();
+    let after = |extra: i64| -> Option<DateTime<FixedOffset>> {
+        if limit.natural {
+            now.checked_add_signed(TimeDelta::seconds(extra))
+        } else {
+            calendar.add_working_time(now, TimeDelta::seconds(extra)).ok()
+        }
+    };
+    // A stronger card already shown hides the weaker thresholds.
+    let red_now = t.red.is_some_and(|r| overdue_now >= r);
+    let yellow_now = t.yellow.is_some_and(|y| overdue_now >= y);
+    if let Some(r) = t.reminder.filter(|&r| r > used && !red_now && !yellow_now) {
+        candidates.extend(after(r - used));
+    }
+    for card in [t.yellow.filter(|_| !red_now && !yellow_now), t.red.filter(|_| !red_now)].into_iter().flatten() {
+        if card <= overdue_now {
+            continue;
+        }
+        let at = if limit.natural {
+            let ran_out = now + (limit.allowed - limit.used);
+            calendar.add_working_time(ran_out, TimeDelta::seconds(card)).ok()
+        } else {
+            after(allowed + card - used)
+        };
+        candidates.extend(at);
+    }
+    if limit.whole_case && allowed >= used {
+        // The case turns overdue the moment its time is used up.
+        candidates.extend(after(allowed - used + 1));
+    }
+    candidates.into_iter().filter(|&at| at > now).min()
 }
 
 /// Raises the strongest card a span deserves (a stronger one replaces a weaker).
@@ -563,21 +684,59 @@ fn card(ctx: &Context<'_>, usage: &Usage, open: bool, step: Option<&str>, sink: 
     }
 }
 
-/// Step and case limits; returns whether the case ran past its deadline.
-fn time_rules(ctx: &Context<'_>, case: &Case, outcome: &ReplayOutcome, sink: &mut Sink<'_>) -> bool {
-    type Spells = Vec<(DateTime<FixedOffset>, DateTime<FixedOffset>)>;
+/// What the time rules found besides findings.
+#[derive(Default)]
+struct TimeResult {
+    overdue: bool,
+    /// Office time from the application to the end (or `now`), pauses left out.
+    handling: Option<TimeDelta>,
+    running: Vec<RunningLimit>,
+    paused: bool,
+}
+
+/// Spans during which the case was paused: from a suspension to the next
+/// resumption (or to `now`, still paused).
+fn paused_spans(case: &Case, now: DateTime<FixedOffset>) -> (Vec<Spell>, Option<DateTime<FixedOffset>>) {
+    let mut spans = Vec::new();
+    let mut since: Option<DateTime<FixedOffset>> = None;
+    for event in &case.events {
+        let Some(t) = event.time else { continue };
+        match event.lifecycle {
+            Lifecycle::Suspend if since.is_none() => since = Some(t),
+            Lifecycle::Resume => {
+                if let Some(s) = since.take() {
+                    spans.push((s, t));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = since {
+        spans.push((s, now.max(s)));
+    }
+    (spans, since)
+}
+
+/// Step and case limits. Time on a step adds up over its spells (a return reopens
+/// it); a suspended step, or a paused case, does not run.
+fn time_rules(ctx: &Context<'_>, case: &Case, outcome: &ReplayOutcome, sink: &mut Sink<'_>) -> TimeResult {
     let labels = ctx.steps.len();
-    let mut spells: Vec<Spells> = vec![Vec::new(); labels];
+    let mut spells: Vec<Vec<Spell>> = vec![Vec::new(); labels];
     let mut open_since: Vec<Option<DateTime<FixedOffset>>> = vec![None; labels];
+    let mut suspended = vec![false; labels];
     let mut previous: Option<DateTime<FixedOffset>> = None;
     for event in &case.events {
         let Some(t) = event.time else { continue };
         if let Some(label) = ctx.label(event.activity).map(|l| l as usize).filter(|&l| l < labels) {
             match event.lifecycle {
-                Lifecycle::Start | Lifecycle::Resume => open_since[label] = Some(t),
+                Lifecycle::Start | Lifecycle::Resume => {
+                    open_since[label] = Some(t);
+                    suspended[label] = false;
+                }
                 Lifecycle::Suspend | Lifecycle::Complete => {
                     let from = open_since[label].take().or(previous).unwrap_or(t);
                     spells[label].push((from, t));
+                    suspended[label] = event.lifecycle == Lifecycle::Suspend;
                 }
                 _ => {}
             }
@@ -585,15 +744,28 @@ fn time_rules(ctx: &Context<'_>, case: &Case, outcome: &ReplayOutcome, sink: &mu
         previous = Some(t);
     }
     let finished = ctx.closed || outcome.finished;
+    let (stops, pause_began) = paused_spans(case, ctx.now);
+    let paused = !finished && pause_began.is_some();
+    let mut open_labels: Vec<u32> = Vec::new();
     if !finished {
         let from = previous.unwrap_or(ctx.now);
+        // A paused case stops every step's clock where the pause began.
+        let until = pause_began.unwrap_or(ctx.now);
         for &label in &outcome.pending {
-            if let Some(list) = spells.get_mut(label as usize) {
-                let since = open_since[label as usize].unwrap_or(from);
-                list.push((since, ctx.now));
+            let l = label as usize;
+            if l >= labels || suspended[l] {
+                continue;
             }
+            let since = open_since[l].unwrap_or(from);
+            // A step pending since this very instant has used nothing yet, but its
+            // limit runs: an empty spell keeps it in view.
+            if since <= until {
+                spells[l].push((since, until));
+            }
+            open_labels.push(label);
         }
     }
+    let mut result = TimeResult { paused, ..TimeResult::default() };
     for (label, list) in (0_u32..).zip(&spells) {
         if list.is_empty() {
             continue;
@@ -601,27 +773,36 @@ fn time_rules(ctx: &Context<'_>, case: &Case, outcome: &ReplayOutcome, sink: &mu
         let Some(limit) = ctx.step(label).and_then(|s| s.limit) else {
             continue;
         };
-        let open = !finished && outcome.pending.contains(&label);
+        let open = open_labels.contains(&label);
         let u = usage(ctx.calendar, limit, list);
+        if open && !paused {
+            let natural = limit.unit() == LimitUnit::NaturalDays;
+            result.running.push(RunningLimit { natural, whole_case: false, used: u.used, allowed: u.allowed });
+        }
         card(ctx, &u, open, Some(ctx.replayer.label_name(label)), sink);
     }
-    let last = case.events.iter().filter_map(|e| e.time).max();
-    case_limit(ctx, case, finished, last, sink)
+    case_limit(ctx, case, finished, &stops, &mut result, sink);
+    result
 }
 
 fn case_limit(
     ctx: &Context<'_>,
     case: &Case,
     finished: bool,
-    last: Option<DateTime<FixedOffset>>,
+    pauses: &[Spell],
+    result: &mut TimeResult,
     sink: &mut Sink<'_>,
-) -> bool {
+) {
     let parts = ctx.chart.parts();
     let first = case.events.iter().filter_map(|e| e.time).min();
+    let last = case.events.iter().filter_map(|e| e.time).max();
     let Some(start) = case.application.or(first) else {
-        return false;
+        return;
     };
-    let end = if finished { last.unwrap_or(start) } else { ctx.now };
+    let end = if finished { last.unwrap_or(start).max(start) } else { ctx.now };
+    let within: Vec<Spell> = pauses.iter().map(|&(a, b)| (a.max(start), b.min(end))).filter(|(a, b)| a < b).collect();
+    let used = ctx.calendar.working_time_between(start, end) - ctx.calendar.working_time_over(&within);
+    result.handling = Some(used);
     let legal = parts.legal_limit.and_then(|l| ctx.calendar.deadline(start, l).ok());
     if let (Some(promised), Some(legal)) = (case.deadline, legal)
         && promised > legal
@@ -637,13 +818,15 @@ fn case_limit(
     let limit = parts.promised_limit.or(parts.legal_limit);
     let deadline = case.deadline.or_else(|| limit.and_then(|l| ctx.calendar.deadline(start, l).ok()));
     let Some(deadline) = deadline else {
-        return false;
+        return;
     };
-    let used = ctx.calendar.working_time_between(start, end);
     let allowed = ctx.calendar.working_time_between(start, deadline);
-    let overdue = ctx.calendar.working_time_between(deadline, end);
+    let overdue = if used > allowed { used - allowed } else { TimeDelta::zero() };
+    if !finished && !result.paused {
+        result.running.push(RunningLimit { natural: false, whole_case: true, used, allowed });
+    }
     card(ctx, &Usage { used, allowed, overdue }, !finished, None, sink);
-    end > deadline
+    result.overdue = used > allowed;
 }
 
 #[cfg(test)]

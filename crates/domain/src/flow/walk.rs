@@ -64,8 +64,7 @@ pub fn walk(chart: &Flowchart, chooser: &mut impl Chooser) -> Vec<usize> {
             tokens[f] -= 1;
         }
         match &nodes[node].kind {
-            NodeKind::End => {}
-            NodeKind::Start => {}
+            NodeKind::End | NodeKind::Start => {}
             NodeKind::Exclusive { .. } => {
                 let branches: Vec<bool> =
                     outgoing[node].iter().map(|&f| targets[f] < nodes.len() && done[targets[f]]).collect();

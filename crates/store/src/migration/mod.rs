@@ -9,6 +9,7 @@ mod m0003_trading;
 mod m0004_complaints;
 mod m0005_screens;
 mod m0006_supervision;
+mod m0007_cases;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_complaints::Migration),
             Box::new(m0005_screens::Migration),
             Box::new(m0006_supervision::Migration),
+            Box::new(m0007_cases::Migration),
         ]
     }
 }

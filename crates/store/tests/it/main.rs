@@ -45,6 +45,7 @@ where
 
 mod accounts;
 mod audit;
+mod cases;
 mod catalogue;
 mod complaints;
 mod demo;

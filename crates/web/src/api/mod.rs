@@ -11,6 +11,7 @@ use utoipa::OpenApi;
 use crate::error::AppError;
 
 pub mod calendar;
+pub mod cases;
 pub mod catalogue;
 pub mod complaints;
 pub mod design;
@@ -94,6 +95,12 @@ pub mod trading_alerts;
         calendar::get_year,
         calendar::put_year,
         calendar::put_office_hours,
+        cases::push_events,
+        cases::list,
+        cases::export_xes,
+        cases::get,
+        cases::create,
+        cases::act,
     ),
     components(schemas(
         org::Me,
@@ -185,6 +192,18 @@ pub mod trading_alerts;
         calendar::CalendarYearBody,
         calendar::OfficeHoursBody,
         calendar::OfficeHoursDto,
+        cases::EventBody,
+        cases::EventBatchBody,
+        cases::EventResultDto,
+        cases::EventBatchDto,
+        cases::CaseDto,
+        cases::CasePageDto,
+        cases::CaseEventDto,
+        cases::CaseAlertDto,
+        cases::CaseDetailDto,
+        cases::NewCaseBody,
+        cases::CreatedCaseDto,
+        cases::ActionBody,
         ErrorBody
     ))
 )]

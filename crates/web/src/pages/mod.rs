@@ -10,6 +10,7 @@ use crate::views::{Cell, Chrome, FieldKind, Form, Table};
 pub mod accounts;
 pub mod audit;
 pub mod calendar;
+pub mod cases;
 pub mod catalogue;
 pub mod complaints;
 pub mod dashboard;

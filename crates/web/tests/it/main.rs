@@ -28,10 +28,12 @@ macro_rules! both_backends {
 
 mod access;
 mod bad_input;
+mod cases;
 mod catalogue;
 mod complaints;
 mod design;
 mod flowcharts;
+mod hall;
 mod i18n;
 mod portal_quality;
 mod risk;

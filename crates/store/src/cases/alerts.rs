@@ -1,0 +1,294 @@
+//! Findings become supervision alerts (电子监察预警), and time cards come down.
+//!
+//! An alert is keyed by its case, rule, step and finding key (`e<seq>` for a
+//! finding about one event, empty for one about a step or the case). A finding is
+//! raised once: an alert of the same key that a person handled (or that is still
+//! open) is never raised again; one that the rules took down (`taken_down`,
+//! `superseded`) is raised anew when its condition returns. A time card whose
+//! condition no longer holds is closed `taken_down`, or `superseded` when a stronger
+//! card on the same step replaced it. Each raise and close gets an alert event by
+//! `system:rules`; each raise an `alert_raised` row in the outbox.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::Serialize;
+use sunlight_domain::flow::rules::Finding;
+use sunlight_domain::flow::{Card, RuleId};
+
+use super::charts::IN_CHUNK;
+use super::refresh::Evaluated;
+use crate::entity::{outbox, supervision_alert, supervision_alert_event};
+use crate::{StoreError, Write};
+
+/// Who raises and takes down alerts.
+pub const RULES_ACTOR: &str = "system:rules";
+/// Alert rows an insert (13 columns each).
+const INSERT_CHUNK: usize = 500;
+const STEP_CHARS: usize = 200;
+const PERSON_CHARS: usize = 100;
+
+/// How many alerts a write raised and closed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AlertChanges {
+    pub raised: usize,
+    pub closed: usize,
+}
+
+/// `reminder`, `yellow` and `red` for time cards; `warning` for the rest.
+#[must_use]
+pub fn level_of(rule: RuleId) -> &'static str {
+    match Card::of_rule(rule) {
+        Some(card) => card.as_str(),
+        None => "warning",
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    case_id: i64,
+    rule: String,
+    step: Option<String>,
+    finding: String,
+}
+
+struct Existing {
+    id: i64,
+    key: Key,
+    state: String,
+    close_reason: Option<String>,
+}
+
+impl Existing {
+    fn is_open(&self) -> bool {
+        self.state != "closed"
+    }
+
+    /// Closed by the rules themselves: the finding may be raised again.
+    fn taken_down_by_rules(&self) -> bool {
+        !self.is_open() && matches!(self.close_reason.as_deref(), Some("taken_down" | "superseded"))
+    }
+}
+
+struct Raise<'a> {
+    key: Key,
+    case: &'a crate::entity::handling_case::Model,
+    finding: &'a Finding,
+}
+
+fn clip(text: Option<&str>, max: usize) -> Option<String> {
+    text.map(str::trim).filter(|t| !t.is_empty()).map(|t| t.chars().take(max).collect())
+}
+
+fn key_of(case_id: i64, finding: &Finding, seqs: &[i32]) -> Key {
+    let event = finding.event.and_then(|i| seqs.get(i)).map_or_else(String::new, |seq| format!("e{seq}"));
+    Key {
+        case_id,
+        rule: finding.rule.as_str().to_owned(),
+        step: clip(finding.step.as_deref(), STEP_CHARS),
+        finding: event,
+    }
+}
+
+async fn existing(conn: &impl ConnectionTrait, case_ids: &[i64]) -> Result<Vec<Existing>, StoreError> {
+    use supervision_alert::Column as A;
+    let mut out = Vec::new();
+    for chunk in case_ids.chunks(IN_CHUNK) {
+        let statement = Query::select()
+            .columns([A::Id, A::CaseId, A::Rule, A::Step, A::State, A::CloseReason])
+            .column(Alias::new("finding_key"))
+            .from(supervision_alert::Entity)
+            .and_where(Expr::col(A::CaseId).is_in(chunk.iter().copied()))
+            .to_owned();
+        for row in conn.query_all(&statement).await? {
+            out.push(Existing {
+                id: row.try_get("", "id")?,
+                key: Key {
+                    case_id: row.try_get("", "case_id")?,
+                    rule: row.try_get("", "rule")?,
+                    step: row.try_get("", "step")?,
+                    finding: row.try_get::<Option<String>>("", "finding_key")?.unwrap_or_default(),
+                },
+                state: row.try_get("", "state")?,
+                close_reason: row.try_get("", "close_reason")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Brings the alerts of the evaluated cases in line with their findings.
+pub(super) async fn sync(
+    write: &mut Write,
+    cases: &[Evaluated<'_>],
+    now: DateTime<Utc>,
+) -> Result<AlertChanges, StoreError> {
+    let ids: Vec<i64> = cases.iter().map(|c| c.case.id).collect();
+    let existing = existing(write.txn(), &ids).await?;
+    let mut by_key: HashMap<&Key, Vec<&Existing>> = HashMap::new();
+    for alert in &existing {
+        by_key.entry(&alert.key).or_default().push(alert);
+    }
+    let mut to_raise: Vec<Raise<'_>> = Vec::new();
+    let mut wanted: HashSet<Key> = HashSet::new();
+    // The strongest card each (case, step) shows now.
+    let mut cards: HashMap<(i64, Option<String>), Card> = HashMap::new();
+    for c in cases {
+        for finding in c.findings {
+            let key = key_of(c.case.id, finding, c.seqs);
+            if let Some(card) = Card::of_rule(finding.rule) {
+                let slot = cards.entry((key.case_id, key.step.clone())).or_insert(Card::None);
+                *slot = (*slot).max(card);
+            }
+            let blocked = by_key.get(&key).is_some_and(|list| list.iter().any(|a| !a.taken_down_by_rules()));
+            if !blocked && !wanted.contains(&key) {
+                to_raise.push(Raise { key: key.clone(), case: c.case, finding });
+            }
+            wanted.insert(key);
+        }
+    }
+    let mut closes: Vec<(&Existing, &'static str)> = Vec::new();
+    for alert in &existing {
+        let Some(card) = RuleId::parse(&alert.key.rule).and_then(Card::of_rule) else { continue };
+        if !alert.is_open() || wanted.contains(&alert.key) {
+            continue;
+        }
+        let shown = cards.get(&(alert.key.case_id, alert.key.step.clone())).copied().unwrap_or(Card::None);
+        closes.push((alert, if shown > card { "superseded" } else { "taken_down" }));
+    }
+    let count = insert_raises(write, &to_raise, now).await?;
+    close(write, &closes, now).await?;
+    Ok(AlertChanges { raised: count, closed: closes.len() })
+}
+
+async fn insert_raises(write: &Write, raises: &[Raise<'_>], now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let mut events = Vec::with_capacity(raises.len());
+    let mut messages = Vec::with_capacity(raises.len());
+    for chunk in raises.chunks(INSERT_CHUNK) {
+        let mut insert = Query::insert()
+            .into_table(supervision_alert::Entity)
+            .columns(
+                [
+                    "rule",
+                    "level",
+                    "case_id",
+                    "unit_id",
+                    "step",
+                    "person",
+                    "evidence",
+                    "state",
+                    "must_act",
+                    "raised_at",
+                    "updated_at",
+                    "finding_key",
+                ]
+                .map(Alias::new),
+            )
+            .to_owned();
+        for r in chunk {
+            let level = RuleId::parse(&r.key.rule).map_or("warning", level_of);
+            insert
+                .values([
+                    r.key.rule.clone().into(),
+                    level.into(),
+                    r.case.id.into(),
+                    r.case.unit_id.into(),
+                    r.key.step.clone().into(),
+                    clip(r.finding.person.as_deref(), PERSON_CHARS).into(),
+                    r.finding.evidence.clone().into(),
+                    "raised".into(),
+                    "unit".into(),
+                    now.into(),
+                    now.into(),
+                    Some(r.key.finding.clone()).filter(|k| !k.is_empty()).into(),
+                ])
+                .map_err(|e| StoreError::Internal(e.to_string()))?;
+        }
+        let back = ["id", "case_id", "rule", "step", "finding_key"].map(Alias::new);
+        insert.returning(Query::returning().columns(back));
+        let by_key: HashMap<Key, &Raise<'_>> = chunk.iter().map(|r| (r.key.clone(), r)).collect();
+        for row in write.txn().query_all(&insert).await? {
+            let id: i64 = row.try_get("", "id")?;
+            let key = Key {
+                case_id: row.try_get("", "case_id")?,
+                rule: row.try_get("", "rule")?,
+                step: row.try_get("", "step")?,
+                finding: row.try_get::<Option<String>>("", "finding_key")?.unwrap_or_default(),
+            };
+            let Some(raise) = by_key.get(&key) else {
+                return Err(StoreError::Internal(format!("alert {id}: inserted row not recognised")));
+            };
+            events.push(supervision_alert_event::ActiveModel {
+                alert_id: Set(id),
+                from_state: Set(None),
+                to_state: Set("raised".to_owned()),
+                actor: Set(RULES_ACTOR.to_owned()),
+                comment: Set(None),
+                at: Set(now),
+                ..Default::default()
+            });
+            let payload = serde_json::json!({
+                "alert_id": id,
+                "rule": raise.key.rule,
+                "level": RuleId::parse(&raise.key.rule).map_or("warning", level_of),
+                "case_number": raise.case.case_number,
+                "unit_id": raise.case.unit_id,
+                "step": raise.key.step,
+                "person": clip(raise.finding.person.as_deref(), PERSON_CHARS),
+            });
+            messages.push(outbox::ActiveModel {
+                topic: Set("alert_raised".to_owned()),
+                payload: Set(payload.to_string()),
+                created_at: Set(now),
+                attempts: Set(0),
+                next_attempt_at: Set(now),
+                delivered_at: Set(None),
+                last_error: Set(None),
+                ..Default::default()
+            });
+        }
+    }
+    let count = events.len();
+    for chunk in events.chunks(INSERT_CHUNK) {
+        supervision_alert_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(write.txn()).await?;
+    }
+    for chunk in messages.chunks(INSERT_CHUNK) {
+        outbox::Entity::insert_many(chunk.to_vec()).exec_without_returning(write.txn()).await?;
+    }
+    Ok(count)
+}
+
+async fn close(write: &Write, closes: &[(&Existing, &'static str)], now: DateTime<Utc>) -> Result<(), StoreError> {
+    use supervision_alert::Column as A;
+    for reason in ["taken_down", "superseded"] {
+        let ids: Vec<i64> = closes.iter().filter(|(_, r)| *r == reason).map(|(a, _)| a.id).collect();
+        for chunk in ids.chunks(IN_CHUNK) {
+            supervision_alert::Entity::update_many()
+                .col_expr(A::State, Expr::value("closed"))
+                .col_expr(A::CloseReason, Expr::value(reason))
+                .col_expr(A::ClosedAt, Expr::value(now))
+                .col_expr(A::UpdatedAt, Expr::value(now))
+                .filter(A::Id.is_in(chunk.iter().copied()))
+                .exec(write.txn())
+                .await?;
+        }
+    }
+    let events: Vec<supervision_alert_event::ActiveModel> = closes
+        .iter()
+        .map(|(alert, reason)| supervision_alert_event::ActiveModel {
+            alert_id: Set(alert.id),
+            from_state: Set(Some(alert.state.clone())),
+            to_state: Set("closed".to_owned()),
+            actor: Set(RULES_ACTOR.to_owned()),
+            comment: Set(Some((*reason).to_owned())),
+            at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in events.chunks(INSERT_CHUNK) {
+        supervision_alert_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(write.txn()).await?;
+    }
+    Ok(())
+}
