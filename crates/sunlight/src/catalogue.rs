@@ -42,6 +42,8 @@ pub enum ImportCommand {
         #[arg(long, default_value = "zh")]
         lang: String,
     },
+    /// Import an event log (XES, or CSV with XES attribute names) as cases of a power, all or nothing.
+    Events(crate::events::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -57,12 +59,15 @@ pub enum ExportCommand {
         #[arg(long)]
         public: bool,
     },
+    /// Write the cases of a power and their events as an XES log.
+    Events(crate::events::ExportArgs),
 }
 
 pub async fn import(command: ImportCommand, config: &Config) -> anyhow::Result<ExitCode> {
     let (file, unit, lang) = match command {
         ImportCommand::Powers { file, unit, lang } => (file, unit, lang),
         ImportCommand::Ocds { file, lang } => return crate::ocds::import(&file, &lang, config).await,
+        ImportCommand::Events(args) => return crate::events::import(&args, config).await,
     };
     let lang = Lang::from_tag(&lang).unwrap_or_default();
     let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
@@ -92,7 +97,10 @@ pub async fn import(command: ImportCommand, config: &Config) -> anyhow::Result<E
 }
 
 pub async fn export(command: ExportCommand, config: &Config) -> anyhow::Result<ExitCode> {
-    let ExportCommand::Powers { out, unit, public } = command;
+    let (out, unit, public) = match command {
+        ExportCommand::Powers { out, unit, public } => (out, unit, public),
+        ExportCommand::Events(args) => return crate::events::export(&args, config).await,
+    };
     let store = open_store(config).await?;
     let system = Principal::system("cli");
     let unit_id = match &unit {

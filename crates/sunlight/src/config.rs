@@ -30,6 +30,8 @@ pub struct Config {
     /// The columns of the public risk register, comma-separated, in order: `unit`,
     /// `scope`, `kind`, `description`, `level`, `holder_tier`.
     pub public_risk_fields: String,
+    /// Seconds between passes of the supervision clock (time rules); 0 turns it off.
+    pub clock_interval_secs: u64,
 }
 
 impl Default for Config {
@@ -44,6 +46,7 @@ impl Default for Config {
             request_timeout_secs: 30,
             log: "info".to_owned(),
             public_risk_fields: sunlight_domain::risk::DEFAULT_PUBLIC_RISK_FIELDS.to_owned(),
+            clock_interval_secs: 60,
         }
     }
 }
@@ -87,6 +90,7 @@ impl Config {
                 "request_timeout_secs",
                 "log",
                 "public_risk_fields",
+                "clock_interval_secs",
             ]))
             .merge(Serialized::defaults(overrides))
             .extract()

@@ -19,6 +19,7 @@ mod bench_gen;
 mod catalogue;
 mod check_log;
 mod config;
+mod events;
 mod ocds;
 mod redflags;
 mod serve;

@@ -15,6 +15,7 @@ use tower_http::timeout::TimeoutLayer;
 pub mod api;
 mod assets;
 pub mod auth;
+pub mod clock;
 pub mod error;
 pub mod i18n;
 pub mod import_text;
