@@ -1098,3 +1098,4 @@ audit-handling-case-create = Create a case
 audit-handling-case-clock = Time-limit check by the clock
 audit-supervision-alert-sync = Update supervision alerts
 audit-flowchart-version-install = Put a flowchart version in force
+audit-handling-case-bulk = Bulk cases (benchmark)

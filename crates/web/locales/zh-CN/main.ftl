@@ -1092,3 +1092,4 @@ audit-handling-case-create = 新建办件
 audit-handling-case-clock = 时限监察定时复核
 audit-supervision-alert-sync = 电子监察预警更新
 audit-flowchart-version-install = 启用流程图版本
+audit-handling-case-bulk = 批量生成办件（性能测试）
