@@ -66,6 +66,12 @@ pub enum BenchCommand {
     CatalogueImport(crate::catalogue::ImportBench),
     /// Fill a fresh database with powers and time Chinese substring searches (p50/p95/p99).
     CatalogueSearch(crate::catalogue::SearchBench),
+    /// Events/s through POST /api/v1/events (batches, concurrent clients, every rule on) on a server started here.
+    Ingest(crate::bench_cases::IngestBench),
+    /// Eight-step cases completed/s through the case API by concurrent clients.
+    Handle(crate::bench_cases::HandleBench),
+    /// One supervision clock pass over a million open cases, timed, with the cards it raised.
+    Clock(crate::bench_cases::ClockBench),
 }
 
 struct Server {
@@ -164,6 +170,9 @@ pub async fn run(command: BenchCommand, config: &Config) -> anyhow::Result<ExitC
         }
         BenchCommand::CatalogueImport(args) => return crate::catalogue::import_bench(&args, config).await,
         BenchCommand::CatalogueSearch(args) => return crate::catalogue::search_bench(&args, config).await,
+        BenchCommand::Ingest(args) => return crate::bench_cases::ingest(&args).await,
+        BenchCommand::Handle(args) => return crate::bench_cases::handle(&args).await,
+        BenchCommand::Clock(args) => return crate::bench_cases::clock(&args).await,
         BenchCommand::Startup { .. } | BenchCommand::Login { .. } => {}
     }
     let dir = scratch_dir()?;
@@ -177,7 +186,10 @@ pub async fn run(command: BenchCommand, config: &Config) -> anyhow::Result<ExitC
         | BenchCommand::GenOcds { .. }
         | BenchCommand::Redflags { .. }
         | BenchCommand::CatalogueImport(_)
-        | BenchCommand::CatalogueSearch(_) => Ok(()),
+        | BenchCommand::CatalogueSearch(_)
+        | BenchCommand::Ingest(_)
+        | BenchCommand::Handle(_)
+        | BenchCommand::Clock(_) => Ok(()),
     };
     std::fs::remove_dir_all(&dir).ok();
     result.map(|()| ExitCode::SUCCESS)

@@ -44,6 +44,8 @@ pub enum ImportCommand {
     },
     /// Import a power's flowchart (BPMN 2.0) as a new draft; a malformed file imports nothing (exit 1).
     Flowchart(crate::flowchart::ImportArgs),
+    /// Import an event log (XES, or CSV with XES attribute names) as cases of a power, all or nothing.
+    Events(crate::events::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -61,6 +63,8 @@ pub enum ExportCommand {
     },
     /// Write a power's flowchart (BPMN 2.0): the published version, or --version N.
     Flowchart(crate::flowchart::ExportArgs),
+    /// Write the cases of a power and their events as an XES log.
+    Events(crate::events::ExportArgs),
 }
 
 pub async fn import(command: ImportCommand, config: &Config) -> anyhow::Result<ExitCode> {
@@ -68,6 +72,7 @@ pub async fn import(command: ImportCommand, config: &Config) -> anyhow::Result<E
         ImportCommand::Powers { file, unit, lang } => (file, unit, lang),
         ImportCommand::Ocds { file, lang } => return crate::ocds::import(&file, &lang, config).await,
         ImportCommand::Flowchart(args) => return crate::flowchart::import(&args, config).await,
+        ImportCommand::Events(args) => return crate::events::import(&args, config).await,
     };
     let lang = Lang::from_tag(&lang).unwrap_or_default();
     let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
@@ -100,6 +105,7 @@ pub async fn export(command: ExportCommand, config: &Config) -> anyhow::Result<E
     let (out, unit, public) = match command {
         ExportCommand::Powers { out, unit, public } => (out, unit, public),
         ExportCommand::Flowchart(args) => return crate::flowchart::export(&args, config).await,
+        ExportCommand::Events(args) => return crate::events::export(&args, config).await,
     };
     let store = open_store(config).await?;
     let system = Principal::system("cli");

@@ -67,14 +67,18 @@ fn is_csv(path: &Path, text: &str) -> bool {
     }
 }
 
+/// Reads an event log (XES or CSV); an error names the file and the line or row.
+pub fn read_log(log_path: &Path) -> anyhow::Result<EventLog> {
+    let text = read_text(log_path, "log")?;
+    if is_csv(log_path, &text) { read_csv(&text, offset()) } else { read_xes(&text, offset()) }
+        .map_err(|e| anyhow::anyhow!("log {}: {e}", log_path.display()))
+}
+
 /// Reads the flowchart and the log; every error names the file and the line, row or element.
 pub fn read_inputs(log_path: &Path, chart_path: &Path) -> anyhow::Result<(Flowchart, EventLog)> {
     let bpmn = read_text(chart_path, "flowchart")?;
     let chart = import_bpmn(&bpmn).map_err(|e| anyhow::anyhow!("flowchart {}: {e}", chart_path.display()))?;
-    let text = read_text(log_path, "log")?;
-    let log = if is_csv(log_path, &text) { read_csv(&text, offset()) } else { read_xes(&text, offset()) }
-        .map_err(|e| anyhow::anyhow!("log {}: {e}", log_path.display()))?;
-    Ok((chart, log))
+    Ok((chart, read_log(log_path)?))
 }
 
 /// Reads and checks, timing both halves.

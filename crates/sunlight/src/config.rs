@@ -32,6 +32,8 @@ pub struct Config {
     pub public_risk_fields: String,
     /// Seconds without a touch before a kiosk returns to its start page.
     pub kiosk_idle_secs: u32,
+    /// Seconds between passes of the supervision clock (time rules); 0 turns it off.
+    pub clock_interval_secs: u64,
 }
 
 impl Default for Config {
@@ -47,6 +49,7 @@ impl Default for Config {
             log: "info".to_owned(),
             public_risk_fields: sunlight_domain::risk::DEFAULT_PUBLIC_RISK_FIELDS.to_owned(),
             kiosk_idle_secs: 60,
+            clock_interval_secs: 60,
         }
     }
 }
@@ -91,6 +94,7 @@ impl Config {
                 "log",
                 "public_risk_fields",
                 "kiosk_idle_secs",
+                "clock_interval_secs",
             ]))
             .merge(Serialized::defaults(overrides))
             .extract()

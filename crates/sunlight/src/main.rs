@@ -15,10 +15,12 @@ use sunlight_store::audit::{self, Verification};
 use sunlight_store::{Backend, Store, demo, org};
 
 mod bench;
+mod bench_cases;
 mod bench_gen;
 mod catalogue;
 mod check_log;
 mod config;
+mod events;
 mod flowchart;
 mod ocds;
 mod redflags;

@@ -41,6 +41,10 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     // The notifications alerts queue (raised, escalated) go out every few seconds; on
     // PostgreSQL several instances may run this loop side by side.
     let mailer = tokio::spawn(outbox::run(store.clone(), outbox::LogNotifier, Duration::from_secs(5)));
+    // The time rules' clock: on PostgreSQL only the server holding its lock runs it.
+    let clock = (config.clock_interval_secs > 0).then(|| {
+        tokio::spawn(sunlight_web::clock::run(store.clone(), Duration::from_secs(config.clock_interval_secs)))
+    });
     let public_risk_fields =
         sunlight_domain::risk::parse_public_risk_fields(&config.public_risk_fields).map_err(|(word, error)| {
             anyhow::anyhow!(
@@ -58,6 +62,9 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     sunlight_web::serve(listener, store.clone(), web, shutdown_signal()).await?;
     sweeper.abort();
     mailer.abort();
+    if let Some(clock) = clock {
+        clock.abort();
+    }
     store.close().await.ok();
     Ok(ExitCode::SUCCESS)
 }

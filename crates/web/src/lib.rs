@@ -14,6 +14,7 @@ use tower_http::timeout::TimeoutLayer;
 pub mod api;
 mod assets;
 pub mod auth;
+pub mod clock;
 pub mod error;
 pub mod flowchart_text;
 pub mod i18n;

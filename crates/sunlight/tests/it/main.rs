@@ -4,6 +4,7 @@
 
 mod catalogue;
 mod check_log;
+mod events;
 mod flowchart;
 mod foundation;
 mod gen_log;

@@ -1534,3 +1534,4 @@ case-action-complete = Step completed
 case-action-start = Step started
 case-lookup-not-found = The case number or the verification code is wrong: no case found.
 case-lookup-rate-limited = Too many look-ups: try again in { $seconds } seconds.
+audit-handling-case-bulk = Bulk cases (benchmark)

@@ -1528,3 +1528,4 @@ case-action-complete = 完成环节
 case-action-start = 开始环节
 case-lookup-not-found = 办件编号或查询码不正确，未查到办件。
 case-lookup-rate-limited = 查询过于频繁，请 { $seconds } 秒后再试。
+audit-handling-case-bulk = 批量生成办件（性能测试）
