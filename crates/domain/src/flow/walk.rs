@@ -97,6 +97,8 @@ pub fn walk(chart: &Flowchart, chooser: &mut impl Chooser) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::format_push_string)]
+
     use super::*;
     use crate::flow::check::{CheckOptions, check_log};
     use crate::flow::eventlog::read_csv;
