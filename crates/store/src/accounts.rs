@@ -24,7 +24,8 @@ pub const THROTTLE_WINDOW_SECS: i64 = 300;
 /// How long a session lasts without a new log-in.
 pub const SESSION_HOURS: i64 = 12;
 
-fn sha256_hex(value: &str) -> String {
+/// The SHA-256 of a text, in hex: how secrets, codes and stored texts are fingerprinted.
+pub(crate) fn sha256_hex(value: &str) -> String {
     hex::encode(Sha256::digest(value.as_bytes()))
 }
 

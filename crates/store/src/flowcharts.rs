@@ -18,7 +18,6 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use sunlight_domain::field::{FieldError, FieldErrors};
 use sunlight_domain::flow::bpmn::BpmnError;
 use sunlight_domain::flow::flowchart::Clarity;
@@ -97,7 +96,7 @@ pub(crate) struct AuditedVersion<'a> {
 }
 
 pub(crate) fn audited<'a>(info: &'a VersionInfo, bpmn: &str) -> AuditedVersion<'a> {
-    AuditedVersion { info, bpmn_sha256: hex::encode(Sha256::digest(bpmn.as_bytes())) }
+    AuditedVersion { info, bpmn_sha256: crate::accounts::sha256_hex(bpmn) }
 }
 
 fn in_scope<E: EntityTrait>(query: Select<E>, column: impl ColumnTrait, principal: &Principal) -> Select<E> {

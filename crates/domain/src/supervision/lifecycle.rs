@@ -26,6 +26,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::field::FieldError;
+use crate::flow::{Card, RuleId};
 use crate::org::keyed_enum;
 use crate::policy::Action;
 pub use crate::trading::alert_state::AlertState;
@@ -63,6 +64,17 @@ impl AlertLevel {
             Self::Yellow => "#ca8a04",
             Self::Red => "#dc2626",
             Self::Warning => "#ea580c",
+        }
+    }
+
+    /// The level of an alert of `rule`: its time card, or a warning for every other rule.
+    #[must_use]
+    pub const fn of_rule(rule: RuleId) -> Self {
+        match Card::of_rule(rule) {
+            Some(Card::Reminder) => Self::Reminder,
+            Some(Card::Yellow) => Self::Yellow,
+            Some(Card::Red) => Self::Red,
+            Some(Card::None) | None => Self::Warning,
         }
     }
 
@@ -187,6 +199,15 @@ mod tests {
             assert!(authorize(&supervisor, right_to_move(to), Target::Unit(7)).is_err());
             assert_eq!(authorize(&person(Role::CommissionAdmin), right_to_move(to), Target::Unit(99)), Ok(()));
         }
+    }
+
+    #[test]
+    fn time_rules_raise_their_card_and_the_rest_a_warning() {
+        assert_eq!(AlertLevel::of_rule(RuleId::TimeReminder), AlertLevel::Reminder);
+        assert_eq!(AlertLevel::of_rule(RuleId::TimeYellowCard), AlertLevel::Yellow);
+        assert_eq!(AlertLevel::of_rule(RuleId::TimeRedCard), AlertLevel::Red);
+        assert_eq!(AlertLevel::of_rule(RuleId::ProcessNotAllowed), AlertLevel::Warning);
+        assert_eq!(AlertLevel::of_rule(RuleId::TimePromiseExceedsLegal), AlertLevel::Warning);
     }
 
     #[test]

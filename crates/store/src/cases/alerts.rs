@@ -17,6 +17,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde::Serialize;
 use sunlight_domain::flow::rules::Finding;
 use sunlight_domain::flow::{Card, RuleId};
+use sunlight_domain::supervision::AlertLevel;
 
 use super::charts::IN_CHUNK;
 use super::refresh::Evaluated;
@@ -40,10 +41,7 @@ pub struct AlertChanges {
 /// `reminder`, `yellow` and `red` for time cards; `warning` for the rest.
 #[must_use]
 pub fn level_of(rule: RuleId) -> &'static str {
-    match Card::of_rule(rule) {
-        Some(card) => card.as_str(),
-        None => "warning",
-    }
+    AlertLevel::of_rule(rule).key()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

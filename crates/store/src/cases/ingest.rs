@@ -9,7 +9,6 @@
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use sunlight_domain::field::FieldError;
 use sunlight_domain::flow::case_event::{CaseAction, CaseEventInput, RawCaseEvent, RejectReason};
 use sunlight_domain::flow::eventlog::{Case, EventLog};
@@ -142,7 +141,7 @@ fn import_id(case: &str, what: &str) -> String {
     if id.chars().count() <= 100 {
         return id;
     }
-    let digest = hex::encode(Sha256::digest(case.as_bytes()));
+    let digest = crate::accounts::sha256_hex(case);
     format!("import:{}:{what}", &digest[..40])
 }
 

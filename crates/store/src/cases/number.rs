@@ -9,7 +9,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
-use sha2::{Digest, Sha256};
 use sunlight_domain::flow::calendar::china_time;
 
 use crate::StoreError;
@@ -26,7 +25,7 @@ pub(super) fn verification_code() -> String {
 /// What is stored of a verification code.
 #[must_use]
 pub fn hash_code(code: &str) -> String {
-    hex::encode(Sha256::digest(code.trim().as_bytes()))
+    crate::accounts::sha256_hex(code.trim())
 }
 
 fn prefix(unit_code: &str, received: DateTime<Utc>) -> String {

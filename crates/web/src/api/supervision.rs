@@ -10,7 +10,6 @@ use sunlight_domain::flow::{RuleId, RuleSettings};
 use sunlight_domain::policy::{Action, Target};
 use sunlight_domain::supervision::lifecycle::AlertState;
 use sunlight_domain::supervision::{AlertLevel, Month, Party};
-use sunlight_domain::text::Note;
 use sunlight_store::entity::supervision_alert_event;
 use sunlight_store::settings;
 use sunlight_store::supervision::alerts::{self, AlertFilter, AlertRow, CaseBasics};
@@ -62,16 +61,8 @@ pub fn parse_alert_filter(
     errors.into_result().map(|()| filter)
 }
 
-/// A move's fields as typed: the target state and the comment.
-pub fn parse_transition(to: &str, comment: Option<&str>) -> Result<(AlertState, Option<Note>), FieldErrors> {
-    let mut errors = FieldErrors::new();
-    let to = errors.take("to", to.parse::<AlertState>());
-    let comment = errors.take("comment", Note::parse_optional(comment)).flatten();
-    match to {
-        Some(to) if errors.is_empty() => Ok((to, comment)),
-        _ => Err(errors),
-    }
-}
+/// A move's fields as typed: the same as a trading alert's.
+pub use super::trading_alerts::parse_transition;
 
 /// The rates' grouping and range as typed; empty months mean the last six.
 pub fn parse_rates_query(
