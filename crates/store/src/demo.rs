@@ -8,10 +8,13 @@ use serde::Serialize;
 use sunlight_domain::org::{PersonTier, UnitCategory};
 use sunlight_domain::policy::Principal;
 
+pub use cases::{DemoCaseLookup, demo_code};
+
 use crate::accounts::{self, NewUser};
 use crate::entity::{county, person, position, section, sub_commission, unit, user_account};
 use crate::{Store, StoreError, Write};
 
+mod cases;
 mod catalogue;
 mod complaints;
 mod design;
@@ -356,7 +359,10 @@ pub struct DemoReport {
     pub screens: usize,
     pub complaints: usize,
     pub flowcharts: usize,
+    pub cases: usize,
     pub accounts: Vec<DemoAccount>,
+    /// Demo cases to look up on the portal or a kiosk (number and code).
+    pub case_lookups: Vec<cases::DemoCaseLookup>,
 }
 
 /// A demo log-in, printed at start.
@@ -394,6 +400,8 @@ pub async fn build(store: &Store) -> Result<DemoReport, StoreError> {
     if report.trading_projects > 0 {
         trading::handle_some_alerts(store, &system).await?;
     }
+    report.cases = cases::build(store, &system).await?;
+    report.case_lookups = cases::lookups(store).await?;
     Ok(report)
 }
 

@@ -271,13 +271,26 @@ pub fn print_demo(report: &demo::DemoReport) {
         report.persons
     );
     println!(
-        "  {} powers, {} risk points, {} creation standards, {} trading projects, {} display screens, {} complaints \
-         created this run",
-        report.powers, report.risk_points, report.standards, report.trading_projects, report.screens, report.complaints
+        "  {} powers, {} risk points, {} creation standards, {} trading projects, {} display screens, {} complaints, \
+         {} flowcharts, {} cases created this run",
+        report.powers,
+        report.risk_points,
+        report.standards,
+        report.trading_projects,
+        report.screens,
+        report.complaints,
+        report.flowcharts,
+        report.cases
     );
     println!("demo log-ins (password {}):", demo::DEMO_PASSWORD);
     for account in &report.accounts {
         println!("  {:<12} {:<22} {}", account.login, account.role, account.scope);
+    }
+    if !report.case_lookups.is_empty() {
+        println!("demo cases to look up at /cases/status or on a kiosk (number, verification code):");
+        for case in &report.case_lookups {
+            println!("  {}  {}  ({}, card {})", case.number, case.code, case.status, case.card);
+        }
     }
 }
 

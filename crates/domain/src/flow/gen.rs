@@ -83,11 +83,18 @@ const REJECT: &str = "Notify rejection";
 const DOCUMENTS: [&str; 2] = ["Application form", "Identity card"];
 const FEE_DUE: f64 = 200.0;
 
-/// splitmix64: small, seedable, good enough to vary synthetic cases.
-struct Rng(u64);
+/// splitmix64: small, seedable, good enough to vary synthetic cases (here and in
+/// the demo county's cases); the same seed gives the same sequence everywhere.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    #[must_use]
+    pub const fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -95,11 +102,12 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
     }
 
-    fn chance(&mut self, percent: u64) -> bool {
+    pub fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
 }

@@ -13,7 +13,7 @@ const MAX_FIRINGS: usize = 400;
 /// What the walker asks its caller at an exclusive gateway.
 pub trait Chooser {
     /// Index into `branches` of the branch to take; `branches[i]` is true when that
-    /// branch leads back to a step already done (a return).
+    /// branch can only go on through a step already done (a return).
     fn choose(&mut self, branches: &[bool]) -> usize;
 }
 
@@ -44,6 +44,23 @@ pub fn walk(chart: &Flowchart, chooser: &mut impl Chooser) -> Vec<usize> {
     for &f in &outgoing[start] {
         tokens[f] += 1;
     }
+    // A branch returns when every way from it to the end passes a step already
+    // done: straight back, or through a correction step and a merge.
+    let leads_back = |target: usize, done: &[bool]| {
+        let mut seen = vec![false; nodes.len()];
+        let mut stack = vec![target];
+        while let Some(n) = stack.pop() {
+            if n >= nodes.len() || seen[n] || done[n] {
+                continue;
+            }
+            if nodes[n].kind == NodeKind::End {
+                return false;
+            }
+            seen[n] = true;
+            stack.extend(outgoing[n].iter().map(|&f| targets[f]));
+        }
+        true
+    };
     for _ in 0..MAX_FIRINGS {
         // The first node able to fire, in flow order: deterministic for a given chooser.
         let Some(node) = (0..tokens.len()).filter(|&f| tokens[f] > 0).map(|f| targets[f]).find(|&n| {
@@ -66,8 +83,7 @@ pub fn walk(chart: &Flowchart, chooser: &mut impl Chooser) -> Vec<usize> {
         match &nodes[node].kind {
             NodeKind::End | NodeKind::Start => {}
             NodeKind::Exclusive { .. } => {
-                let branches: Vec<bool> =
-                    outgoing[node].iter().map(|&f| targets[f] < nodes.len() && done[targets[f]]).collect();
+                let branches: Vec<bool> = outgoing[node].iter().map(|&f| leads_back(targets[f], &done)).collect();
                 if !branches.is_empty() {
                     let pick = chooser.choose(&branches).min(branches.len() - 1);
                     tokens[outgoing[node][pick]] += 1;
@@ -139,6 +155,20 @@ mod tests {
         for choices in [vec![], vec![1, 0, 1], vec![1, 1, 0, 0], vec![0, 1, 1, 1, 1]] {
             assert_conforms(&choices);
         }
+    }
+
+    /// A chooser never returning goes through each step once, the correction step
+    /// of a loop (which leads back through itself) included in the returns.
+    #[test]
+    fn a_branch_back_through_one_step_is_a_return() {
+        let chart = Flowchart::new(generator_flowchart()).unwrap();
+        let steps = walk(&chart, &mut Fixed(vec![]));
+        let mut unique = steps.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), steps.len(), "no step twice: {steps:?}");
+        let names: Vec<&str> = steps.iter().map(|&s| chart.nodes()[s].name.as_str()).collect();
+        assert!(!names.contains(&"Request correction"), "{names:?}");
     }
 
     proptest::proptest! {

@@ -27,6 +27,7 @@ mod ingest;
 mod number;
 mod query;
 mod refresh;
+mod seed;
 pub mod setup;
 
 use std::collections::HashMap;
@@ -43,6 +44,7 @@ pub use number::hash_code;
 pub use query::{
     CaseDetail, CaseFilter, CasePage, CaseRow, PublicCase, PublicStep, detail, export_xes, list, public_status,
 };
+pub(crate) use seed::{SeedCase, seed};
 
 /// What online handling keeps in memory per store; all of it can be rebuilt.
 #[derive(Debug, Default)]

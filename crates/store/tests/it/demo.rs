@@ -85,6 +85,87 @@ async fn demo_flowcharts(db: &TestDb, created: usize) {
     assert!(types.len() >= 4, "{types:?}");
 }
 
+/// Six months of online handling: thousands of cases, most handled in time and in
+/// order, a realistic share with cards and deviations, the older alerts dealt with.
+async fn demo_cases(db: &TestDb, report: &demo::DemoReport) {
+    use std::collections::BTreeSet;
+    use sunlight_store::entity::{handling_case, supervision_alert};
+    let conn = db.store.connection();
+    assert!(report.cases >= 2_500, "{} demo cases", report.cases);
+    assert_eq!(count(db, handling_case::Entity::find()).await, report.cases as u64);
+    let status = |s: &str| handling_case::Entity::find().filter(handling_case::Column::Status.eq(s.to_owned()));
+    let (open, finished, terminated) =
+        (count(db, status("open")).await, count(db, status("finished")).await, count(db, status("terminated")).await);
+    let paused = count(db, status("paused")).await;
+    assert_eq!(open + finished + terminated + paused, report.cases as u64);
+    assert!(finished * 100 > report.cases as u64 * 75, "most cases are finished: {finished} of {}", report.cases);
+    assert!(open > 50 && terminated > 5, "open {open}, terminated {terminated}");
+    let live = |card: &str| status("open").filter(handling_case::Column::Card.eq(card.to_owned()));
+    assert!(count(db, live("red")).await > 5 && count(db, live("yellow")).await > 0, "live cards on open cases");
+    let carded = status("finished").filter(handling_case::Column::Card.is_in(["yellow", "red"]));
+    let late = count(db, carded).await;
+    assert!(late > 20 && late * 100 < finished * 15, "finished with a step past its limit: {late} of {finished}");
+    let overdue = count(db, status("finished").filter(handling_case::Column::Overdue.eq(true))).await;
+    assert!(overdue > 0 && overdue < late, "finished past the case's own deadline: {overdue}");
+    let deviating =
+        count(db, handling_case::Entity::find().filter(handling_case::Column::ProcessConformant.eq(false))).await;
+    assert!(
+        deviating * 100 > report.cases as u64 * 3 && deviating * 100 < report.cases as u64 * 30,
+        "process deviations in {deviating} of {} cases",
+        report.cases
+    );
+    let rules: BTreeSet<String> = supervision_alert::Entity::find()
+        .select_only()
+        .column(supervision_alert::Column::Rule)
+        .distinct()
+        .into_tuple()
+        .all(conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    for rule in [
+        "time.yellow_card",
+        "time.red_card",
+        "process.not_allowed",
+        "process.wrong_role",
+        "process.separation_of_duties",
+        "process.returned",
+        "process.paused",
+        "process.terminated",
+        "content.missing_documents",
+        "content.timestamp_backwards",
+        "discretion.fee_deviation",
+    ] {
+        assert!(rules.contains(rule), "no demo alert of {rule}: {rules:?}");
+    }
+    let alert_states: BTreeSet<String> = supervision_alert::Entity::find()
+        .select_only()
+        .column(supervision_alert::Column::State)
+        .distinct()
+        .into_tuple()
+        .all(conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    for state in ["raised", "acknowledged", "explained", "closed", "escalated"] {
+        assert!(alert_states.contains(state), "no demo alert {state}: {alert_states:?}");
+    }
+    let system = sunlight_domain::policy::Principal::system("test");
+    let figures = sunlight_store::figures::figures(&db.store, &system, None).await.unwrap();
+    assert_eq!(figures.get("cases"), i64::try_from(report.cases).ok());
+    assert!(figures.get("alerts_open").is_some_and(|n| n > 0));
+    // Each printed lookup answers on the portal with its code, and only with it.
+    assert_eq!(report.case_lookups.len(), 3, "{:?}", report.case_lookups);
+    for lookup in &report.case_lookups {
+        let found = sunlight_store::cases::public_status(&db.store, &lookup.number, &lookup.code).await.unwrap();
+        assert_eq!(found.map(|c| c.status), Some(lookup.status.clone()));
+        let wrong = format!("{:06}", (lookup.code.parse::<u32>().unwrap() + 1) % 1_000_000);
+        assert!(sunlight_store::cases::public_status(&db.store, &lookup.number, &wrong).await.unwrap().is_none());
+    }
+}
+
 /// The demo county reproduces the report's figures from its records.
 async fn demo_county_reproduces_the_report(db: TestDb) {
     let report = demo::build(&db.store).await.unwrap();
@@ -163,13 +244,14 @@ async fn demo_county_reproduces_the_report(db: TestDb) {
     assert_eq!(figures.get("display_screens"), Some(16));
     demo_complaints(&db, report.complaints).await;
     demo_flowcharts(&db, report.flowcharts).await;
+    demo_cases(&db, &report).await;
 
     let again = demo::build(&db.store).await.unwrap();
     assert_eq!(
         (again.powers, again.risk_points, again.standards, again.trading_projects, again.screens, again.complaints),
         (0, 0, 0, 0, 0, 0)
     );
-    assert_eq!(again.flowcharts, 0);
+    assert_eq!((again.flowcharts, again.cases), (0, 0));
     assert_eq!(count(&db, sunlight_store::entity::flowchart::Entity::find()).await, 224);
     assert_eq!(count(&db, risk_point::Entity::find()).await, 1557);
     assert!(matches!(audit::verify(&db.store).await.unwrap(), Verification::Intact { .. }));
