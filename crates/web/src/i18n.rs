@@ -78,6 +78,20 @@ impl Lang {
         LOCALES.try_lookup_with_args(self.id(), key, &map).unwrap_or_else(|| key.to_owned())
     }
 
+    /// A finding's evidence (`Evidence` as stored, JSON) in this language; `english`
+    /// when it was stored without its message or the catalogue lacks it.
+    #[must_use]
+    pub fn evidence(self, words: &str, english: &str) -> String {
+        let Ok(words) = serde_json::from_str::<sunlight_domain::flow::evidence::Evidence>(words) else {
+            return english.to_owned();
+        };
+        let map: HashMap<Cow<'static, str>, FluentValue<'static>> =
+            words.args.into_iter().map(|(k, v)| (Cow::Owned(k), FluentValue::from(v))).collect();
+        LOCALES
+            .try_lookup_with_args(self.id(), &format!("finding-{}", words.key.replace('_', "-")), &map)
+            .unwrap_or_else(|| english.to_owned())
+    }
+
     /// Picks the language: the cookie first, then the browser's preference order.
     #[must_use]
     pub fn negotiate(headers: &HeaderMap) -> Self {

@@ -14,6 +14,7 @@
 //! - `replay`: conformance by token replay.
 //! - `rules`: the supervision rules and their settings.
 //! - `check`: the offline check and its report.
+//! - `evidence`: what a finding found, as a message in the reader's language.
 //! - `svg`: the drawing, for the pages and the portal.
 //! - `walk`: one possible run of a flowchart (the demo's cases).
 //! - `case_event`: actions on a case (办件) and the checks of incoming events.
@@ -25,6 +26,7 @@ pub mod calendar;
 pub mod case_event;
 pub mod check;
 pub mod eventlog;
+pub mod evidence;
 pub mod flowchart;
 #[path = "gen.rs"]
 pub mod generator;

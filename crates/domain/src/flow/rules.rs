@@ -14,6 +14,7 @@ use serde::{Serialize, Serializer};
 
 use super::calendar::{Calendar, LimitUnit, TimeLimit};
 use super::eventlog::{Case, EventLog, Lifecycle, Sym};
+use super::evidence::{Evidence, instant, names};
 use super::flowchart::{Flowchart, Step, StepMarker};
 use super::replay::{Deviation, ReplayOutcome, Replayer};
 
@@ -250,7 +251,11 @@ pub struct Finding {
     pub person: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<DateTime<FixedOffset>>,
+    /// The evidence in English (the offline check's report).
     pub evidence: String,
+    /// The same as a message, for pages in the reader's language.
+    #[serde(skip)]
+    pub words: Evidence,
 }
 
 /// What the rules of one case need besides the case itself.
@@ -307,8 +312,16 @@ impl Sink<'_> {
     }
 }
 
-fn finding(step: Option<&str>, event: Option<usize>, evidence: String) -> Finding {
-    Finding { rule: RuleId::ProcessNotAllowed, step: step.map(str::to_owned), event, person: None, at: None, evidence }
+fn finding(step: Option<&str>, event: Option<usize>, words: Evidence) -> Finding {
+    Finding {
+        rule: RuleId::ProcessNotAllowed,
+        step: step.map(str::to_owned),
+        event,
+        person: None,
+        at: None,
+        evidence: words.english(),
+        words,
+    }
 }
 
 /// Checks one case. `replayed` maps replay positions to event indices.
@@ -347,7 +360,7 @@ fn process_rules(ctx: &Context<'_>, case: &Case, replayed: &[usize], outcome: &R
                     ..finding(
                         Some(&activity(ctx, case, i)),
                         Some(i),
-                        format!("done before required steps: {}", skipped.join(", ")),
+                        Evidence::new("done_before_required", [("steps", names(skipped))]),
                     )
                 });
             }
@@ -356,11 +369,7 @@ fn process_rules(ctx: &Context<'_>, case: &Case, replayed: &[usize], outcome: &R
                 sink.push(RuleId::ProcessNotAllowed, || Finding {
                     person: person(ctx, case, i),
                     at: case.events.get(i).and_then(|e| e.time),
-                    ..finding(
-                        Some(&activity(ctx, case, i)),
-                        Some(i),
-                        "not allowed at this point of the flowchart".into(),
-                    )
+                    ..finding(Some(&activity(ctx, case, i)), Some(i), Evidence::new("not_allowed", []))
                 });
             }
             Deviation::Unknown { event } => {
@@ -368,15 +377,15 @@ fn process_rules(ctx: &Context<'_>, case: &Case, replayed: &[usize], outcome: &R
                 sink.push(RuleId::ProcessUnknownActivity, || Finding {
                     person: person(ctx, case, i),
                     at: case.events.get(i).and_then(|e| e.time),
-                    ..finding(Some(&activity(ctx, case, i)), Some(i), "activity not in the flowchart".into())
+                    ..finding(Some(&activity(ctx, case, i)), Some(i), Evidence::new("unknown_activity", []))
                 });
             }
             Deviation::Incomplete { missing } => {
                 sink.push(RuleId::ProcessIncomplete, || {
                     let evidence = if missing.is_empty() {
-                        "closed without reaching an end of the flowchart".to_owned()
+                        Evidence::new("closed_before_end", [])
                     } else {
-                        format!("closed without: {}", missing.join(", "))
+                        Evidence::new("closed_without", [("steps", names(missing))])
                     };
                     finding(None, None, evidence)
                 });
@@ -384,11 +393,12 @@ fn process_rules(ctx: &Context<'_>, case: &Case, replayed: &[usize], outcome: &R
         }
     }
     if outcome.returns >= 1 {
-        sink.push(RuleId::ProcessReturned, || finding(None, None, format!("returned {} time(s)", outcome.returns)));
+        let returned = || Evidence::new("returned", [("count", outcome.returns.to_string())]);
+        sink.push(RuleId::ProcessReturned, || finding(None, None, returned()));
     }
     if outcome.returns >= ctx.config.returned_repeatedly_at {
         sink.push(RuleId::ProcessReturnedRepeatedly, || {
-            finding(None, None, format!("returned {} time(s)", outcome.returns))
+            finding(None, None, Evidence::new("returned", [("count", outcome.returns.to_string())]))
         });
     }
     let mut corrections = 0;
@@ -400,13 +410,20 @@ fn process_rules(ctx: &Context<'_>, case: &Case, replayed: &[usize], outcome: &R
         match event.lifecycle {
             Lifecycle::Suspend => sink.push(RuleId::ProcessPaused, || Finding {
                 at: event.time,
-                ..finding(Some(name), Some(i), "step paused".into())
+                ..finding(Some(name), Some(i), Evidence::new("paused", []))
             }),
             Lifecycle::Abort | Lifecycle::Withdraw => {
                 sink.push(RuleId::ProcessTerminated, || Finding {
                     at: event.time,
                     person: person(ctx, case, i),
-                    ..finding(Some(name), Some(i), format!("case {}", event.lifecycle.as_str()))
+                    ..finding(
+                        Some(name),
+                        Some(i),
+                        Evidence::new(
+                            if event.lifecycle == Lifecycle::Withdraw { "withdrawn" } else { "terminated" },
+                            [],
+                        ),
+                    )
                 });
             }
             _ => {}
@@ -422,7 +439,11 @@ fn process_rules(ctx: &Context<'_>, case: &Case, replayed: &[usize], outcome: &R
                     sink.push(RuleId::ProcessWrongRole, || Finding {
                         person: person(ctx, case, i),
                         at: event.time,
-                        ..finding(Some(name), Some(i), format!("done as {group}, the flowchart says {role}"))
+                        ..finding(
+                            Some(name),
+                            Some(i),
+                            Evidence::new("wrong_role", [("group", group.to_owned()), ("role", role.clone())]),
+                        )
                     });
                 }
             }
@@ -430,15 +451,11 @@ fn process_rules(ctx: &Context<'_>, case: &Case, replayed: &[usize], outcome: &R
                 Some(StepMarker::Correction) => {
                     corrections += 1;
                     if corrections >= 2 || accepted {
-                        let why = if accepted {
-                            "correction requested after acceptance"
-                        } else {
-                            "correction requested again"
-                        };
+                        let why = if accepted { "correction_after_acceptance" } else { "correction_again" };
                         sink.push(RuleId::ProcessCorrectionRepeated, || Finding {
                             person: person(ctx, case, i),
                             at: event.time,
-                            ..finding(Some(name), Some(i), why.into())
+                            ..finding(Some(name), Some(i), Evidence::new(why, []))
                         });
                     }
                 }
@@ -461,7 +478,11 @@ fn process_rules(ctx: &Context<'_>, case: &Case, replayed: &[usize], outcome: &R
                 sink.push(RuleId::ProcessSeparationOfDuties, || Finding {
                     person: Some(who.to_owned()),
                     at: case.events.get(i).and_then(|e| e.time),
-                    ..finding(Some(b), Some(i), format!("{who} also did {a}"))
+                    ..finding(
+                        Some(b),
+                        Some(i),
+                        Evidence::new("also_did", [("person", who.to_owned()), ("step", a.clone())]),
+                    )
                 });
             }
         }
@@ -477,14 +498,14 @@ fn content_rules(ctx: &Context<'_>, case: &Case, sink: &mut Sink<'_>) {
                 sink.push(RuleId::ContentTimestampBackwards, || Finding {
                     at: Some(t),
                     person: person(ctx, case, i),
-                    ..finding(Some(name), Some(i), format!("recorded after an event of {}", p.to_rfc3339()))
+                    ..finding(Some(name), Some(i), Evidence::new("after_later_event", [("at", instant(p))]))
                 });
             }
             if let Some(filed) = case.application.filter(|&a| t < a) {
                 sink.push(RuleId::ContentBeforeApplication, || Finding {
                     at: Some(t),
                     person: person(ctx, case, i),
-                    ..finding(Some(name), Some(i), format!("before the application of {}", filed.to_rfc3339()))
+                    ..finding(Some(name), Some(i), Evidence::new("before_application", [("at", instant(filed))]))
                 });
             }
             previous = Some(previous.map_or(t, |p| p.max(t)));
@@ -503,7 +524,7 @@ fn content_rules(ctx: &Context<'_>, case: &Case, sink: &mut Sink<'_>) {
                 sink.push(RuleId::ContentMissingDocuments, || Finding {
                     at: event.time,
                     person: person(ctx, case, i),
-                    ..finding(Some(name), Some(i), format!("missing: {}", missing.join(", ")))
+                    ..finding(Some(name), Some(i), Evidence::new("missing_documents", [("documents", names(&missing))]))
                 });
             }
         }
@@ -514,7 +535,11 @@ fn content_rules(ctx: &Context<'_>, case: &Case, sink: &mut Sink<'_>) {
                 sink.push(RuleId::DiscretionFeeDeviation, || Finding {
                     at: event.time,
                     person: person(ctx, case, i),
-                    ..finding(Some(name), Some(i), format!("paid {paid}, due {due}"))
+                    ..finding(
+                        Some(name),
+                        Some(i),
+                        Evidence::new("fee_differs", [("paid", paid.to_string()), ("due", due.to_string())]),
+                    )
                 });
             }
         }
@@ -663,23 +688,27 @@ pub(crate) fn next_change(
 /// Raises the strongest card a span deserves (a stronger one replaces a weaker).
 fn card(ctx: &Context<'_>, usage: &Usage, open: bool, step: Option<&str>, sink: &mut Sink<'_>) {
     let days = ctx.calendar.in_working_days(usage.overdue);
-    let describe = |what: &str| {
-        format!(
-            "{what}: {:.2} of {:.2} working days used",
-            ctx.calendar.in_working_days(usage.used),
-            ctx.calendar.in_working_days(usage.allowed)
-        )
+    let used = format!("{:.2}", ctx.calendar.in_working_days(usage.used));
+    let allowed = format!("{:.2}", ctx.calendar.in_working_days(usage.allowed));
+    let overdue = || {
+        Evidence::new("overdue", [("days", format!("{days:.2}")), ("used", used.clone()), ("allowed", allowed.clone())])
     };
     let config = ctx.config;
     if days > config.red_after_days && config.is_enabled(RuleId::TimeRedCard) {
-        sink.push(RuleId::TimeRedCard, || finding(step, None, describe(&format!("{days:.2} working days overdue"))));
+        sink.push(RuleId::TimeRedCard, || finding(step, None, overdue()));
     } else if days > config.yellow_after_days && config.is_enabled(RuleId::TimeYellowCard) {
-        sink.push(RuleId::TimeYellowCard, || finding(step, None, describe(&format!("{days:.2} working days overdue"))));
+        sink.push(RuleId::TimeYellowCard, || finding(step, None, overdue()));
     } else if open {
         let share = usage.used.num_seconds() as f64 / usage.allowed.num_seconds().max(1) as f64;
         let last_day = usage.allowed - usage.used <= ctx.calendar.office_hours().day_length();
         if share >= config.reminder_share || last_day {
-            sink.push(RuleId::TimeReminder, || finding(step, None, describe("limit nearly reached")));
+            sink.push(RuleId::TimeReminder, || {
+                finding(
+                    step,
+                    None,
+                    Evidence::new("nearly_reached", [("used", used.clone()), ("allowed", allowed.clone())]),
+                )
+            });
         }
     }
 }
@@ -811,7 +840,7 @@ fn case_limit(
             finding(
                 None,
                 None,
-                format!("promised {}, the law allows until {}", promised.to_rfc3339(), legal.to_rfc3339()),
+                Evidence::new("promise_exceeds_legal", [("promised", instant(promised)), ("legal", instant(legal))]),
             )
         });
     }

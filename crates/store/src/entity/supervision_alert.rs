@@ -15,6 +15,8 @@ pub struct Model {
     pub step: Option<String>,
     pub person: Option<String>,
     pub evidence: String,
+    /// The evidence as a message (`sunlight_domain::flow::evidence::Evidence`, JSON).
+    pub evidence_words: String,
     pub state: String,
     pub must_act: String,
     pub close_reason: Option<String>,

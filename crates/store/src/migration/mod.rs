@@ -10,6 +10,7 @@ mod m0004_complaints;
 mod m0005_screens;
 mod m0006_supervision;
 mod m0007_cases;
+mod m0008_evidence_words;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_screens::Migration),
             Box::new(m0006_supervision::Migration),
             Box::new(m0007_cases::Migration),
+            Box::new(m0008_evidence_words::Migration),
         ]
     }
 }

@@ -1535,3 +1535,25 @@ case-action-start = Step started
 case-lookup-not-found = The case number or the verification code is wrong: no case found.
 case-lookup-rate-limited = Too many look-ups: try again in { $seconds } seconds.
 audit-handling-case-bulk = Bulk cases (benchmark)
+
+## Evidence of supervision findings (flow::evidence keys, _ written -)
+finding-done-before-required = Done before required steps: { $steps }
+finding-not-allowed = Not allowed at this point of the flowchart
+finding-unknown-activity = A step the flowchart does not have
+finding-closed-before-end = Closed without reaching an end of the flowchart
+finding-closed-without = Closed without: { $steps }
+finding-returned = Returned { $count } time(s)
+finding-paused = Step paused
+finding-terminated = Case terminated
+finding-withdrawn = Withdrawn by the applicant
+finding-wrong-role = Done as “{ $group }”; the flowchart says “{ $role }”
+finding-correction-after-acceptance = Correction requested after acceptance
+finding-correction-again = Correction requested again
+finding-also-did = { $person } also did “{ $step }” (must be different people)
+finding-after-later-event = Recorded as earlier than an event of { $at }
+finding-before-application = Before the application of { $at }
+finding-missing-documents = Missing: { $documents }
+finding-fee-differs = Paid { $paid } yuan, due { $due } yuan
+finding-overdue = { $days } working days overdue: { $used } of { $allowed } working days used
+finding-nearly-reached = Limit nearly reached: { $used } of { $allowed } working days used
+finding-promise-exceeds-legal = Promised { $promised }, the law allows until { $legal }

@@ -1529,3 +1529,25 @@ case-action-start = 开始环节
 case-lookup-not-found = 办件编号或查询码不正确，未查到办件。
 case-lookup-rate-limited = 查询过于频繁，请 { $seconds } 秒后再试。
 audit-handling-case-bulk = 批量生成办件（性能测试）
+
+## Evidence of supervision findings (flow::evidence keys, _ written -)
+finding-done-before-required = 在必经环节之前办理：{ $steps }
+finding-not-allowed = 流程图此处不允许该环节
+finding-unknown-activity = 流程图中没有该环节
+finding-closed-before-end = 未走完流程即办结
+finding-closed-without = 办结时缺少环节：{ $steps }
+finding-returned = 退回 { $count } 次
+finding-paused = 环节暂停计时
+finding-terminated = 办件终止
+finding-withdrawn = 申请人撤回
+finding-wrong-role = 以“{ $group }”身份办理，流程图规定为“{ $role }”
+finding-correction-after-acceptance = 受理后又要求补正
+finding-correction-again = 再次要求补正
+finding-also-did = { $person } 同时办理了“{ $step }”（应由不同人员办理）
+finding-after-later-event = 记录时间早于此前 { $at } 的事件
+finding-before-application = 早于申请时间 { $at }
+finding-missing-documents = 缺少材料：{ $documents }
+finding-fee-differs = 实收 { $paid } 元，应收 { $due } 元
+finding-overdue = 超期 { $days } 个工作日：已用 { $used } 个工作日，时限 { $allowed } 个工作日
+finding-nearly-reached = 即将到期：已用 { $used } 个工作日，时限 { $allowed } 个工作日
+finding-promise-exceeds-legal = 承诺期限 { $promised } 晚于法定期限 { $legal }

@@ -110,7 +110,12 @@ pub struct SupervisionAlertDto {
     pub unit_name: String,
     pub step: Option<String>,
     pub person: Option<String>,
+    /// The evidence in English.
     pub evidence: String,
+    /// The evidence as a message to translate: `{"key": …, "args": {…}}` (the
+    /// catalogues' `finding-<key>`, `_` written `-`); absent for alerts raised before it existed.
+    #[schema(value_type = Option<Object>)]
+    pub evidence_words: Option<serde_json::Value>,
     /// `raised`, `acknowledged`, `explained`, `closed` or `escalated`.
     pub state: String,
     /// `unit` or `commission`.
@@ -135,6 +140,7 @@ impl From<AlertRow> for SupervisionAlertDto {
             unit_name: r.unit_name,
             step: a.step,
             person: a.person,
+            evidence_words: serde_json::from_str(&a.evidence_words).ok(),
             evidence: a.evidence,
             state: a.state,
             must_act: a.must_act,

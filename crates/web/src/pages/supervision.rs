@@ -332,7 +332,7 @@ async fn alert_page(
     }
     facts.push((lang.t("col-supervision-step"), a.step.clone().unwrap_or_default()));
     facts.push((lang.t("col-supervision-person"), a.person.clone().unwrap_or_default()));
-    facts.push((lang.t("col-supervision-evidence"), a.evidence.clone()));
+    facts.push((lang.t("col-supervision-evidence"), lang.evidence(&a.evidence_words, &a.evidence)));
     facts.push((lang.t("col-supervision-raised"), local_time(&a.raised_at.to_rfc3339())));
 
     let mut events = Table::new(

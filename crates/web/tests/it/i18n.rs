@@ -94,6 +94,25 @@ fn every_role_tier_category_and_error_code_has_words() {
 }
 
 #[test]
+fn every_finding_evidence_has_words_in_both_languages() {
+    for lang in [Lang::Zh, Lang::En] {
+        let have: BTreeSet<String> = keys(lang).into_iter().collect();
+        let missing: Vec<String> = sunlight_domain::flow::evidence::KEYS
+            .iter()
+            .map(|k| format!("finding-{}", k.replace('_', "-")))
+            .filter(|k| !have.contains(k))
+            .collect();
+        assert!(missing.is_empty(), "{lang:?}: {missing:?}");
+    }
+    let words = r#"{"key":"wrong_role","args":{"group":"科员","role":"分管领导"}}"#;
+    assert_eq!(
+        Lang::Zh.evidence(words, "english").replace(['\u{2068}', '\u{2069}'], ""),
+        "以“科员”身份办理，流程图规定为“分管领导”"
+    );
+    assert_eq!(Lang::En.evidence("", "as stored"), "as stored", "alerts stored without words keep their English");
+}
+
+#[test]
 fn every_audited_action_has_words() {
     let store = Path::new(env!("CARGO_MANIFEST_DIR")).join("../store/src");
     // Actions are `<entity>.<verb>`: the entities are the tables, plus the log-in and
