@@ -171,12 +171,7 @@ impl OnlineChart {
     }
 
     /// The replay of `case`'s completed steps, with the event index of each.
-    pub(crate) fn replay_case(
-        &self,
-        labels: &[Option<u32>],
-        case: &Case,
-        closed: bool,
-    ) -> (ReplayOutcome, Vec<usize>) {
+    pub(crate) fn replay_case(&self, labels: &[Option<u32>], case: &Case, closed: bool) -> (ReplayOutcome, Vec<usize>) {
         let mut trace = Vec::with_capacity(case.events.len());
         let mut positions = Vec::with_capacity(case.events.len());
         for (i, e) in case.events.iter().enumerate() {

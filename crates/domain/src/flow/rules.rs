@@ -813,20 +813,17 @@ pub(crate) fn step_times(ctx: &Context<'_>, case: &Case, outcome: &ReplayOutcome
             continue;
         }
         let limit = ctx.step(label).and_then(|s| s.limit);
-        let (used, amount, overdue) = match limit {
-            Some(limit) => {
-                let u = usage(ctx.calendar, limit, list);
-                let amount = match limit.unit() {
-                    LimitUnit::WorkingDays => ctx.calendar.in_working_days(u.used),
-                    LimitUnit::WorkingHours => u.used.num_seconds() as f64 / 3_600.0,
-                    LimitUnit::NaturalDays => u.used.num_seconds() as f64 / 86_400.0,
-                };
-                (u.used, amount, u.used > u.allowed)
-            }
-            None => {
-                let used = ctx.calendar.working_time_over(list);
-                (used, ctx.calendar.in_working_days(used), false)
-            }
+        let (used, amount, overdue) = if let Some(limit) = limit {
+            let u = usage(ctx.calendar, limit, list);
+            let amount = match limit.unit() {
+                LimitUnit::WorkingDays => ctx.calendar.in_working_days(u.used),
+                LimitUnit::WorkingHours => u.used.num_seconds() as f64 / 3_600.0,
+                LimitUnit::NaturalDays => u.used.num_seconds() as f64 / 86_400.0,
+            };
+            (u.used, amount, u.used > u.allowed)
+        } else {
+            let used = ctx.calendar.working_time_over(list);
+            (used, ctx.calendar.in_working_days(used), false)
         };
         times.push(StepTime {
             step: ctx.replayer.label_name(label).to_owned(),

@@ -141,8 +141,13 @@ pub fn case_trace(chart: &OnlineChart, at: &Evaluator<'_>, run: &Run<'_>, evalua
         .chart()
         .steps()
         .map(|(node, _)| {
-            let trace =
-                StepTrace { state: StepState::NotReached, events: Vec::new(), times_done: 0, time: None, findings: Vec::new() };
+            let trace = StepTrace {
+                state: StepState::NotReached,
+                events: Vec::new(),
+                times_done: 0,
+                time: None,
+                findings: Vec::new(),
+            };
             (node.name.trim().to_owned(), trace)
         })
         .collect();
