@@ -743,8 +743,11 @@ fn draw(
                 }
                 if let Some((step, words)) = at_step {
                     event_badges(&mut body, &step.events, left, top);
-                    if step.deviates() {
-                        let said = deviation_badge(&mut body, step, words, left + TASK_W, top);
+                    if !step.findings.is_empty() {
+                        let said = findings_text(step, words);
+                        if step.deviates() {
+                            deviation_badge(&mut body, &said, left + TASK_W, top);
+                        }
                         let _ = write!(tooltip, " · {said}");
                     }
                 }
@@ -873,7 +876,8 @@ pub struct TraceLabels {
 }
 
 /// Each state's symbol, read with its words so that colour is never the only sign.
-const fn state_symbol(state: StepState) -> &'static str {
+#[must_use]
+pub const fn state_symbol(state: StepState) -> &'static str {
     match state {
         StepState::NotReached => "○",
         StepState::Current => "▶",
@@ -948,9 +952,8 @@ fn event_badges(body: &mut String, events: &[u32], left: f64, top: f64) {
     }
 }
 
-/// The `!` badge of a step where rules found something; its tooltip (returned)
-/// names each rule with its evidence.
-fn deviation_badge(body: &mut String, step: &StepTrace, words: &TraceLabels, x: f64, top: f64) -> String {
+/// What the rules found at a step: each rule in words with its event and evidence.
+fn findings_text(step: &StepTrace, words: &TraceLabels) -> String {
     let said: Vec<String> = step
         .findings
         .iter()
@@ -962,7 +965,11 @@ fn deviation_badge(body: &mut String, step: &StepTrace, words: &TraceLabels, x: 
             }
         })
         .collect();
-    let said = said.join(&words.separator);
+    said.join(&words.separator)
+}
+
+/// The `!` badge of a step where rules found a deviation, `said` its tooltip.
+fn deviation_badge(body: &mut String, said: &str, x: f64, top: f64) {
     let _ = write!(
         body,
         r##"<g class="deviation"><circle cx="{}" cy="{}" r="11" fill="#b71c1c" stroke="#ffffff" stroke-width="2"/><text x="{}" y="{}" text-anchor="middle" font-size="14" font-weight="bold" fill="#ffffff">!</text><title>{}</title></g>"##,
@@ -970,9 +977,8 @@ fn deviation_badge(body: &mut String, step: &StepTrace, words: &TraceLabels, x: 
         num(top),
         num(x - 4.0),
         num(top + 5.0),
-        xml_escape(&said)
+        xml_escape(said)
     );
-    said
 }
 
 /// Text broken into lines of at most `max` pixels.

@@ -79,10 +79,11 @@ pub struct StepTrace {
 }
 
 impl StepTrace {
-    /// Whether a rule found something at the step.
+    /// Whether a rule found something wrong at the step; a reminder that its
+    /// limit is near is a notice, not a deviation.
     #[must_use]
     pub fn deviates(&self) -> bool {
-        !self.findings.is_empty()
+        self.findings.iter().any(|f| f.rule != RuleId::TimeReminder)
     }
 }
 
@@ -316,6 +317,11 @@ mod tests {
         assert_eq!(f.event, Some(14));
         assert!(f.evidence.contains("Site inspection"), "{}", f.evidence);
         assert!(!trace.steps["Site inspection"].deviates());
+        // A one-day step due now is in its last day: a reminder, not a deviation.
+        let fee = &trace.steps["Collect fee"];
+        assert_eq!(fee.state, StepState::Current);
+        assert!(fee.findings.iter().all(|f| f.rule == RuleId::TimeReminder) && !fee.findings.is_empty());
+        assert!(!fee.deviates());
     }
 
     #[test]
