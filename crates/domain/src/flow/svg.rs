@@ -136,6 +136,8 @@ struct Edge {
     target: usize,
     label: String,
     dashed: bool,
+    /// The chart's flow it draws (`None`: a timer's).
+    flow: Option<usize>,
 }
 
 /// One drawn edge: the layout nodes it passes through, and whether it returns.
@@ -406,13 +408,15 @@ fn layout(chart: &Flowchart, labels: &SvgLabels, bands: usize) -> Layout {
     let mut edges: Vec<Edge> = chart
         .flows()
         .iter()
-        .filter_map(|f| {
+        .enumerate()
+        .filter_map(|(i, f)| {
             let label = if f.name.trim().is_empty() { f.condition.clone().unwrap_or_default() } else { f.name.clone() };
             Some(Edge {
                 source: *index.get(f.source.as_str())?,
                 target: *index.get(f.target.as_str())?,
                 label: label.trim().to_owned(),
                 dashed: false,
+                flow: Some(i),
             })
         })
         .collect();
@@ -421,7 +425,13 @@ fn layout(chart: &Flowchart, labels: &SvgLabels, bands: usize) -> Layout {
             (index.get(timer.attached_to.as_str()), timer.target.as_ref().and_then(|t| index.get(t.as_str())))
         {
             let label = if timer.name.trim().is_empty() { timer.duration.clone() } else { timer.name.clone() };
-            edges.push(Edge { source, target: *target, label: format!("⏱ {}", label.trim()), dashed: true });
+            edges.push(Edge {
+                source,
+                target: *target,
+                label: format!("⏱ {}", label.trim()),
+                dashed: true,
+                flow: None,
+            });
         }
     }
     let n = chart_nodes.len();
@@ -616,10 +626,19 @@ fn draw(
         };
         let path: Vec<String> = points.iter().map(|(x, y)| format!("{},{}", num(*x), num(*y))).collect();
         let dash = if edge.dashed { r#" stroke-dasharray="5 4""# } else { "" };
-        let class = if route.back { "flow back" } else { "flow" };
+        let taken = trace.is_some_and(|(t, _)| {
+            edge.flow.and_then(|i| chart.flows().get(i)).is_some_and(|f| t.taken_flows.contains(f.id.as_str()))
+        });
+        // The path taken is thicker as well as darker, so it reads without colour.
+        let (class, stroke, width) = match (route.back, taken) {
+            (false, false) => ("flow", "#52606d", 1.4),
+            (true, false) => ("flow back", "#52606d", 1.4),
+            (false, true) => ("flow taken", "#0d47a1", 3.2),
+            (true, true) => ("flow back taken", "#0d47a1", 3.2),
+        };
         let _ = write!(
             body,
-            r##"<polyline class="{class}" points="{}" fill="none" stroke="#52606d" stroke-width="1.4"{dash} marker-end="url(#fc-arrow)"/>"##,
+            r#"<polyline class="{class}" points="{}" fill="none" stroke="{stroke}" stroke-width="{width}"{dash} marker-end="url(#fc-arrow)"/>"#,
             path.join(" ")
         );
         if !edge.label.is_empty() {
@@ -1209,6 +1228,8 @@ mod tests {
             event: Some(17),
         });
         trace.unknown.push(UnknownEvent { event: 9, activity: "<Lunch>".into() });
+        let first = chart.flows().iter().find(|f| f.source.as_str() == "start").unwrap();
+        trace.taken_flows.insert(first.id.as_str().to_owned());
         let svg = render_svg_with_trace(&chart, &BTreeMap::new(), &labels(), &trace, &trace_words());
         check(&svg);
         assert!(svg.contains("<g class=\"node task trace-done\">"));
@@ -1221,6 +1242,7 @@ mod tests {
         assert_eq!(svg.matches("<g class=\"deviation\">").count(), 1);
         assert!(svg.contains("<title>环节顺序不符（第17条）：done before required steps: Site inspection</title>"));
         assert!(svg.contains("流程图外的环节：#9 &lt;Lunch&gt;"));
+        assert_eq!(svg.matches("class=\"flow taken\"").count(), 1, "the path taken is drawn heavier");
         // Without a trace the drawing is the plain one.
         let plain = render_svg(&chart, &BTreeMap::new(), &labels());
         assert!(!plain.contains("trace-") && !plain.contains("deviation"));

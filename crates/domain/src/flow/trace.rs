@@ -5,12 +5,13 @@
 //! read it; it is worked out from the same replay and findings as the rules', so
 //! the two never disagree.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
 use super::calendar::TimeLimit;
 use super::eventlog::{Case, EventLog, Lifecycle};
+use super::flowchart::{Flowchart, Node, NodeKind};
 use super::online::{Evaluation, Evaluator, OnlineChart};
 use super::replay::Deviation;
 use super::rules::{Finding, RuleId};
@@ -103,6 +104,8 @@ pub struct CaseTrace {
     /// Findings at no step of the chart: the whole case's (its limit, returns,
     /// closing incomplete) and those at unknown activities.
     pub other_findings: Vec<TraceFinding>,
+    /// Ids of the sequence flows the case has gone along.
+    pub taken_flows: BTreeSet<String>,
 }
 
 impl CaseTrace {
@@ -205,7 +208,58 @@ pub fn case_trace(chart: &OnlineChart, at: &Evaluator<'_>, run: &Run<'_>, evalua
             None => other_findings.push(shown),
         }
     }
-    CaseTrace { steps, unknown, other_findings }
+    let ended = run.closed && outcome.finished;
+    let taken_flows = taken_flows(chart.chart(), &steps, ended);
+    CaseTrace { steps, unknown, other_findings, taken_flows }
+}
+
+/// The flows between steps the case has been at or stands at. A gateway (or another node the
+/// log never names) counts as passed when the case was at a node before it and at
+/// one after it, through other such nodes; the start always, an end once the case
+/// closed there.
+fn taken_flows(chart: &Flowchart, steps: &BTreeMap<String, StepTrace>, ended: bool) -> BTreeSet<String> {
+    let nodes = chart.nodes();
+    let index: HashMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+    let flows: Vec<Option<(usize, usize)>> =
+        chart.flows().iter().map(|f| Some((*index.get(f.source.as_str())?, *index.get(f.target.as_str())?))).collect();
+    let silent = |n: &Node| match &n.kind {
+        NodeKind::Task(_) => n.name.trim().is_empty(),
+        NodeKind::Exclusive { .. } | NodeKind::Parallel | NodeKind::Intermediate => true,
+        NodeKind::Start | NodeKind::End => false,
+    };
+    let anchor: Vec<bool> = nodes
+        .iter()
+        .map(|n| match &n.kind {
+            NodeKind::Start => true,
+            NodeKind::End => ended,
+            _ if silent(n) => false,
+            _ => steps.get(n.name.trim()).is_some_and(|s| !s.events.is_empty() || s.state == StepState::Current),
+        })
+        .collect();
+    // Silent nodes reached forwards from an anchor, and backwards from one.
+    let spread = |forward: bool| {
+        let mut reached = vec![false; nodes.len()];
+        let mut queue: Vec<usize> = (0..nodes.len()).filter(|&i| anchor[i]).collect();
+        while let Some(at) = queue.pop() {
+            for &(s, t) in flows.iter().flatten() {
+                let (from, to) = if forward { (s, t) } else { (t, s) };
+                if from == at && !reached[to] && !anchor[to] && silent(&nodes[to]) {
+                    reached[to] = true;
+                    queue.push(to);
+                }
+            }
+        }
+        reached
+    };
+    let (after, before) = (spread(true), spread(false));
+    let visited: Vec<bool> = (0..nodes.len()).map(|i| anchor[i] || (after[i] && before[i])).collect();
+    chart
+        .flows()
+        .iter()
+        .zip(&flows)
+        .filter(|(_, ends)| ends.is_some_and(|(s, t)| visited[s] && visited[t]))
+        .map(|(f, _)| f.id.as_str().to_owned())
+        .collect()
 }
 
 fn shown(finding: &Finding, run: &Run<'_>) -> TraceFinding {
@@ -317,6 +371,15 @@ mod tests {
         assert_eq!(f.event, Some(14));
         assert!(f.evidence.contains("Site inspection"), "{}", f.evidence);
         assert!(!trace.steps["Site inspection"].deviates());
+        // Nothing went through the parallel split: no flow of it is drawn as taken.
+        let chart = Flowchart::new(generator_flowchart()).unwrap();
+        let split: Vec<&str> = chart
+            .flows()
+            .iter()
+            .filter(|f| f.source.as_str() == "p_split" || f.target.as_str() == "p_join")
+            .map(|f| f.id.as_str())
+            .collect();
+        assert!(split.iter().all(|id| !trace.taken_flows.contains(*id)), "{:?}", trace.taken_flows);
         // A one-day step due now is in its last day: a reminder, not a deviation.
         let fee = &trace.steps["Collect fee"];
         assert_eq!(fee.state, StepState::Current);
@@ -352,6 +415,15 @@ mod tests {
                 .iter()
                 .any(|f| f.rule == RuleId::ProcessCorrectionRepeated && f.event == Some(15))
         );
+        // The loop back was taken, then the way on to the steps due now.
+        let chart = Flowchart::new(generator_flowchart()).unwrap();
+        let flow = |from: &str, to: &str| {
+            let f = chart.flows().iter().find(|f| f.source.as_str() == from && f.target.as_str() == to).unwrap();
+            trace.taken_flows.contains(f.id.as_str())
+        };
+        assert!(flow("t3", "x_check") && flow("x_complete", "t3") && flow("x_complete", "t4"));
+        assert!(flow("start", "t1") && flow("t4", "p_split") && flow("p_split", "t5"));
+        assert!(!flow("p_join", "t7") && !flow("x_done", "end"));
         // Both spells at the check add up.
         assert_eq!(trace.steps["Check completeness"].time.as_ref().unwrap().used_minutes, 90);
     }

@@ -1559,6 +1559,7 @@ legend-trace-skipped = Skipped: dashed red outline, a required step the case wen
 legend-trace-not-reached = Not reached: dashed grey outline, not yet done or a branch not taken
 legend-trace-badge = Dark numbers: the order numbers of the events at the step
 legend-trace-deviation = Red “!”: the supervision rules found a deviation at the step; hover to see the rule and its evidence
+legend-trace-path = Thick dark-blue lines: the way the case has gone, up to the steps due now
 trace-finding-step-event = Step “{ $step }”: { $rule } (event { $event }) — { $evidence }
 trace-finding-step = Step “{ $step }”: { $rule } — { $evidence }
 trace-finding-event = { $rule } (event { $event }) — { $evidence }

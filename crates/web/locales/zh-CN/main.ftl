@@ -1553,6 +1553,7 @@ legend-trace-skipped = 被跳过：红色虚线框，流程图规定必经而未
 legend-trace-not-reached = 未到达：灰色虚线框，尚未办理或未走的分支
 legend-trace-badge = 深色数字：在该环节的办理事件序号
 legend-trace-deviation = 红色“!”：监察规则在该环节发现偏离，鼠标悬停可见规则与依据
+legend-trace-path = 深蓝粗线：办件走过的路径，直到当前环节
 trace-finding-step-event = 环节“{ $step }”：{ $rule }（第{ $event }条）—— { $evidence }
 trace-finding-step = 环节“{ $step }”：{ $rule } —— { $evidence }
 trace-finding-event = { $rule }（第{ $event }条）—— { $evidence }

@@ -285,7 +285,11 @@ fn trace_view(lang: Lang, d: &cases::CaseDetail) -> TraceView {
     let legend = [StepState::Done, StepState::Current, StepState::Skipped, StepState::NotReached]
         .into_iter()
         .map(|s| (state_symbol(s), lang.t(&format!("legend-trace-{}", s.as_str().replace('_', "-")))))
-        .chain([("1", lang.t("legend-trace-badge")), ("!", lang.t("legend-trace-deviation"))])
+        .chain([
+            ("1", lang.t("legend-trace-badge")),
+            ("!", lang.t("legend-trace-deviation")),
+            ("━", lang.t("legend-trace-path")),
+        ])
         .collect();
     let findings = d
         .trace

@@ -93,6 +93,9 @@ async fn case_timeline(app: TestApp) {
     assert_eq!(marks.len(), 1, "one step deviates: {marks:?}");
     // Under the drawing, the legend and the finding in words.
     assert!(section.contains("被跳过：红色虚线框"), "the legend");
+    // The way taken is drawn heavier: into the check, not through the parallel split.
+    assert!(svg.contains("class=\"flow taken\""));
+    assert!(svg.matches("class=\"flow taken\"").count() < svg.matches("class=\"flow").count());
     assert!(section.contains("环节“Decide”：环节顺序不符（第5条）"), "{section}");
 
     // In English: the same marks in English words.
