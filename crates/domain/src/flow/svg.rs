@@ -630,15 +630,15 @@ fn draw(
             edge.flow.and_then(|i| chart.flows().get(i)).is_some_and(|f| t.taken_flows.contains(f.id.as_str()))
         });
         // The path taken is thicker as well as darker, so it reads without colour.
-        let (class, stroke, width) = match (route.back, taken) {
-            (false, false) => ("flow", "#52606d", 1.4),
-            (true, false) => ("flow back", "#52606d", 1.4),
-            (false, true) => ("flow taken", "#0d47a1", 3.2),
-            (true, true) => ("flow back taken", "#0d47a1", 3.2),
+        let (class, stroke, width, marker) = match (route.back, taken) {
+            (false, false) => ("flow", "#52606d", 1.4, "fc-arrow"),
+            (true, false) => ("flow back", "#52606d", 1.4, "fc-arrow"),
+            (false, true) => ("flow taken", "#0d47a1", 3.2, "fc-arrow-taken"),
+            (true, true) => ("flow back taken", "#0d47a1", 3.2, "fc-arrow-taken"),
         };
         let _ = write!(
             body,
-            r#"<polyline class="{class}" points="{}" fill="none" stroke="{stroke}" stroke-width="{width}"{dash} marker-end="url(#fc-arrow)"/>"#,
+            r#"<polyline class="{class}" points="{}" fill="none" stroke="{stroke}" stroke-width="{width}"{dash} marker-end="url(#{marker})"/>"#,
             path.join(" ")
         );
         if !edge.label.is_empty() {
@@ -704,10 +704,10 @@ fn draw(
                     let (text, colour) = state_line(step, words, labels);
                     let _ = write!(
                         body,
-                        r#"<text class="trace-state" x="{}" y="{}" text-anchor="middle" font-size="11" font-weight="bold" fill="{colour}">{}</text>"#,
+                        r#"<text class="trace-state" x="{}" y="{}" text-anchor="middle" font-size="10.5" font-weight="bold" fill="{colour}">{}</text>"#,
                         num(x),
                         num(band_top + 13.0),
-                        xml_escape(&fit(&text, 11.0, TASK_W - 16.0))
+                        xml_escape(&fit(&text, 10.5, TASK_W - 16.0))
                     );
                     let _ = write!(tooltip, " · {text}");
                     band_top += BAND_H + 2.0;
@@ -861,9 +861,11 @@ fn draw(
     );
     let _ = write!(
         svg,
-        r##"<title id="fc-title">{}</title><desc id="fc-desc">{}</desc><defs><marker id="fc-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#52606d"/></marker></defs><rect width="100%" height="100%" fill="#ffffff"/>"##,
+        r##"<title id="fc-title">{}</title><desc id="fc-desc">{}</desc><defs><marker id="fc-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#52606d"/></marker>{}</defs><rect width="100%" height="100%" fill="#ffffff"/>"##,
         xml_escape(&labels.title),
-        xml_escape(&labels.description)
+        xml_escape(&labels.description),
+        // Markers scale with the stroke: the heavier path's arrow is kept the same size.
+        if trace.is_some() { TAKEN_ARROW } else { "" }
     );
     svg.push_str(&body);
     svg.push_str("</svg>");
@@ -915,7 +917,8 @@ const fn state_style(state: StepState) -> (&'static str, &'static str, f64, &'st
     }
 }
 
-/// The state band's words (`✓ 已办理 · 2次 · 用时0.5/1个工作日 · 超时`) and colour.
+/// The state band's words (`✓ 已办理 · 2次 · 超时 · 用时1.5/1个工作日`) and colour;
+/// what matters most comes first, as a long line is cut at its end.
 fn state_line(step: &StepTrace, words: &TraceLabels, labels: &SvgLabels) -> (String, &'static str) {
     let state = match step.state {
         StepState::NotReached => &words.not_reached,
@@ -929,19 +932,21 @@ fn state_line(step: &StepTrace, words: &TraceLabels, labels: &SvgLabels) -> (Str
     }
     let mut colour = if step.state == StepState::Skipped { "#b71c1c" } else { "#1d2733" };
     if let Some(time) = &step.time {
+        if time.overdue {
+            let _ = write!(text, "{}{}", words.separator, words.overdue);
+            colour = "#b71c1c";
+        }
         let used = format!("{:.1}", time.used_amount);
         let taken = match time.limit {
             Some(limit) => words.used_of_limit.replace("{used}", &used).replace("{limit}", &labels.limit_text(limit)),
             None => words.used.replace("{used}", &used),
         };
         let _ = write!(text, "{}{taken}", words.separator);
-        if time.overdue {
-            let _ = write!(text, "{}{}", words.separator, words.overdue);
-            colour = "#b71c1c";
-        }
     }
     (text, colour)
 }
+
+const TAKEN_ARROW: &str = r##"<marker id="fc-arrow-taken" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="4" markerHeight="4" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#0d47a1"/></marker>"##;
 
 /// Most event numbers drawn on one step; the rest are counted (`+3`).
 const MAX_BADGES: usize = 6;
@@ -1235,7 +1240,9 @@ mod tests {
         assert!(svg.contains("<g class=\"node task trace-done\">"));
         assert_eq!(svg.matches("<g class=\"node task trace-").count(), 10);
         // Each state has its symbol and words, not only its colour.
-        assert!(svg.contains("✓ 已办理 · 8次 · 用时3.0/2个工作日 · 超时"), "{svg}");
+        assert!(svg.contains("✓ 已办理 · 8次 · 超时 · 用时3.0/2个工作日"), "{svg}");
+        // Overdue is in the box itself, in red and in words, even where the line is cut.
+        assert!(svg.contains("fill=\"#b71c1c\">✓ 已办理 · 8次 · 超时"), "{svg}");
         assert!(svg.contains("⊘ 被跳过") && svg.contains("▶ 正在办理") && svg.contains("○ 未到达"));
         // Six numbers, then the rest counted.
         assert!(svg.contains(">12</text>") && !svg.contains(">14</text>") && svg.contains(">+2</text>"));
