@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use fluent_templates::fluent_bundle::FluentValue;
 use sunlight_domain::flow::bpmn::BpmnError;
 use sunlight_domain::flow::flowchart::{Clarity, FlowchartError, Node, NodeKind};
-use sunlight_domain::flow::svg::{StepLevel, SvgLabels, render_svg};
-use sunlight_domain::flow::{Flowchart, TimeLimit};
+use sunlight_domain::flow::svg::{StepLevel, SvgLabels, TraceLabels, render_svg, render_svg_with_trace};
+use sunlight_domain::flow::trace::{CaseTrace, StepState};
+use sunlight_domain::flow::{Flowchart, RuleId, TimeLimit};
 use sunlight_domain::risk::RiskModel;
 
 use crate::i18n::Lang;
@@ -60,6 +61,39 @@ pub fn step_levels(lang: Lang, model: &RiskModel, ranks: &BTreeMap<String, i32>)
 #[must_use]
 pub fn draw(lang: Lang, chart: &Flowchart, title: &str, levels: &BTreeMap<String, StepLevel>) -> String {
     render_svg(chart, levels, &svg_labels(lang, title))
+}
+
+/// The words of a case's run over its drawing.
+#[must_use]
+pub fn trace_labels(lang: Lang) -> TraceLabels {
+    TraceLabels {
+        not_reached: state_word(lang, StepState::NotReached),
+        current: state_word(lang, StepState::Current),
+        done: state_word(lang, StepState::Done),
+        skipped: state_word(lang, StepState::Skipped),
+        times: lang.t("trace-times"),
+        used_of_limit: lang.t("trace-used-of-limit"),
+        used: lang.t("trace-used"),
+        overdue: lang.t("trace-overdue"),
+        event: lang.t("trace-event"),
+        unknown: lang.t("trace-unknown"),
+        separator: lang.t("trace-separator"),
+        rules: RuleId::ALL.iter().map(|r| (*r, crate::pages::supervision::rule_name(lang, r.as_str()))).collect(),
+    }
+}
+
+/// A step's state in words (`已办理`).
+#[must_use]
+pub fn state_word(lang: Lang, state: StepState) -> String {
+    lang.t(&format!("trace-state-{}", state.as_str().replace('_', "-")))
+}
+
+/// The chart of a case with its run over it.
+#[must_use]
+pub fn draw_trace(lang: Lang, chart: &Flowchart, title: &str, trace: &CaseTrace) -> String {
+    let mut labels = svg_labels(lang, title);
+    labels.description = lang.t("trace-svg-description");
+    render_svg_with_trace(chart, &BTreeMap::new(), &labels, trace, &trace_labels(lang))
 }
 
 /// A clarity's name (`时限`).

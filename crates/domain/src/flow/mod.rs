@@ -16,6 +16,7 @@
 //! - `check`: the offline check and its report.
 //! - `evidence`: what a finding found, as a message in the reader's language.
 //! - `svg`: the drawing, for the pages and the portal.
+//! - `trace`: a case's run laid over its flowchart, for the drawing.
 //! - `walk`: one possible run of a flowchart (the demo's cases).
 //! - `case_event`: actions on a case (办件) and the checks of incoming events.
 //! - `online`: the rules run live on one case, and when it next falls due.
@@ -34,6 +35,7 @@ pub mod online;
 pub mod replay;
 pub mod rules;
 pub mod svg;
+pub mod trace;
 pub mod walk;
 mod xml;
 

@@ -16,7 +16,8 @@ use super::calendar::Calendar;
 use super::eventlog::{Case, EventLog, Lifecycle};
 use super::flowchart::{Flowchart, Step};
 use super::replay::{ReplayOutcome, Replayer};
-use super::rules::{Context, Finding, RuleConfig, RuleId, check_case, next_change};
+use super::rules::{Context, Finding, RuleConfig, RuleId, check_case, next_change, step_times};
+use super::trace::StepTime;
 
 /// Distinct (trace, closed) replays kept per chart before the memory is reset.
 const MAX_CACHED_REPLAYS: usize = 20_000;
@@ -169,6 +170,60 @@ impl OnlineChart {
         outcome
     }
 
+    /// The replay of `case`'s completed steps, with the event index of each.
+    pub(crate) fn replay_case(&self, labels: &[Option<u32>], case: &Case, closed: bool) -> (ReplayOutcome, Vec<usize>) {
+        let mut trace = Vec::with_capacity(case.events.len());
+        let mut positions = Vec::with_capacity(case.events.len());
+        for (i, e) in case.events.iter().enumerate() {
+            if e.lifecycle == Lifecycle::Complete {
+                trace.push(labels.get(e.activity.index()).copied().flatten());
+                positions.push(i);
+            }
+        }
+        (self.replay(trace, closed), positions)
+    }
+
+    fn steps(&self) -> Vec<Option<&Step>> {
+        self.step_nodes.iter().map(|n| n.and_then(|i| self.chart.nodes().get(i)).and_then(|n| n.step())).collect()
+    }
+
+    fn context<'a>(
+        &'a self,
+        at: &Evaluator<'a>,
+        log: &'a EventLog,
+        labels: &'a [Option<u32>],
+        closed: bool,
+        steps: &'a [Option<&'a Step>],
+    ) -> Context<'a> {
+        Context {
+            chart: &self.chart,
+            replayer: &self.replayer,
+            log,
+            calendar: at.calendar,
+            config: at.rules,
+            closed,
+            now: at.now,
+            steps,
+            labels,
+            separations: &self.separations,
+        }
+    }
+
+    /// The time each step of `case` has taken as of `at.now` (see [`Self::evaluate`]).
+    #[must_use]
+    pub fn step_times(
+        &self,
+        at: &Evaluator<'_>,
+        log: &EventLog,
+        labels: &[Option<u32>],
+        case: &Case,
+        closed: bool,
+    ) -> Vec<StepTime> {
+        let (outcome, _) = self.replay_case(labels, case, closed);
+        let steps = self.steps();
+        step_times(&self.context(at, log, labels, closed, &steps), case, &outcome)
+    }
+
     /// Runs every rule on `case` (whose names live in `log`, labelled by
     /// [`Self::labels`]) as of `at.now`; `closed` when the case is finished or
     /// terminated.
@@ -181,29 +236,9 @@ impl OnlineChart {
         case: &Case,
         closed: bool,
     ) -> Evaluation {
-        let mut trace = Vec::with_capacity(case.events.len());
-        let mut positions = Vec::with_capacity(case.events.len());
-        for (i, e) in case.events.iter().enumerate() {
-            if e.lifecycle == Lifecycle::Complete {
-                trace.push(labels.get(e.activity.index()).copied().flatten());
-                positions.push(i);
-            }
-        }
-        let outcome = self.replay(trace, closed);
-        let steps: Vec<Option<&Step>> =
-            self.step_nodes.iter().map(|n| n.and_then(|i| self.chart.nodes().get(i)).and_then(|n| n.step())).collect();
-        let ctx = Context {
-            chart: &self.chart,
-            replayer: &self.replayer,
-            log,
-            calendar: at.calendar,
-            config: at.rules,
-            closed,
-            now: at.now,
-            steps: &steps,
-            labels,
-            separations: &self.separations,
-        };
+        let (outcome, positions) = self.replay_case(labels, case, closed);
+        let steps = self.steps();
+        let ctx = self.context(at, log, labels, closed, &steps);
         let result = check_case(&ctx, case, &positions, &outcome);
         let card = result.findings.iter().filter_map(|f| Card::of_rule(f.rule)).max().unwrap_or(Card::None);
         let conformant = !result.findings.iter().any(|f| f.rule.is_conformance());

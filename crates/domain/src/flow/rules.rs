@@ -17,6 +17,7 @@ use super::eventlog::{Case, EventLog, Lifecycle, Sym};
 use super::evidence::{Evidence, instant, names};
 use super::flowchart::{Flowchart, Step, StepMarker};
 use super::replay::{Deviation, ReplayOutcome, Replayer};
+use super::trace::StepTime;
 
 macro_rules! rules {
     ($($variant:ident => $id:literal,)*) => {
@@ -746,9 +747,20 @@ fn paused_spans(case: &Case, now: DateTime<FixedOffset>) -> (Vec<Spell>, Option<
     (spans, since)
 }
 
-/// Step and case limits. Time on a step adds up over its spells (a return reopens
-/// it); a suspended step, or a paused case, does not run.
-fn time_rules(ctx: &Context<'_>, case: &Case, outcome: &ReplayOutcome, sink: &mut Sink<'_>) -> TimeResult {
+/// The spells of work on each step (by replay label) and what the clocks of a case
+/// depend on.
+struct StepSpells {
+    spells: Vec<Vec<Spell>>,
+    /// Steps whose time still runs (pending, not suspended) at `now`.
+    open_labels: Vec<u32>,
+    paused: bool,
+    finished: bool,
+    stops: Vec<Spell>,
+}
+
+/// Time on a step adds up over its spells (a return reopens it); a suspended step,
+/// or a paused case, does not run.
+fn step_spells(ctx: &Context<'_>, case: &Case, outcome: &ReplayOutcome) -> StepSpells {
     let labels = ctx.steps.len();
     let mut spells: Vec<Vec<Spell>> = vec![Vec::new(); labels];
     let mut open_since: Vec<Option<DateTime<FixedOffset>>> = vec![None; labels];
@@ -794,6 +806,12 @@ fn time_rules(ctx: &Context<'_>, case: &Case, outcome: &ReplayOutcome, sink: &mu
             open_labels.push(label);
         }
     }
+    StepSpells { spells, open_labels, paused, finished, stops }
+}
+
+/// Step and case limits.
+fn time_rules(ctx: &Context<'_>, case: &Case, outcome: &ReplayOutcome, sink: &mut Sink<'_>) -> TimeResult {
+    let StepSpells { spells, open_labels, paused, finished, stops } = step_spells(ctx, case, outcome);
     let mut result = TimeResult { paused, ..TimeResult::default() };
     for (label, list) in (0_u32..).zip(&spells) {
         if list.is_empty() {
@@ -812,6 +830,40 @@ fn time_rules(ctx: &Context<'_>, case: &Case, outcome: &ReplayOutcome, sink: &mu
     }
     case_limit(ctx, case, finished, &stops, &mut result, sink);
     result
+}
+
+/// The time each step has taken so far (steps never worked on left out), measured
+/// as its limit measures it; a step without a limit in working time.
+pub(crate) fn step_times(ctx: &Context<'_>, case: &Case, outcome: &ReplayOutcome) -> Vec<StepTime> {
+    let StepSpells { spells, open_labels, .. } = step_spells(ctx, case, outcome);
+    let mut times = Vec::new();
+    for (label, list) in (0_u32..).zip(&spells) {
+        if list.is_empty() {
+            continue;
+        }
+        let limit = ctx.step(label).and_then(|s| s.limit);
+        let (used, amount, overdue) = if let Some(limit) = limit {
+            let u = usage(ctx.calendar, limit, list);
+            let amount = match limit.unit() {
+                LimitUnit::WorkingDays => ctx.calendar.in_working_days(u.used),
+                LimitUnit::WorkingHours => u.used.num_seconds() as f64 / 3_600.0,
+                LimitUnit::NaturalDays => u.used.num_seconds() as f64 / 86_400.0,
+            };
+            (u.used, amount, u.used > u.allowed)
+        } else {
+            let used = ctx.calendar.working_time_over(list);
+            (used, ctx.calendar.in_working_days(used), false)
+        };
+        times.push(StepTime {
+            step: ctx.replayer.label_name(label).to_owned(),
+            used_minutes: used.num_minutes(),
+            used_amount: amount,
+            limit,
+            overdue,
+            running: open_labels.contains(&label),
+        });
+    }
+    times
 }
 
 fn case_limit(

@@ -17,6 +17,8 @@ use std::fmt::Write as _;
 
 use super::calendar::{LimitUnit, TimeLimit};
 use super::flowchart::{Flowchart, NodeKind, Step};
+use super::rules::RuleId;
+use super::trace::{CaseTrace, StepState, StepTrace};
 use crate::risk::model::Colour;
 use crate::text::xml_escape;
 
@@ -134,6 +136,8 @@ struct Edge {
     target: usize,
     label: String,
     dashed: bool,
+    /// The chart's flow it draws (`None`: a timer's).
+    flow: Option<usize>,
 }
 
 /// One drawn edge: the layout nodes it passes through, and whether it returns.
@@ -397,19 +401,22 @@ struct Layout {
 }
 
 #[allow(clippy::too_many_lines)] // the layout's steps in order: edges, loops, layers, points, order, positions
-fn layout(chart: &Flowchart, labels: &SvgLabels, has_levels: bool) -> Layout {
+/// `bands`: how many bands of words (risk level, case state) sit atop each step.
+fn layout(chart: &Flowchart, labels: &SvgLabels, bands: usize) -> Layout {
     let chart_nodes = chart.nodes();
     let index: HashMap<&str, usize> = chart_nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
     let mut edges: Vec<Edge> = chart
         .flows()
         .iter()
-        .filter_map(|f| {
+        .enumerate()
+        .filter_map(|(i, f)| {
             let label = if f.name.trim().is_empty() { f.condition.clone().unwrap_or_default() } else { f.name.clone() };
             Some(Edge {
                 source: *index.get(f.source.as_str())?,
                 target: *index.get(f.target.as_str())?,
                 label: label.trim().to_owned(),
                 dashed: false,
+                flow: Some(i),
             })
         })
         .collect();
@@ -418,7 +425,13 @@ fn layout(chart: &Flowchart, labels: &SvgLabels, has_levels: bool) -> Layout {
             (index.get(timer.attached_to.as_str()), timer.target.as_ref().and_then(|t| index.get(t.as_str())))
         {
             let label = if timer.name.trim().is_empty() { timer.duration.clone() } else { timer.name.clone() };
-            edges.push(Edge { source, target: *target, label: format!("⏱ {}", label.trim()), dashed: true });
+            edges.push(Edge {
+                source,
+                target: *target,
+                label: format!("⏱ {}", label.trim()),
+                dashed: true,
+                flow: None,
+            });
         }
     }
     let n = chart_nodes.len();
@@ -426,7 +439,7 @@ fn layout(chart: &Flowchart, labels: &SvgLabels, has_levels: bool) -> Layout {
     let (back, discovery) = find_back_edges(n, &edges, &starts);
     let layer = longest_path_layers(n, &edges, &back);
 
-    let task_h = if has_levels { TASK_H + BAND_H } else { TASK_H };
+    let task_h = TASK_H + (BAND_H + 2.0) * bands as f64;
     let mut nodes: Vec<LayoutNode> = chart_nodes
         .iter()
         .enumerate()
@@ -541,14 +554,39 @@ fn bottom_of(node: &LayoutNode) -> (f64, f64) {
 /// `levels` maps a step's name to the level of its risk points; steps not in it are
 /// drawn neutral.
 #[must_use]
-#[allow(clippy::too_many_lines)] // the document top to bottom: frame, edges, nodes
 pub fn render_svg(chart: &Flowchart, levels: &BTreeMap<String, StepLevel>, labels: &SvgLabels) -> String {
+    draw(chart, levels, labels, None)
+}
+
+/// [`render_svg`] with a case's run over it: each step's state in its outline, its
+/// fill and its words, the order numbers of its events as badges, a `!` badge
+/// where a rule found something (the rules' words in its tooltip), and a line
+/// naming the events at activities the chart does not have.
+#[must_use]
+pub fn render_svg_with_trace(
+    chart: &Flowchart,
+    levels: &BTreeMap<String, StepLevel>,
+    labels: &SvgLabels,
+    trace: &CaseTrace,
+    words: &TraceLabels,
+) -> String {
+    draw(chart, levels, labels, Some((trace, words)))
+}
+
+#[allow(clippy::too_many_lines)] // the document top to bottom: frame, edges, nodes
+fn draw(
+    chart: &Flowchart,
+    levels: &BTreeMap<String, StepLevel>,
+    labels: &SvgLabels,
+    trace: Option<(&CaseTrace, &TraceLabels)>,
+) -> String {
     let has_levels = chart.steps().any(|(node, _)| levels.contains_key(node.name.trim()));
-    let Layout { nodes, edges, routes, rows } = layout(chart, labels, has_levels);
+    let bands = usize::from(has_levels) + usize::from(trace.is_some());
+    let Layout { nodes, edges, routes, rows } = layout(chart, labels, bands);
     let content_right = nodes.iter().map(|n| n.x + n.width / 2.0).fold(MARGIN, f64::max);
     let loops_from_bottom =
         routes.iter().any(|r| r.back && r.chain.first().is_some_and(|&s| nodes[s].layer + 1 == rows.len()));
-    let bottom = rows.last().map_or(MARGIN, |(top, h)| top + h) + if loops_from_bottom { LOOP_ROOM } else { 0.0 };
+    let mut bottom = rows.last().map_or(MARGIN, |(top, h)| top + h) + if loops_from_bottom { LOOP_ROOM } else { 0.0 };
     let backs = routes.iter().filter(|r| r.back).count();
     let lanes_right = content_right + LANE_GAP * (backs as f64 + 1.0);
     let mut label_right = lanes_right;
@@ -588,10 +626,19 @@ pub fn render_svg(chart: &Flowchart, levels: &BTreeMap<String, StepLevel>, label
         };
         let path: Vec<String> = points.iter().map(|(x, y)| format!("{},{}", num(*x), num(*y))).collect();
         let dash = if edge.dashed { r#" stroke-dasharray="5 4""# } else { "" };
-        let class = if route.back { "flow back" } else { "flow" };
+        let taken = trace.is_some_and(|(t, _)| {
+            edge.flow.and_then(|i| chart.flows().get(i)).is_some_and(|f| t.taken_flows.contains(f.id.as_str()))
+        });
+        // The path taken is thicker as well as darker, so it reads without colour.
+        let (class, stroke, width, marker) = match (route.back, taken) {
+            (false, false) => ("flow", "#52606d", 1.4, "fc-arrow"),
+            (true, false) => ("flow back", "#52606d", 1.4, "fc-arrow"),
+            (false, true) => ("flow taken", "#0d47a1", 3.2, "fc-arrow-taken"),
+            (true, true) => ("flow back taken", "#0d47a1", 3.2, "fc-arrow-taken"),
+        };
         let _ = write!(
             body,
-            r##"<polyline class="{class}" points="{}" fill="none" stroke="#52606d" stroke-width="1.4"{dash} marker-end="url(#fc-arrow)"/>"##,
+            r#"<polyline class="{class}" points="{}" fill="none" stroke="{stroke}" stroke-width="{width}"{dash} marker-end="url(#{marker})"/>"#,
             path.join(" ")
         );
         if !edge.label.is_empty() {
@@ -625,30 +672,60 @@ pub fn render_svg(chart: &Flowchart, levels: &BTreeMap<String, StepLevel>, label
         let name = source.name.trim();
         let side = side_label(name, node.shape, labels);
         let mut tooltip = if name.is_empty() { side.clone() } else { name.to_owned() };
-        let _ = write!(body, r#"<g class="node {}">"#, shape_class(node.shape));
+        let state = trace.and_then(|(t, _)| t.steps.get(name)).filter(|_| node.shape == Shape::Task);
+        match state {
+            Some(step) => {
+                let _ = write!(body, r#"<g class="node task trace-{}">"#, step.state.as_str());
+            }
+            None => {
+                let _ = write!(body, r#"<g class="node {}">"#, shape_class(node.shape));
+            }
+        }
         match (&source.kind, node.shape) {
             (NodeKind::Task(step), _) => {
                 let level = levels.get(name);
                 let (left, top) = (x - TASK_W / 2.0, y - node.shape_h / 2.0);
+                let at_step = trace.and_then(|(t, w)| Some((t.steps.get(name)?, w)));
                 let (stroke, stroke_w) = level.map_or(("#52606d", 1.2), |l| (l.colour.as_str(), 3.0));
+                let (fill, stroke, stroke_w, dash) = match at_step {
+                    Some((step, _)) => state_style(step.state),
+                    None => ("#ffffff", stroke, stroke_w, ""),
+                };
                 let _ = write!(
                     body,
-                    r##"<rect x="{}" y="{}" width="{TASK_W}" height="{}" rx="10" fill="#ffffff" stroke="{stroke}" stroke-width="{stroke_w}"/>"##,
+                    r#"<rect x="{}" y="{}" width="{TASK_W}" height="{}" rx="10" fill="{fill}" stroke="{stroke}" stroke-width="{stroke_w}"{dash}/>"#,
                     num(left),
                     num(top),
                     num(node.shape_h)
                 );
                 let mut line_y = top + 22.0;
+                let mut band_top = top + 4.0;
+                if let Some((step, words)) = at_step {
+                    let (text, colour) = state_line(step, words, labels);
+                    let _ = write!(
+                        body,
+                        r#"<text class="trace-state" x="{}" y="{}" text-anchor="middle" font-size="10.5" font-weight="bold" fill="{colour}">{}</text>"#,
+                        num(x),
+                        num(band_top + 13.0),
+                        xml_escape(&fit(&text, 10.5, TASK_W - 16.0))
+                    );
+                    let _ = write!(tooltip, " · {text}");
+                    band_top += BAND_H + 2.0;
+                    line_y += BAND_H + 2.0;
+                } else if trace.is_some() {
+                    band_top += BAND_H + 2.0;
+                    line_y += BAND_H + 2.0;
+                }
                 if let Some(level) = level {
                     let _ = write!(
                         body,
                         r#"<rect x="{}" y="{}" width="{}" height="{BAND_H}" rx="4" fill="{}"/><text x="{}" y="{}" text-anchor="middle" font-size="11" font-weight="bold" fill="{}">{}</text>"#,
                         num(left + 4.0),
-                        num(top + 4.0),
+                        num(band_top),
                         num(TASK_W - 8.0),
                         level.colour.as_str(),
                         num(x),
-                        num(top + 17.0),
+                        num(band_top + 13.0),
                         text_on(&level.colour),
                         xml_escape(&fit(&level.words, 11.0, TASK_W - 16.0))
                     );
@@ -682,6 +759,16 @@ pub fn render_svg(chart: &Flowchart, levels: &BTreeMap<String, StepLevel>, label
                         num(line_y),
                         xml_escape(&fit(&text, FONT, TASK_W - 16.0))
                     );
+                }
+                if let Some((step, words)) = at_step {
+                    event_badges(&mut body, &step.events, left, top);
+                    if !step.findings.is_empty() {
+                        let said = findings_text(step, words);
+                        if step.deviates() {
+                            deviation_badge(&mut body, &said, left + TASK_W, top);
+                        }
+                        let _ = write!(tooltip, " · {said}");
+                    }
                 }
             }
             (_, Shape::Start | Shape::End | Shape::Intermediate) => {
@@ -746,6 +833,23 @@ pub fn render_svg(chart: &Flowchart, levels: &BTreeMap<String, StepLevel>, label
         let _ = write!(body, "<title>{}</title></g>", xml_escape(tooltip.trim()));
     }
 
+    if let Some((trace, words)) = trace
+        && !trace.unknown.is_empty()
+    {
+        let listed: Vec<String> = trace.unknown.iter().map(|u| format!("#{} {}", u.event, u.activity)).collect();
+        let text = format!("{}{}", words.unknown, listed.join(&words.separator));
+        bottom += 8.0;
+        for line in wrap(&text, FONT, (label_right - MARGIN).max(TASK_W)) {
+            bottom += 18.0;
+            let _ = write!(
+                body,
+                r##"<text class="trace-unknown" x="{}" y="{}" font-size="{FONT}" fill="#b71c1c">{}</text>"##,
+                num(MARGIN),
+                num(bottom),
+                xml_escape(&line)
+            );
+        }
+    }
     let width = (label_right + MARGIN).ceil();
     let height = (bottom + MARGIN).ceil();
     let mut svg = String::with_capacity(body.len() + 1024);
@@ -757,13 +861,166 @@ pub fn render_svg(chart: &Flowchart, levels: &BTreeMap<String, StepLevel>, label
     );
     let _ = write!(
         svg,
-        r##"<title id="fc-title">{}</title><desc id="fc-desc">{}</desc><defs><marker id="fc-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#52606d"/></marker></defs><rect width="100%" height="100%" fill="#ffffff"/>"##,
+        r##"<title id="fc-title">{}</title><desc id="fc-desc">{}</desc><defs><marker id="fc-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#52606d"/></marker>{}</defs><rect width="100%" height="100%" fill="#ffffff"/>"##,
         xml_escape(&labels.title),
-        xml_escape(&labels.description)
+        xml_escape(&labels.description),
+        // Markers scale with the stroke: the heavier path's arrow is kept the same size.
+        if trace.is_some() { TAKEN_ARROW } else { "" }
     );
     svg.push_str(&body);
     svg.push_str("</svg>");
     svg
+}
+
+/// The words of a case's run over the drawing ([`render_svg_with_trace`]). Templates
+/// use `{n}`, `{used}` and `{limit}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceLabels {
+    pub not_reached: String,
+    pub current: String,
+    pub done: String,
+    pub skipped: String,
+    /// Done more than once (`{n}次`).
+    pub times: String,
+    /// Time taken against the limit (`用时{used}/{limit}`).
+    pub used_of_limit: String,
+    /// Time taken by a step without a limit, in working days (`用时{used}个工作日`).
+    pub used: String,
+    pub overdue: String,
+    /// The tooltip's name of an event (`第{n}条`).
+    pub event: String,
+    /// Before the list of events at activities the chart does not have.
+    pub unknown: String,
+    pub separator: String,
+    /// The words of each rule; a rule not in it is named by its id.
+    pub rules: BTreeMap<RuleId, String>,
+}
+
+/// Each state's symbol, read with its words so that colour is never the only sign.
+#[must_use]
+pub const fn state_symbol(state: StepState) -> &'static str {
+    match state {
+        StepState::NotReached => "○",
+        StepState::Current => "▶",
+        StepState::Done => "✓",
+        StepState::Skipped => "⊘",
+    }
+}
+
+/// Fill, outline, outline width and dash of a step in a state.
+const fn state_style(state: StepState) -> (&'static str, &'static str, f64, &'static str) {
+    match state {
+        StepState::NotReached => ("#f5f7fa", "#7b8794", 1.2, r#" stroke-dasharray="4 3""#),
+        StepState::Current => ("#e3f2fd", "#0d47a1", 3.0, ""),
+        StepState::Done => ("#e8f5e9", "#1b5e20", 2.0, ""),
+        StepState::Skipped => ("#fff3e0", "#b71c1c", 2.0, r#" stroke-dasharray="8 4""#),
+    }
+}
+
+/// The state band's words (`✓ 已办理 · 2次 · 超时 · 用时1.5/1个工作日`) and colour;
+/// what matters most comes first, as a long line is cut at its end.
+fn state_line(step: &StepTrace, words: &TraceLabels, labels: &SvgLabels) -> (String, &'static str) {
+    let state = match step.state {
+        StepState::NotReached => &words.not_reached,
+        StepState::Current => &words.current,
+        StepState::Done => &words.done,
+        StepState::Skipped => &words.skipped,
+    };
+    let mut text = format!("{} {state}", state_symbol(step.state));
+    if step.times_done > 1 {
+        let _ = write!(text, "{}{}", words.separator, words.times.replace("{n}", &step.times_done.to_string()));
+    }
+    let mut colour = if step.state == StepState::Skipped { "#b71c1c" } else { "#1d2733" };
+    if let Some(time) = &step.time {
+        if time.overdue {
+            let _ = write!(text, "{}{}", words.separator, words.overdue);
+            colour = "#b71c1c";
+        }
+        let used = format!("{:.1}", time.used_amount);
+        let taken = match time.limit {
+            Some(limit) => words.used_of_limit.replace("{used}", &used).replace("{limit}", &labels.limit_text(limit)),
+            None => words.used.replace("{used}", &used),
+        };
+        let _ = write!(text, "{}{taken}", words.separator);
+    }
+    (text, colour)
+}
+
+const TAKEN_ARROW: &str = r##"<marker id="fc-arrow-taken" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="4" markerHeight="4" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#0d47a1"/></marker>"##;
+
+/// Most event numbers drawn on one step; the rest are counted (`+3`).
+const MAX_BADGES: usize = 6;
+
+/// The order numbers of a step's events, as badges along its top edge.
+fn event_badges(body: &mut String, events: &[u32], left: f64, top: f64) {
+    let mut x = left + 8.0;
+    let shown = events.len().min(MAX_BADGES);
+    let texts = events
+        .iter()
+        .take(shown)
+        .map(u32::to_string)
+        .chain((events.len() > MAX_BADGES).then(|| format!("+{}", events.len() - MAX_BADGES)));
+    for text in texts {
+        let w = text_width(&text, 10.0) + 10.0;
+        let _ = write!(
+            body,
+            r##"<g class="event-badge"><rect x="{}" y="{}" width="{}" height="16" rx="8" fill="#1d2733"/><text x="{}" y="{}" text-anchor="middle" font-size="10" font-weight="bold" fill="#ffffff">{}</text></g>"##,
+            num(x),
+            num(top - 8.0),
+            num(w),
+            num(x + w / 2.0),
+            num(top + 4.0),
+            xml_escape(&text)
+        );
+        x += w + 3.0;
+    }
+}
+
+/// What the rules found at a step: each rule in words with its event and evidence.
+fn findings_text(step: &StepTrace, words: &TraceLabels) -> String {
+    let said: Vec<String> = step
+        .findings
+        .iter()
+        .map(|f| {
+            let rule = words.rules.get(&f.rule).cloned().unwrap_or_else(|| f.rule.as_str().to_owned());
+            match f.event {
+                Some(n) => format!("{rule}（{}）：{}", words.event.replace("{n}", &n.to_string()), f.evidence),
+                None => format!("{rule}：{}", f.evidence),
+            }
+        })
+        .collect();
+    said.join(&words.separator)
+}
+
+/// The `!` badge of a step where rules found a deviation, `said` its tooltip.
+fn deviation_badge(body: &mut String, said: &str, x: f64, top: f64) {
+    let _ = write!(
+        body,
+        r##"<g class="deviation"><circle cx="{}" cy="{}" r="11" fill="#b71c1c" stroke="#ffffff" stroke-width="2"/><text x="{}" y="{}" text-anchor="middle" font-size="14" font-weight="bold" fill="#ffffff">!</text><title>{}</title></g>"##,
+        num(x - 4.0),
+        num(top),
+        num(x - 4.0),
+        num(top + 5.0),
+        xml_escape(said)
+    );
+}
+
+/// Text broken into lines of at most `max` pixels.
+fn wrap(text: &str, font: f64, max: f64) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    let mut width = 0.0;
+    for c in text.chars() {
+        let w = text_width(c.encode_utf8(&mut [0; 4]), font);
+        if width + w > max && width > 0.0 {
+            lines.push(String::new());
+            width = 0.0;
+        }
+        width += w;
+        if let Some(line) = lines.last_mut() {
+            line.push(c);
+        }
+    }
+    lines
 }
 
 const fn shape_class(shape: Shape) -> &'static str {
@@ -867,7 +1124,7 @@ mod tests {
     #[test]
     fn layers_follow_the_longest_path_and_loops_go_back() {
         let chart = Flowchart::new(generator_flowchart()).unwrap();
-        let layout = layout(&chart, &labels(), false);
+        let layout = layout(&chart, &labels(), 0);
         let y = |id: &str| {
             let i = chart.nodes().iter().position(|n| n.id.as_str() == id).unwrap();
             layout.nodes.iter().find(|n| n.node == Some(i)).unwrap().y
@@ -920,6 +1177,82 @@ mod tests {
         // "Decide" states neither responsible nor limit.
         assert!(svg.contains("责任：未明确") && svg.contains("时限：未明确"));
         assert!(svg.contains(">开始<") && svg.contains(">结束<"));
+    }
+
+    fn trace_words() -> TraceLabels {
+        TraceLabels {
+            not_reached: "未到达".into(),
+            current: "正在办理".into(),
+            done: "已办理".into(),
+            skipped: "被跳过".into(),
+            times: "{n}次".into(),
+            used_of_limit: "用时{used}/{limit}".into(),
+            used: "用时{used}个工作日".into(),
+            overdue: "超时".into(),
+            event: "第{n}条".into(),
+            unknown: "流程图外的环节：".into(),
+            separator: " · ".into(),
+            rules: [(RuleId::ProcessNotAllowed, "环节顺序不符".to_owned())].into_iter().collect(),
+        }
+    }
+
+    #[test]
+    fn a_trace_shows_states_in_words_numbers_and_deviations() {
+        use crate::flow::trace::{StepTime, TraceFinding, UnknownEvent};
+        let chart = Flowchart::new(generator_flowchart()).unwrap();
+        let mut trace = CaseTrace::default();
+        for (node, _) in chart.steps() {
+            let step = StepTrace {
+                state: StepState::NotReached,
+                events: Vec::new(),
+                times_done: 0,
+                time: None,
+                findings: Vec::new(),
+            };
+            trace.steps.insert(node.name.clone(), step);
+        }
+        let at_check = trace.steps.get_mut("Check completeness").unwrap();
+        at_check.state = StepState::Done;
+        at_check.events = vec![2, 4, 6, 8, 10, 12, 14, 16];
+        at_check.times_done = 8;
+        at_check.time = Some(StepTime {
+            step: "Check completeness".into(),
+            used_minutes: 1_440,
+            used_amount: 3.0,
+            limit: TimeLimit::new(2, LimitUnit::WorkingDays).ok(),
+            overdue: true,
+            running: false,
+        });
+        trace.steps.get_mut("Site inspection").unwrap().state = StepState::Skipped;
+        let decide = trace.steps.get_mut("Decide").unwrap();
+        decide.state = StepState::Current;
+        decide.events = vec![17];
+        decide.findings.push(TraceFinding {
+            rule: RuleId::ProcessNotAllowed,
+            evidence: "done before required steps: Site inspection".into(),
+            event: Some(17),
+        });
+        trace.unknown.push(UnknownEvent { event: 9, activity: "<Lunch>".into() });
+        let first = chart.flows().iter().find(|f| f.source.as_str() == "start").unwrap();
+        trace.taken_flows.insert(first.id.as_str().to_owned());
+        let svg = render_svg_with_trace(&chart, &BTreeMap::new(), &labels(), &trace, &trace_words());
+        check(&svg);
+        assert!(svg.contains("<g class=\"node task trace-done\">"));
+        assert_eq!(svg.matches("<g class=\"node task trace-").count(), 10);
+        // Each state has its symbol and words, not only its colour.
+        assert!(svg.contains("✓ 已办理 · 8次 · 超时 · 用时3.0/2个工作日"), "{svg}");
+        // Overdue is in the box itself, in red and in words, even where the line is cut.
+        assert!(svg.contains("fill=\"#b71c1c\">✓ 已办理 · 8次 · 超时"), "{svg}");
+        assert!(svg.contains("⊘ 被跳过") && svg.contains("▶ 正在办理") && svg.contains("○ 未到达"));
+        // Six numbers, then the rest counted.
+        assert!(svg.contains(">12</text>") && !svg.contains(">14</text>") && svg.contains(">+2</text>"));
+        assert_eq!(svg.matches("<g class=\"deviation\">").count(), 1);
+        assert!(svg.contains("<title>环节顺序不符（第17条）：done before required steps: Site inspection</title>"));
+        assert!(svg.contains("流程图外的环节：#9 &lt;Lunch&gt;"));
+        assert_eq!(svg.matches("class=\"flow taken\"").count(), 1, "the path taken is drawn heavier");
+        // Without a trace the drawing is the plain one.
+        let plain = render_svg(&chart, &BTreeMap::new(), &labels());
+        assert!(!plain.contains("trace-") && !plain.contains("deviation"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! the XES export of a filtered set.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -11,11 +12,13 @@ use sunlight_domain::field::{FieldError, FieldErrors};
 use sunlight_domain::flow::calendar::china_time;
 use sunlight_domain::flow::case_event::CaseStatus;
 use sunlight_domain::flow::eventlog::EventLog;
-use sunlight_domain::flow::{Card, write_xes};
+use sunlight_domain::flow::trace::{CaseTrace, Run, case_trace};
+use sunlight_domain::flow::{Card, Evaluator, OnlineChart, write_xes};
 use sunlight_domain::policy::{Action, Principal, Target, authorize};
 
+use super::charts;
 use super::number::hash_code;
-use super::refresh::{build, events_of};
+use super::refresh::{Rules, build, events_of};
 use crate::entity::{case_event, handling_case, power, supervision_alert, unit};
 use crate::{Store, StoreError};
 
@@ -198,6 +201,11 @@ pub struct CaseDetail {
     pub events: Vec<case_event::Model>,
     /// Its alerts, oldest first.
     pub alerts: Vec<supervision_alert::Model>,
+    /// Its flowchart version, as drawn.
+    #[serde(skip)]
+    pub chart: Arc<OnlineChart>,
+    /// Its run over the flowchart as of the read, events numbered by their seq.
+    pub trace: CaseTrace,
 }
 
 async fn find(store: &Store, number: &str) -> Result<Option<handling_case::Model>, StoreError> {
@@ -231,7 +239,35 @@ pub async fn detail(store: &Store, principal: &Principal, number: &str) -> Resul
         .all(db)
         .await?;
     let (unit_name, power_name) = names(store, &case).await?;
-    Ok(CaseDetail { case, unit_name, power_name, events, alerts })
+    let (chart, trace) = trace_of(store, &case, &events, Utc::now()).await?;
+    Ok(CaseDetail { case, unit_name, power_name, events, alerts, chart, trace })
+}
+
+/// The case's run over its flowchart version, evaluated as of `now` by the rules
+/// in force (as the clock would, so the times shown are current).
+async fn trace_of(
+    store: &Store,
+    case: &handling_case::Model,
+    events: &[case_event::Model],
+    now: DateTime<Utc>,
+) -> Result<(Arc<OnlineChart>, CaseTrace), StoreError> {
+    let db = store.connection();
+    let version = case.flowchart_version_id;
+    let chart = charts::prepared(store, db, &[version])
+        .await?
+        .remove(&version)
+        .ok_or_else(|| StoreError::Internal(format!("flowchart version {version} is missing")))?;
+    let rules = Rules::load(db).await?;
+    let mut log = EventLog::default();
+    let built = build(&mut log, case, events);
+    let labels = chart.labels(&log);
+    let at = Evaluator { calendar: &rules.calendar, rules: &rules.config, now: now.with_timezone(&china_time()) };
+    let closed = built.status.is_closed();
+    let evaluation = chart.evaluate(&at, &log, &labels, &built.case, closed);
+    let numbers: Vec<u32> = built.seqs.iter().map(|&s| u32::try_from(s).unwrap_or(0)).collect();
+    let run = Run { log: &log, labels: &labels, case: &built.case, closed, numbers: &numbers };
+    let trace = case_trace(&chart, &at, &run, &evaluation);
+    Ok((chart, trace))
 }
 
 /// One step of a case as its applicant sees it: what was done, when.

@@ -6,6 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use sunlight_domain::flow::case_event::RawCaseEvent;
 use sunlight_domain::flow::generator::generator_flowchart;
+use sunlight_domain::flow::trace::StepState;
 use sunlight_domain::flow::{Calendar, Flowchart, import_bpmn, read_csv, read_xes};
 use sunlight_domain::policy::{Principal, Role, Scope};
 use sunlight_store::cases::setup::{ReadyPower, ready_power};
@@ -361,6 +362,18 @@ async fn the_online_hall_creates_and_acts_in_scope(db: TestDb) {
     assert_eq!(detail.events.len(), 9);
     assert_eq!(detail.events[0].action, "apply");
     assert_eq!(detail.events[8].actor, "user:cadre");
+    // Its run over the flowchart: the path taken done, the other branch not reached.
+    let trace = &detail.trace;
+    let register = &trace.steps["Register application"];
+    assert_eq!(register.state, StepState::Done);
+    assert_eq!(register.events, [u32::try_from(detail.events[1].seq).unwrap()]);
+    assert_eq!(trace.steps["Issue licence"].state, StepState::Done);
+    assert_eq!(trace.steps["Notify rejection"].state, StepState::NotReached);
+    // One person reviewed and decided: the finding sits at the decision, on its event.
+    let found: Vec<_> = trace.findings().map(|(step, f)| (step, f.rule.as_str(), f.event)).collect();
+    let decided = u32::try_from(detail.events[6].seq).unwrap();
+    assert_eq!(found, [(Some("Decide"), "process.separation_of_duties", Some(decided))]);
+    assert!(trace.unknown.is_empty());
     assert!(matches!(cases::detail(store, &outsider, &number).await, Err(StoreError::Denied(_))));
     let mine = cases::list(store, &cadre, &CaseFilter::default(), 1, 10).await.unwrap();
     assert_eq!(mine.total, 2);

@@ -14,18 +14,21 @@ use serde::Deserialize;
 use sunlight_domain::field::FieldErrors;
 use sunlight_domain::flow::Card;
 use sunlight_domain::flow::case_event::{CaseAction, CaseStatus};
+use sunlight_domain::flow::svg::state_symbol;
+use sunlight_domain::flow::trace::StepState;
 use sunlight_domain::policy::{Action, Target};
 use sunlight_store::cases::{self, CaseFilter, RawAction, RawNewCase};
 use sunlight_store::flowcharts::{self, FlowchartFilter};
 use sunlight_store::org::{self, UnitFilter};
 
+use super::supervision;
 use super::{
-    Block, DetailPage, FormPage, SecretPage, TablePage, paginate, render, render_status, require, see_other,
-    table_response,
+    Block, FormPage, SecretPage, TablePage, paginate, render, render_status, require, see_other, table_response,
 };
 use crate::AppState;
 use crate::auth::{Caller, FormData, StaffForm};
 use crate::error::AppError;
+use crate::flowchart_text;
 use crate::i18n::Lang;
 use crate::views::{Cell, Chrome, Field, FieldKind, Form, Table, local_time};
 
@@ -255,6 +258,69 @@ pub async fn create(
 
 // ---------------------------------------------------------------- detail
 
+/// A case's page: its facts, its run over its flowchart, its events and alerts.
+#[derive(Template)]
+#[template(path = "case_page.html")]
+struct CasePage {
+    c: Chrome,
+    actions: Vec<(String, String)>,
+    facts: Vec<(String, String)>,
+    trace: TraceView,
+    blocks: Vec<Block>,
+}
+
+/// The case timeline (办理轨迹): the drawing, what its marks mean, and every
+/// finding in words under it.
+struct TraceView {
+    svg: String,
+    legend: Vec<(&'static str, String)>,
+    findings: Vec<String>,
+    /// Events at activities the flowchart does not have, in one line.
+    unknown: String,
+}
+
+fn trace_view(lang: Lang, d: &cases::CaseDetail) -> TraceView {
+    let title = format!("{} {}", d.case.case_number, d.power_name);
+    let svg = flowchart_text::draw_trace(lang, d.chart.chart(), &title, &d.trace);
+    let legend = [StepState::Done, StepState::Current, StepState::Skipped, StepState::NotReached]
+        .into_iter()
+        .map(|s| (state_symbol(s), lang.t(&format!("legend-trace-{}", s.as_str().replace('_', "-")))))
+        .chain([
+            ("1", lang.t("legend-trace-badge")),
+            ("!", lang.t("legend-trace-deviation")),
+            ("━", lang.t("legend-trace-path")),
+        ])
+        .collect();
+    let findings = d
+        .trace
+        .findings()
+        .map(|(step, f)| {
+            let rule = supervision::rule_name(lang, f.rule.as_str());
+            let event = f.event.map(|n| n.to_string()).unwrap_or_default();
+            let args = [
+                ("step", step.unwrap_or_default().to_owned().into()),
+                ("rule", rule.into()),
+                ("event", event.into()),
+                ("evidence", f.evidence.clone().into()),
+            ];
+            let key = match (step, f.event) {
+                (Some(_), Some(_)) => "trace-finding-step-event",
+                (Some(_), None) => "trace-finding-step",
+                (None, Some(_)) => "trace-finding-event",
+                (None, None) => "trace-finding",
+            };
+            lang.t_args(key, &args)
+        })
+        .collect();
+    let unknown = if d.trace.unknown.is_empty() {
+        String::new()
+    } else {
+        let listed: Vec<String> = d.trace.unknown.iter().map(|u| format!("#{} {}", u.event, u.activity)).collect();
+        format!("{}{}", lang.t("trace-unknown"), listed.join(&lang.t("flowchart-separator-strong")))
+    };
+    TraceView { svg, legend, findings, unknown }
+}
+
 #[allow(clippy::too_many_lines)] // the facts, the events, the alerts and the form of one page
 async fn detail_page(
     state: &AppState,
@@ -262,7 +328,7 @@ async fn detail_page(
     caller: &Caller,
     number: &str,
     failed: Option<(&FieldErrors, &FormData)>,
-) -> Result<DetailPage, AppError> {
+) -> Result<CasePage, AppError> {
     let d = cases::detail(&state.store, &caller.principal, number).await?;
     let c = &d.case;
     let time = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| local_time(&t.to_rfc3339())).unwrap_or_default();
@@ -358,10 +424,11 @@ async fn detail_page(
     };
     let mut chrome = Chrome::new(lang, caller, "page-case", "cases");
     chrome.title = format!("{} · {}", chrome.title, c.case_number);
-    Ok(DetailPage {
+    Ok(CasePage {
         c: chrome,
         actions: vec![("/staff/cases".to_owned(), lang.t("nav-cases"))],
         facts,
+        trace: trace_view(lang, &d),
         blocks: vec![
             Block { heading: lang.t("heading-case-events"), table: events, form },
             Block { heading: lang.t("heading-case-alerts"), table: alerts, form: None },

@@ -28,6 +28,7 @@ macro_rules! both_backends {
 
 mod access;
 mod bad_input;
+mod case_trace;
 mod cases;
 mod catalogue;
 mod complaints;
