@@ -1,7 +1,7 @@
 //! The demo screens (电子显示屏): the halls of the government service centre, the
-//! public resource trading centre and the pilot units, each with its own panels; the
-//! pilot units' halls and the county's screens show a published flowchart (the pilots
-//! hold the demo's charts: a unit screen without any skips the panel).
+//! public resource trading centre and the pilot units, each with its own panels; some
+//! pilot units' halls and county screens show a published flowchart (only the pilots'
+//! powers have demo charts, and a screen whose unit has none leaves the panel out).
 
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use sunlight_domain::screen::{Panel, ScreenInput};
