@@ -4,8 +4,8 @@
 //! Only panels whose data exists are offered: the catalogue's figures, the risk
 //! points by level, the trading centre's open red-flag alerts by indicator, a
 //! rotating list of published powers with their time limits, the cases finished
-//! today and how many in time, the open time cards by level, and the latest public
-//! replies to complaints.
+//! today and how many in time, the open time cards by level, the latest public
+//! replies to complaints, and one published flowchart.
 
 use std::fmt;
 use std::str::FromStr;
@@ -43,6 +43,9 @@ keyed_enum! {
         CardsOpen => "cards_open",
         /// 群众举报答复: the latest public replies to complaints, nothing personal.
         RecentReplies => "recent_replies",
+        /// 办事流程图: one published flowchart of a public power, drawn large, with the
+        /// power's name and unit; shown only while a published chart exists.
+        Flowchart => "flowchart",
     }
 }
 

@@ -246,7 +246,8 @@ fn with_state(state: &str) -> Expr {
     )
 }
 
-fn with_published() -> Expr {
+/// Flowcharts with a published version (a condition on `flowchart`).
+pub(crate) fn with_published() -> Expr {
     with_state(PUBLISHED)
 }
 

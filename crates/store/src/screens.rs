@@ -5,15 +5,17 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Condition, Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 use serde::Serialize;
 use sunlight_domain::field::FieldError;
+use sunlight_domain::flow::Flowchart;
 use sunlight_domain::policy::{Action, Principal, Target, authorize};
 use sunlight_domain::screen::{Panel, ScreenInput, stored_panels};
 
 use crate::catalogue::{self, PowerFilter, PowerRecord};
 use crate::entity::{
-    complaint, complaint_event, display_screen, handling_case, power, supervision_alert, trading_alert, unit,
+    complaint, complaint_event, display_screen, flowchart, handling_case, power, supervision_alert, trading_alert, unit,
 };
 use crate::figures::{self, Figures};
 use crate::{Store, StoreError, Write};
@@ -177,6 +179,18 @@ pub enum PanelData {
     RecentReplies {
         replies: Vec<PublicReply>,
     },
+    /// The published flowchart of one public power (see [`screen_flowchart`]).
+    Flowchart(Box<ScreenChart>),
+}
+
+/// A published flowchart as a screen shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScreenChart {
+    pub power: power::Model,
+    pub unit_name: String,
+    /// The published version's number: with the power it names the drawing.
+    pub version: i32,
+    pub chart: Flowchart,
 }
 
 /// A reply the commission made public, with nothing about who complained: not the
@@ -225,6 +239,11 @@ pub async fn screen_data(
             Panel::CasesToday => cases_today(store, screen.unit_id, Utc::now()).await?,
             Panel::CardsOpen => cards_open(store, screen.unit_id).await?,
             Panel::RecentReplies => recent_replies(store, screen.unit_id).await?,
+            // Shown only while there is a chart to show.
+            Panel::Flowchart => match screen_flowchart(store, screen.unit_id, Utc::now()).await? {
+                Some(chart) => PanelData::Flowchart(Box::new(chart)),
+                None => continue,
+            },
             Panel::PublishedPowers => {
                 let filter = PowerFilter { unit_id: screen.unit_id, ..Default::default() };
                 let first = catalogue::list_public_powers(store, &filter, 1, POWERS_PER_PANEL).await?;
@@ -338,6 +357,51 @@ pub async fn recent_replies(store: &Store, unit: Option<i64>) -> Result<PanelDat
     Ok(PanelData::RecentReplies { replies })
 }
 
+/// The published flowchart a screen shows during the hour of `now`: the charts of
+/// published public powers (of `unit`, or of every unit) in power-code order, one an
+/// hour in turn. An hour lets a hall read a whole chart, every screen of a unit
+/// shows the same one, and the turn needs no state; `None` when there is none.
+pub async fn screen_flowchart(
+    store: &Store,
+    unit: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Option<ScreenChart>, StoreError> {
+    let db = store.connection();
+    let public = Query::select()
+        .column(power::Column::Id)
+        .from(power::Entity)
+        .and_where(power::Column::State.eq("published"))
+        .and_where(power::Column::Public.eq(true))
+        .to_owned();
+    let mut query = flowchart::Entity::find()
+        .filter(crate::flowcharts::with_published())
+        .filter(flowchart::Column::PowerId.in_subquery(public));
+    if let Some(id) = unit {
+        query = query.filter(flowchart::Column::UnitId.eq(id));
+    }
+    let count = query.clone().count(db).await?;
+    if count == 0 {
+        return Ok(None);
+    }
+    let hour = u64::try_from(now.timestamp().div_euclid(3600)).unwrap_or(0);
+    let Some(row) = query
+        .order_by_asc(flowchart::Column::PowerCode)
+        .order_by_asc(flowchart::Column::Id)
+        .offset(hour % count)
+        .limit(1)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some((version, chart)) = crate::flowcharts::published_version(db, row.power_id).await? else {
+        return Ok(None);
+    };
+    let Some(power) = power::Entity::find_by_id(row.power_id).one(db).await? else { return Ok(None) };
+    let unit_name = unit::Entity::find_by_id(power.unit_id).one(db).await?.map(|u| u.name).unwrap_or_default();
+    Ok(Some(ScreenChart { power, unit_name, version: version.version, chart }))
+}
+
 async fn open_alerts(store: &Store) -> Result<Vec<(String, i64)>, StoreError> {
     let mut rows: Vec<(String, i64)> = trading_alert::Entity::find()
         .select_only()
@@ -372,6 +436,23 @@ pub async fn kiosk_units(store: &Store) -> Result<Vec<(unit::Model, i64)>, Store
         .into_iter()
         .filter_map(|u| counts.iter().find(|(id, _)| *id == u.id).map(|(_, n)| *n).map(|n| (u, n)))
         .collect())
+}
+
+/// The units a case can be looked up for on the kiosk, by unit code: those with
+/// cases, and those with published public powers (whose cases may come).
+pub async fn kiosk_case_units(store: &Store) -> Result<Vec<unit::Model>, StoreError> {
+    let with_cases =
+        Query::select().distinct().column(handling_case::Column::UnitId).from(handling_case::Entity).to_owned();
+    let with_powers = public_powers().select_only().column(power::Column::UnitId).distinct().into_query();
+    Ok(unit::Entity::find()
+        .filter(
+            Condition::any()
+                .add(unit::Column::Id.in_subquery(with_cases))
+                .add(unit::Column::Id.in_subquery(with_powers)),
+        )
+        .order_by_asc(unit::Column::Code)
+        .all(store.connection())
+        .await?)
 }
 
 /// The power types (stored keys) of one unit's published public powers, and how many.

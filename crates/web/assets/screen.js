@@ -2,7 +2,8 @@
 // every panel from /screen/{id}/data. It runs for days in a hall, so nothing may
 // grow: one timer for the life of the page (a one-second tick that also drives the
 // clock), panels' children replaced rather than appended, one request at a time
-// (aborted after 10 s), and no listeners added after start.
+// (aborted after 10 s), and no listeners added after start. A flowchart panel is
+// left as drawn; a new chart reloads the page.
 (function () {
   "use strict";
   var body = document.getElementById("screen");
@@ -40,6 +41,12 @@
   }
 
   function fill(section, panel) {
+    // A flowchart panel keeps its server-drawn chart; when the chart to show has
+    // turned (hourly), the page is reloaded rather than markup parsed here.
+    if (panel.chart || section.hasAttribute("data-chart")) {
+      if (panel.chart !== section.getAttribute("data-chart")) { window.location.reload(); }
+      return;
+    }
     var tbody = document.createElement("tbody");
     panel.rows.forEach(function (row) {
       var tr = document.createElement("tr");

@@ -130,12 +130,14 @@ const CACHE_CONTROL: &str = "public, max-age=60";
 /// Larger pages are passed through untagged rather than held in memory.
 const MAX_TAGGED_BYTES: usize = 4 * 1024 * 1024;
 
+/// The kiosk's case look-up is not one: each answer counts against the look-up
+/// limit, and an answer names one applicant's case.
 fn is_public_page(path: &str) -> bool {
     path == "/"
         || path == "/catalogue"
         || path.starts_with("/catalogue/")
         || path == "/kiosk"
-        || path.starts_with("/kiosk/")
+        || (path.starts_with("/kiosk/") && path != "/kiosk/case")
 }
 
 pub async fn revalidate(State(state): State<AppState>, request: Request, next: Next) -> Response {

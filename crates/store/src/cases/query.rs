@@ -291,6 +291,8 @@ pub struct PublicCase {
     pub received_at: DateTime<Utc>,
     pub promised_deadline: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// Past its promised limit (still open, or finished late).
+    pub overdue: bool,
     pub steps: Vec<PublicStep>,
 }
 
@@ -325,6 +327,7 @@ pub async fn public_status(store: &Store, number: &str, code: &str) -> Result<Op
         received_at: case.received_at,
         promised_deadline: case.promised_deadline,
         finished_at: case.finished_at,
+        overdue: case.overdue,
         steps,
     }))
 }

@@ -357,3 +357,67 @@ async fn supervision_panels_follow_the_records(db: TestDb) {
     ));
 }
 both_backends!(supervision_panels_follow_the_records);
+
+/// The flowchart panel turns hourly through the published charts of public powers
+/// (of the screen's unit, or all), in power-code order; none without a chart.
+async fn the_flowchart_panel_turns_each_hour(db: TestDb) {
+    use chrono::{Duration, TimeZone, Utc};
+    use sunlight_domain::flow::{Flowchart, generator::generator_flowchart};
+    use sunlight_store::cases::setup::{install_flowchart, ready_power};
+
+    demo::build_organization(&db.store).await.unwrap();
+    let system = Principal::system("test");
+    let scjg = org::list_units(&db.store, &system, &UnitFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.code == "SCJG")
+        .unwrap()
+        .id;
+    let at = Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap();
+    assert!(screens::screen_flowchart(&db.store, None, at).await.unwrap().is_none());
+
+    let chart = Flowchart::new(generator_flowchart()).unwrap();
+    // A power not published: its chart is not for a public screen.
+    ready_power(&db.store, &system, "SCJG", "未公开许可", &chart).await.unwrap();
+    assert!(screens::screen_flowchart(&db.store, None, at).await.unwrap().is_none());
+    let mut codes = Vec::new();
+    for (unit, name) in [("SCJG", "甲许可"), ("ZRZY", "乙许可"), ("SCJG", "丙许可")] {
+        publish(&db, unit, name).await;
+        let found = catalogue::list_public_powers(
+            &db.store,
+            &catalogue::PowerFilter { q: Some(name.to_owned()), ..Default::default() },
+            1,
+            1,
+        )
+        .await
+        .unwrap();
+        let power = &found.powers[0].power;
+        install_flowchart(&db.store, &system, power.id, &chart).await.unwrap();
+        codes.push(power.code.clone());
+    }
+    codes.sort();
+    let mut shown = Vec::new();
+    for hour in 0..4 {
+        let chart = screens::screen_flowchart(&db.store, None, at + Duration::hours(hour)).await.unwrap().unwrap();
+        assert_eq!(chart.version, 1);
+        assert!(!chart.unit_name.is_empty());
+        shown.push(chart.power.code);
+    }
+    // Three charts, one an hour, the same again in the fourth hour; each hour is whole.
+    let start = shown.iter().position(|c| *c == codes[0]).unwrap();
+    let turned: Vec<&String> = (0..3).map(|i| &shown[(start + i) % 3]).collect();
+    assert_eq!(turned, codes.iter().collect::<Vec<_>>());
+    assert_eq!(shown[3], shown[0]);
+    let later = screens::screen_flowchart(&db.store, None, at + Duration::minutes(59)).await.unwrap().unwrap();
+    assert_eq!(later.power.code, shown[0]);
+
+    // A unit's screen turns through its unit's charts only.
+    for hour in 0..3 {
+        let chart =
+            screens::screen_flowchart(&db.store, Some(scjg), at + Duration::hours(hour)).await.unwrap().unwrap();
+        assert!(chart.power.code.starts_with("SCJG"), "{}", chart.power.code);
+        assert_eq!(chart.power.unit_id, scjg);
+    }
+}
+both_backends!(the_flowchart_panel_turns_each_hour);

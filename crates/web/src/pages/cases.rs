@@ -4,7 +4,6 @@
 //! and verification code (nothing personal, one answer for every miss).
 
 use std::net::SocketAddr;
-use std::time::Instant;
 
 use askama::Template;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -21,6 +20,7 @@ use sunlight_store::cases::{self, CaseFilter, RawAction, RawNewCase};
 use sunlight_store::flowcharts::{self, FlowchartFilter};
 use sunlight_store::org::{self, UnitFilter};
 
+use super::case_lookup::{self, Lookup};
 use super::supervision;
 use super::{
     Block, FormPage, SecretPage, TablePage, paginate, render, render_status, require, see_other, table_response,
@@ -49,7 +49,7 @@ const HALL_ACTIONS: [CaseAction; 10] = [
     CaseAction::Terminate,
 ];
 
-fn word(lang: Lang, family: &str, key: &str) -> String {
+pub(super) fn word(lang: Lang, family: &str, key: &str) -> String {
     let id = format!("{family}-{key}");
     let text = lang.t(&id);
     if text == id { key.to_owned() } else { text }
@@ -512,36 +512,11 @@ pub async fn public_status(
     if q.number.trim().is_empty() && q.code.trim().is_empty() {
         return Ok(render(&page)?.into_response());
     }
-    if let Err(seconds) = state.case_lookup_limiter.allow(address.ip(), Instant::now()) {
-        page.error = Some(lang.t_args("case-lookup-rate-limited", &[("seconds", seconds.into())]));
-        return render_status(StatusCode::TOO_MANY_REQUESTS, &page);
-    }
-    let found = if q.number.trim().is_empty() || q.code.trim().is_empty() {
-        None
-    } else {
-        cases::public_status(&state.store, &q.number, q.code.trim()).await?
-    };
-    let Some(case) = found else {
-        page.error = Some(lang.t("case-lookup-not-found"));
-        return render_status(StatusCode::NOT_FOUND, &page);
-    };
-    let time = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| local_time(&t.to_rfc3339())).unwrap_or_default();
-    page.facts = vec![
-        (lang.t("col-case-number"), case.case_number.clone()),
-        (lang.t("col-unit"), case.unit_name.clone()),
-        (lang.t("col-case-power"), case.power_name.clone()),
-        (lang.t("col-case-status"), word(lang, "case-status", &case.status)),
-        (lang.t("col-case-step"), case.current_step.clone().unwrap_or_default()),
-        (lang.t("col-case-card"), word(lang, "case-card", &case.card)),
-        (lang.t("col-case-received"), local_time(&case.received_at.to_rfc3339())),
-        (lang.t("col-case-deadline"), time(case.promised_deadline)),
-        (lang.t("col-case-finished"), time(case.finished_at)),
-    ];
-    page.facts.retain(|(_, v)| !v.is_empty());
-    page.steps = case
-        .steps
-        .iter()
-        .map(|s| (s.step.clone(), word(lang, "case-action", &s.action), local_time(&s.at.to_rfc3339())))
-        .collect();
+    let lookup = case_lookup::look_up(&state, address.ip(), &q.number, &q.code).await?;
+    page.error = lookup.error(lang);
+    let Lookup::Found(case) = lookup else { return render_status(lookup.status(), &page) };
+    let view = case_lookup::case_view(lang, &case);
+    page.facts = view.facts;
+    page.steps = view.steps;
     Ok(render(&page)?.into_response())
 }

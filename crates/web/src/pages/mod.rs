@@ -10,6 +10,7 @@ use crate::views::{Cell, Chrome, FieldKind, Form, Table};
 pub mod accounts;
 pub mod audit;
 pub mod calendar;
+pub mod case_lookup;
 pub mod cases;
 pub mod catalogue;
 pub mod complaints;

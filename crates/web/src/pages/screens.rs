@@ -5,12 +5,16 @@
 //! hall; `screen.js` rotates the panels and refreshes them from `/screen/{id}/data`
 //! (JSON computed from the records), replacing nodes in place so the page runs for
 //! days without growing. The kiosk `/kiosk` browses the public catalogue by unit and
-//! type with touch targets only, shows a power's facts, and looks up a case number
-//! on a keypad; after a minute idle it goes back to its start.
+//! type with touch targets only, shows a power's facts, and looks up a case: the
+//! unit from its tiles, then the number's date and sequence and the verification
+//! code on a keypad, answered as the portal answers; after a minute idle it goes
+//! back to its start.
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -23,6 +27,7 @@ use sunlight_store::entity::{display_screen, unit};
 use sunlight_store::org::{self, UnitFilter};
 use sunlight_store::screens::{self, PanelData, PublicReply};
 
+use super::case_lookup::{self, Lookup};
 use super::catalogue::{limit_text, type_label_of};
 use super::trading_alerts::indicator_words;
 use super::{FormPage, TablePage, render, render_status, require, see_other, table_response};
@@ -246,13 +251,20 @@ pub async fn update(
 
 /// One panel as shown: a title and rows of (label, value, class); the class marks a
 /// row's colour (time cards), beside the words that say the same.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct PanelView {
     pub key: &'static str,
     pub title: String,
     pub rows: Vec<(String, String, &'static str)>,
     /// Words instead of rows when there is nothing to list, or a page indicator.
     pub note: String,
+    /// Which drawing a flowchart panel shows (`<power id>-<version>`): the script
+    /// reloads the page when it changes rather than parse markup itself.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub chart: String,
+    /// The drawing (SVG drawn by the server), on the page only.
+    #[serde(skip)]
+    pub svg: String,
 }
 
 /// What `/screen/{id}/data` answers.
@@ -299,6 +311,7 @@ fn cases_view(lang: Lang, finished: u64, in_time: u64) -> PanelView {
             (lang.t("screen-cases-rate"), rate, ""),
         ],
         note: if finished == 0 { lang.t("screen-no-cases-today") } else { String::new() },
+        ..PanelView::default()
     }
 }
 
@@ -319,6 +332,7 @@ fn cards_view(lang: Lang, levels: &[(&'static str, u64)]) -> PanelView {
             })
             .collect(),
         note: if open == 0 { lang.t("screen-no-open-cards") } else { lang.t("screen-cards-explain") },
+        ..PanelView::default()
     }
 }
 
@@ -339,6 +353,7 @@ fn replies_view(lang: Lang, replies: &[PublicReply]) -> PanelView {
             })
             .collect(),
         note: if replies.is_empty() { lang.t("screen-no-replies") } else { String::new() },
+        ..PanelView::default()
     }
 }
 
@@ -356,19 +371,20 @@ fn panel_view(lang: Lang, data: &PanelData) -> PanelView {
             key: Panel::CatalogueFigures.key(),
             title: panel_label(lang, Panel::CatalogueFigures),
             rows: figure_rows(lang, figures),
-            note: String::new(),
+            ..PanelView::default()
         },
         PanelData::RiskLevels { figures } => PanelView {
             key: Panel::RiskLevels.key(),
             title: panel_label(lang, Panel::RiskLevels),
             rows: figure_rows(lang, figures),
-            note: String::new(),
+            ..PanelView::default()
         },
         PanelData::TradingAlerts { open } => PanelView {
             key: Panel::TradingAlerts.key(),
             title: panel_label(lang, Panel::TradingAlerts),
             rows: open.iter().map(|(code, n)| (indicator_words(lang, code), n.to_string(), "")).collect(),
             note: if open.is_empty() { lang.t("screen-no-open-alerts") } else { String::new() },
+            ..PanelView::default()
         },
         PanelData::PublishedPowers { total, page, powers } => PanelView {
             key: Panel::PublishedPowers.key(),
@@ -389,10 +405,19 @@ fn panel_view(lang: Lang, data: &PanelData) -> PanelView {
                     &[("total", (*total).into()), ("page", (*page).into()), ("pages", pages.into())],
                 )
             },
+            ..PanelView::default()
         },
         PanelData::CasesToday { finished, in_time } => cases_view(lang, *finished, *in_time),
         PanelData::CardsOpen { levels } => cards_view(lang, levels),
         PanelData::RecentReplies { replies } => replies_view(lang, replies),
+        PanelData::Flowchart(shown) => PanelView {
+            key: Panel::Flowchart.key(),
+            title: panel_label(lang, Panel::Flowchart),
+            rows: vec![(shown.power.name.clone(), shown.unit_name.clone(), "")],
+            note: lang.t("screen-flowchart-note"),
+            chart: format!("{}-{}", shown.power.id, shown.version),
+            svg: String::new(),
+        },
     }
 }
 
@@ -403,19 +428,30 @@ pub struct DataQuery {
     page: String,
 }
 
+/// The screen's panels now; `draw` draws a flowchart panel's chart (the page needs
+/// it, the refreshes only its identity).
 async fn screen_json(
     state: &AppState,
     lang: Lang,
     id: i64,
     page: u64,
+    draw: bool,
 ) -> Result<(display_screen::Model, ScreenJson), AppError> {
     let screen = screens::public_screen(&state.store, id).await?;
     let data = screens::screen_data(&state.store, &screen, page).await?;
+    let mut panels = Vec::with_capacity(data.panels.len());
+    for p in &data.panels {
+        let mut view = panel_view(lang, p);
+        if let (true, PanelData::Flowchart(shown)) = (draw, p) {
+            view.svg = super::flowcharts::drawing(state, lang, &shown.power, &shown.chart).await?.0;
+        }
+        panels.push(view);
+    }
     let json = ScreenJson {
         id: screen.id,
         seconds: screen.seconds,
         updated: chrono::Utc::now().with_timezone(&shanghai()).format("%H:%M:%S").to_string(),
-        panels: data.panels.iter().map(|p| panel_view(lang, p)).collect(),
+        panels,
     };
     Ok((screen, json))
 }
@@ -431,7 +467,7 @@ struct ScreenPage {
 }
 
 pub async fn screen(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let (screen, json) = screen_json(&state, lang, id, 1).await?;
+    let (screen, json) = screen_json(&state, lang, id, 1, true).await?;
     let county = org::county_name(&state.store).await?.unwrap_or_default();
     Ok(render(&ScreenPage { lang, county, screen, panels: json.panels, updated: json.updated })?.into_response())
 }
@@ -443,7 +479,7 @@ pub async fn data(
     Query(q): Query<DataQuery>,
 ) -> Result<Response, AppError> {
     let page = q.page.parse().unwrap_or(1);
-    let (_, json) = screen_json(&state, lang, id, page).await?;
+    let (_, json) = screen_json(&state, lang, id, page, false).await?;
     Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], Json(json)).into_response())
 }
 
@@ -457,6 +493,15 @@ struct Tile {
     sub: String,
 }
 
+/// The keypad's form: the unit's code shown fixed before the number.
+#[derive(Debug, Clone)]
+struct Keypad {
+    unit: String,
+    /// As typed (`20261125-000012`).
+    number: String,
+    code: String,
+}
+
 #[derive(Template)]
 #[template(path = "kiosk.html")]
 struct KioskPage {
@@ -467,8 +512,11 @@ struct KioskPage {
     back: Option<String>,
     tiles: Vec<Tile>,
     facts: Vec<(String, String)>,
-    keypad: bool,
-    number: String,
+    keypad: Option<Keypad>,
+    /// A found case's steps done (step, action, date); `Some` on its answer.
+    steps: Option<Vec<(String, String, String)>>,
+    /// Where to look up another case, on an answer.
+    again: Option<String>,
     message: Option<String>,
     prev: Option<String>,
     next: Option<String>,
@@ -488,8 +536,9 @@ impl KioskPage {
             back: None,
             tiles: Vec::new(),
             facts: Vec::new(),
-            keypad: false,
-            number: String::new(),
+            keypad: None,
+            steps: None,
+            again: None,
             message: None,
             prev: None,
             next: None,
@@ -620,31 +669,113 @@ pub async fn kiosk_power(State(state): State<AppState>, lang: Lang, Path(id): Pa
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct CaseQuery {
+    /// The unit's code: the fixed start of the number.
+    unit: Option<String>,
+    /// The rest of the number: date and sequence, with or without the hyphen.
     number: Option<String>,
+    code: Option<String>,
 }
 
-/// The case-number keypad and its answer. Cases (办件) are not recorded yet, so
-/// every well-formed number is answered "not found" in words.
+/// Digits of a case number after the unit's code: `YYYYMMDD` and `nnnnnn`.
+const DATE_DIGITS: usize = 8;
+const SEQUENCE_DIGITS: usize = 6;
+const CODE_DIGITS: usize = 6;
+
+/// What was typed, without spaces and hyphens, cut to what the field holds (what
+/// is kept for the form is never longer than a number could be).
+fn digits_of(raw: &str, max: usize) -> String {
+    raw.chars().filter(|c| !c.is_whitespace() && *c != '-').take(max + 1).collect()
+}
+
+/// `20261125000012` as the keypad shows it: `20261125-000012`.
+fn formatted(digits: &str) -> String {
+    match digits.char_indices().nth(DATE_DIGITS) {
+        Some((at, _)) => format!("{}-{}", &digits[..at], &digits[at..]),
+        None => digits.to_owned(),
+    }
+}
+
+/// The full case number from the unit's code and the typed digits, or the words
+/// saying what is wrong with them.
+fn case_number(lang: Lang, unit_code: &str, digits: &str, code: &str) -> Result<String, String> {
+    if digits.is_empty() && code.is_empty() {
+        return Err(lang.t("kiosk-case-empty"));
+    }
+    if digits.len() != DATE_DIGITS + SEQUENCE_DIGITS || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(lang.t("kiosk-case-bad-number"));
+    }
+    let (date, sequence) = digits.split_at(DATE_DIGITS);
+    if chrono::NaiveDate::parse_from_str(date, "%Y%m%d").is_err() {
+        return Err(lang.t_args("kiosk-case-bad-date", &[("date", date.to_owned().into())]));
+    }
+    if code.len() != CODE_DIGITS || !code.chars().all(|c| c.is_ascii_digit()) {
+        return Err(lang.t("kiosk-case-bad-code"));
+    }
+    Ok(format!("{unit_code}-{date}-{sequence}"))
+}
+
+/// The case look-up by touch: first the unit (its code starts the number), then
+/// the date and sequence and the verification code on the keypad; the answer is
+/// the portal's (`case_lookup`), under the same limit per address.
 pub async fn kiosk_case(
     State(state): State<AppState>,
     lang: Lang,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
     Query(q): Query<CaseQuery>,
 ) -> Result<Response, AppError> {
     let mut page = KioskPage::new(&state, lang, county(&state).await?, lang.t("kiosk-case"));
     page.back = Some("/kiosk".into());
-    page.keypad = true;
-    let mut status = StatusCode::OK;
-    if let Some(raw) = q.number {
-        let number: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-        page.message = Some(if number.is_empty() {
-            lang.t("kiosk-case-empty")
-        } else if number.len() > 30 || !number.chars().all(|c| c.is_ascii_digit()) {
-            status = StatusCode::UNPROCESSABLE_ENTITY;
-            lang.t("kiosk-case-digits-only")
-        } else {
-            lang.t_args("kiosk-case-not-found", &[("number", number.clone().into())])
+    let units = screens::kiosk_case_units(&state.store).await?;
+    let chosen = q.unit.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let Some(unit) = chosen.and_then(|code| units.iter().find(|u| u.code.eq_ignore_ascii_case(code))) else {
+        let mut status = StatusCode::OK;
+        page.message = Some(match chosen {
+            Some(code) => {
+                status = StatusCode::UNPROCESSABLE_ENTITY;
+                lang.t_args("kiosk-case-unknown-unit", &[("code", code.chars().take(20).collect::<String>().into())])
+            }
+            None if units.is_empty() => lang.t("kiosk-case-no-units"),
+            None => lang.t("kiosk-case-choose-unit"),
         });
-        page.number = number.chars().take(30).collect();
+        page.tiles = units
+            .iter()
+            .map(|u| Tile {
+                href: format!("/kiosk/case?unit={}", urlencode(&u.code)),
+                text: u.name.clone(),
+                sub: lang.t_args("kiosk-case-unit-sub", &[("code", u.code.clone().into())]),
+            })
+            .collect();
+        return render_status(status, &page);
+    };
+    page.title = format!("{} · {}", lang.t("kiosk-case"), unit.name);
+    page.back = Some("/kiosk/case".into());
+    let digits = digits_of(q.number.as_deref().unwrap_or_default(), DATE_DIGITS + SEQUENCE_DIGITS);
+    let code = digits_of(q.code.as_deref().unwrap_or_default(), CODE_DIGITS);
+    let mut keypad = Keypad { unit: unit.code.clone(), number: formatted(&digits), code: String::new() };
+    if q.number.is_none() && q.code.is_none() {
+        page.keypad = Some(keypad);
+        return Ok(render(&page)?.into_response());
     }
-    render_status(status, &page)
+    let number = match case_number(lang, &unit.code, &digits, &code) {
+        Ok(number) => number,
+        Err(message) => {
+            // The code is kept only while the number is being corrected.
+            keypad.code = code;
+            page.message = Some(message);
+            page.keypad = Some(keypad);
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let lookup = case_lookup::look_up(&state, address.ip(), &number, &code).await?;
+    page.message = lookup.error(lang);
+    match &lookup {
+        Lookup::Found(case) => {
+            let view = case_lookup::case_view(lang, case);
+            page.facts = view.facts;
+            page.steps = Some(view.steps);
+            page.again = Some(format!("/kiosk/case?unit={}", urlencode(&unit.code)));
+        }
+        _ => page.keypad = Some(keypad),
+    }
+    render_status(lookup.status(), &page)
 }

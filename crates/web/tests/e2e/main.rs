@@ -21,6 +21,8 @@ use std::time::Duration;
 use serde_json::json;
 use sunlight_domain::policy::Principal;
 use sunlight_domain::screen::{Panel, RawScreen, ScreenInput};
+use sunlight_store::cases::{self, NewCase};
+use sunlight_store::org::{self, UnitFilter};
 use sunlight_store::screens;
 
 use harness::{App, KIOSK_IDLE_SECS, run};
@@ -31,29 +33,29 @@ async fn fits_width(b: &Browser) -> bool {
     b.run("return document.documentElement.scrollWidth <= window.innerWidth;", json!([])).await == json!(true)
 }
 
-/// (a) A citizen searches the catalogue from the home page in Chinese, opens a power
-/// and reads it; on a phone nothing scrolls sideways.
+/// (a) A citizen searches the catalogue from the home page in Chinese for a power
+/// with a published flowchart, opens it and reads it with its chart; on a phone
+/// nothing scrolls sideways.
 async fn search_to_power_page(b: Browser, app: App) {
+    // The demo publishes flowcharts; the one a county screen shows at a fixed hour
+    // is a public power's, chosen the same way every run.
+    let noon = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 25, 4, 0, 0).unwrap();
+    let charted = screens::screen_flowchart(&app.store, None, noon).await.unwrap().expect("a published flowchart");
+    let (id, name) = (charted.power.id, charted.power.name.clone());
     b.goto(&app.url("/")).await;
     let q = b.element("#home-q").await;
-    b.type_into(&q, "许可").await;
+    b.type_into(&q, &name).await;
     b.type_into(&q, ENTER).await;
     b.wait_for_url("the catalogue's results", |u| u.contains("/catalogue?q=")).await;
-    let first = b.element("#catalogue tbody a").await;
-    let name = b.text(&first).await;
-    assert!(name.contains("许可"), "{name}");
-    b.click(&first).await;
-    b.wait_for_url("a power's page", |u| u.contains("/catalogue/")).await;
+    let link = b.element(&format!("#catalogue tbody a[href='/catalogue/{id}']")).await;
+    assert_eq!(b.text(&link).await, name);
+    b.click(&link).await;
+    b.wait_for_url("a power's page", |u| u.ends_with(&format!("/catalogue/{id}"))).await;
     assert_eq!(b.text(&b.element("main h2").await).await, name);
     let text = b.page_text().await;
     assert!(text.contains("设定依据") && text.contains("廉政风险点及等级"), "{text}");
-    // TODO(lead): once the flowchart SVG lands and the demo publishes flowcharts,
-    // search for a power that has one and make this unconditional:
-    //     let chart = b.element("#flowchart svg").await; assert!(b.displayed(&chart).await);
-    if b.find("#flowchart").await.is_some() {
-        let chart = b.element("#flowchart svg").await;
-        assert!(b.displayed(&chart).await, "the flowchart is on the page but not visible");
-    }
+    let chart = b.element("#flowchart svg").await;
+    assert!(b.displayed(&chart).await, "the flowchart is on the page but not visible");
     let power_page = b.url().await;
     b.set_size(390, 844).await;
     assert!(fits_width(&b).await, "the power's page scrolls sideways on a phone");
@@ -204,22 +206,74 @@ async fn d_kiosk_resets_when_idle() {
     run("kiosk_resets_when_idle", kiosk_resets_when_idle).await;
 }
 
-/// (e) A case looked up on the kiosk's keypad, touch by touch. Cases are not recorded
-/// yet, so the answer is "not found" in words; when the cases land, this looks up a
-/// demo case and reads its status.
+/// (e) A case looked up on the kiosk by touch only: the unit's tile, then the
+/// number's date and sequence and the verification code on the keypad; the answer
+/// reads the case's status and steps.
 async fn kiosk_case_lookup(b: Browser, app: App) {
-    b.goto(&app.url("/kiosk/case")).await;
-    for digit in "2026000123".chars() {
-        b.click(&b.element(&format!("#keypad button[data-key='{digit}']")).await).await;
-    }
+    // A case of a demo power with a published flowchart, made now with a known code.
+    let noon = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 25, 4, 0, 0).unwrap();
+    let charted = screens::screen_flowchart(&app.store, None, noon).await.unwrap().expect("a published flowchart");
+    let system = Principal::system("test");
+    let unit = org::list_units(&app.store, &system, &UnitFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.id == charted.power.unit_id)
+        .unwrap();
+    let new = NewCase {
+        power_code: charted.power.code.clone(),
+        applicant: Some("王五".into()),
+        subject: None,
+        deadline: None,
+        at: None,
+    };
+    let created = cases::create_case(&app.store, &system, &new).await.unwrap();
+    let number = created.case.case_number;
+    let shown = number.strip_prefix(&format!("{}-", unit.code)).unwrap().to_owned();
+    let code = created.verification_code;
+
+    b.goto(&app.url("/kiosk")).await;
+    b.click(&b.element(".kiosk-tiles a[href='/kiosk/case']").await).await;
+    b.wait_for_url("the units to choose from", |u| u.ends_with("/kiosk/case")).await;
+    b.click(&b.element(&format!(".kiosk-tiles a[href='/kiosk/case?unit={}']", unit.code)).await).await;
+    b.wait_for_url("the keypad", |u| u.contains("unit=")).await;
+    assert_eq!(b.text(&b.element("#case-prefix").await).await, format!("{}-", unit.code));
+    let press = |key: char| {
+        let b = b.clone();
+        async move { b.click(&b.element(&format!("#keypad button[data-key='{key}']")).await).await }
+    };
+    // A slip corrected with the delete key.
+    press('9').await;
     b.click(&b.element("#keypad button[data-key='back']").await).await;
-    b.click(&b.element("#keypad button[data-key='4']").await).await;
-    let typed = b.run("return document.getElementById('case-number').value;", json!([])).await;
-    assert_eq!(typed, json!("2026000124"));
+    for digit in shown.chars().filter(char::is_ascii_digit) {
+        press(digit).await;
+    }
+    let value = |id: &'static str| {
+        let b = b.clone();
+        async move { b.run(&format!("return document.getElementById('{id}').value;"), json!([])).await }
+    };
+    assert_eq!(value("case-number").await, json!(shown), "the hyphen is put in as the digits come");
+    let focused = b.run("return document.activeElement && document.activeElement.id;", json!([])).await;
+    assert_eq!(focused, json!("case-code"), "a whole number moves the keys on to the code");
+    for digit in code.chars() {
+        press(digit).await;
+    }
+    assert_eq!(value("case-code").await, json!(code));
+    let size = b
+        .run(
+            "var r = document.querySelector(\"#keypad button[data-key='5']\").getBoundingClientRect(); return [r.width, r.height];",
+            json!([]),
+        )
+        .await;
+    assert!(size[0].as_f64().unwrap() >= 48.0 && size[1].as_f64().unwrap() >= 48.0, "keys of {size}");
     b.click(&b.element("#keypad .kiosk-go").await).await;
-    b.wait_for_url("the case's answer", |u| u.contains("number=2026000124")).await;
-    let message = b.text(&b.element(".kiosk-message").await).await;
-    assert!(message.contains("2026000124"), "{message}");
+    b.wait_for_url("the case's answer", |u| u.contains("code=")).await;
+    let facts = b.text(&b.element("#kiosk-facts").await).await;
+    for words in [number.as_str(), charted.power.name.as_str(), "在办"] {
+        assert!(facts.contains(words), "{words}: {facts}");
+    }
+    assert!(b.displayed(&b.element("#case-steps").await).await);
+    assert!(!b.page_text().await.contains("王五"), "nothing personal");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -36,6 +36,7 @@ mod design;
 mod flowcharts;
 mod hall;
 mod i18n;
+mod kiosk_case;
 mod portal_quality;
 mod risk;
 mod screens;

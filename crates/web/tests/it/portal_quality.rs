@@ -37,7 +37,13 @@ async fn public_pages_are_accessible_and_locked_down(app: TestApp) {
         "/complaints/new".to_owned(),
         "/complaints/status".to_owned(),
     ];
-    let halls = [format!("/screen/{screen}"), "/kiosk".to_owned(), "/kiosk/case".to_owned()];
+    let halls = [
+        format!("/screen/{screen}"),
+        "/kiosk".to_owned(),
+        "/kiosk/case".to_owned(),
+        // The keypad: the sample power's unit.
+        "/kiosk/case?unit=SCJG".to_owned(),
+    ];
     for path in portal.iter().chain(&halls) {
         let response = app.get(path, None).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");

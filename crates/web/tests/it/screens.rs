@@ -3,10 +3,13 @@
 
 use reqwest::StatusCode;
 use sunlight_domain::catalogue::{Column, PowerAction, PowerDraft, PowerTypes, RowContext, parse_row};
+use sunlight_domain::flow::Flowchart;
+use sunlight_domain::flow::generator::generator_flowchart;
 use sunlight_domain::org::UnitCode;
 use sunlight_domain::policy::Principal;
 use sunlight_domain::screen::{Panel, ScreenInput};
 use sunlight_domain::text::Name;
+use sunlight_store::cases::setup::{install_flowchart, ready_power};
 use sunlight_store::catalogue;
 use sunlight_store::entity::display_screen;
 use sunlight_store::screens;
@@ -240,17 +243,13 @@ async fn kiosk_browses_the_catalogue(app: TestApp) {
     let hidden = catalogue::create_power(&app.db.store, &system, draft("SCJG", "查询机草稿")).await.unwrap().power.id;
     assert_eq!(app.get(&format!("/kiosk/powers/{hidden}"), None).await.status(), StatusCode::NOT_FOUND);
 
-    let keypad = app.get("/kiosk/case", None).await.text().await.unwrap();
+    // The case look-up starts from the units: this one has a published power.
+    let units = app.get("/kiosk/case", None).await.text().await.unwrap();
+    assert_stays_on_kiosk(&units);
+    assert!(units.contains("/kiosk/case?unit=SCJG") && units.contains("编号以 SCJG- 开头"), "{units}");
+    let keypad = app.get("/kiosk/case?unit=SCJG", None).await.text().await.unwrap();
     assert_stays_on_kiosk(&keypad);
-    assert!(keypad.contains("data-key=\"7\""));
-    let answer = app.get("/kiosk/case?number=2026000123", None).await;
-    assert_eq!(answer.status(), StatusCode::OK);
-    let answer = answer.text().await.unwrap();
-    assert!(answer.contains("未查到编号为 2026000123 的办件"), "{answer}");
-    assert_stays_on_kiosk(&answer);
-    let letters = app.get("/kiosk/case?number=abc", None).await;
-    assert_eq!(letters.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(letters.text().await.unwrap().contains("办件编号只含数字"));
+    assert!(keypad.contains("data-key=\"7\"") && keypad.contains("SCJG-</span>"));
 }
 both_backends!(kiosk_browses_the_catalogue);
 
@@ -306,3 +305,71 @@ async fn supervision_panels_on_a_screen(app: TestApp) {
     assert!(updated.len() == 8 && updated.as_bytes()[2] == b':', "{updated}");
 }
 both_backends!(supervision_panels_on_a_screen);
+
+/// The flowchart panel: offered on the form, absent while no public power has a
+/// published chart, then that chart drawn large with its power and unit; unknown
+/// panel keys are still refused.
+async fn flowchart_panel_on_a_screen(app: TestApp) {
+    let admin = app.login("admin").await;
+    let form = app.get("/staff/screens/new", Some(&admin)).await.text().await.unwrap();
+    assert!(form.contains("value=\"flowchart\"") && form.contains("办事流程图"), "{form}");
+    let unknown = app
+        .post_form(
+            "/staff/screens",
+            Some(&admin),
+            &[("name", "屏"), ("location", "大厅"), ("panel_1", "flowcharts"), ("seconds", "10")],
+        )
+        .await;
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.text().await.unwrap().contains("不是可选的值"));
+    assert_eq!(screen_count(&app).await, 0);
+
+    let scjg = app.unit_id("SCJG").await.to_string();
+    let created = app
+        .post_form(
+            "/staff/screens",
+            Some(&admin),
+            &[
+                ("name", "市场监管局流程图屏"),
+                ("location", "县市场监督管理局办事大厅"),
+                ("unit_id", scjg.as_str()),
+                ("panel_1", "flowchart"),
+                ("panel_2", "catalogue_figures"),
+                ("seconds", "20"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let system = Principal::system("test");
+    let screen = screens::list_screens(&app.db.store, &system, false).await.unwrap().pop().unwrap();
+    assert_eq!(screens::panels_of(&screen), vec![Panel::Flowchart, Panel::CatalogueFigures]);
+
+    // A chart of a power not yet published is not on a public screen.
+    let chart = Flowchart::new(generator_flowchart()).unwrap();
+    ready_power(&app.db.store, &system, "SCJG", "未公开流程图许可", &chart).await.unwrap();
+    let page = app.get(&format!("/screen/{}", screen.id), None).await.text().await.unwrap();
+    assert!(!page.contains("data-key=\"flowchart\"") && !page.contains("<svg"), "{page}");
+    assert!(!page.contains("未公开流程图许可"));
+    let json = data(&app, screen.id).await;
+    assert_eq!(json["panels"].as_array().unwrap().len(), 1);
+    assert_eq!(json["panels"][0]["key"], "catalogue_figures");
+
+    let id = published_power(&app, "SCJG", "流程图上屏许可").await;
+    install_flowchart(&app.db.store, &system, id, &chart).await.unwrap();
+    let page = app.get(&format!("/screen/{}", screen.id), None).await.text().await.unwrap();
+    let panel = &page[page.find("data-key=\"flowchart\"").expect("the flowchart panel")..];
+    let panel = &panel[..panel.find("</section>").unwrap()];
+    for words in
+        ["办事流程图", "流程图上屏许可", "演示县市场监督管理局", "<figure class=\"screen-figure\"><svg", "</svg>"]
+    {
+        assert!(panel.contains(words), "{words}: {panel}");
+    }
+    assert!(panel.contains(&format!("data-chart=\"{id}-")), "{panel}");
+    assert!(!page.contains("未公开流程图许可"));
+    let json = data(&app, screen.id).await;
+    assert_eq!(json["panels"][0]["key"], "flowchart");
+    assert_eq!(json["panels"][0]["rows"][0], serde_json::json!(["流程图上屏许可", "演示县市场监督管理局", ""]));
+    assert!(json["panels"][0]["chart"].as_str().unwrap().starts_with(&format!("{id}-")));
+    assert!(json["panels"][0].get("svg").is_none(), "refreshes carry the chart's identity, not its drawing");
+}
+both_backends!(flowchart_panel_on_a_screen);
