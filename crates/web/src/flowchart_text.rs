@@ -93,7 +93,13 @@ pub fn state_word(lang: Lang, state: StepState) -> String {
 pub fn draw_trace(lang: Lang, chart: &Flowchart, title: &str, trace: &CaseTrace) -> String {
     let mut labels = svg_labels(lang, title);
     labels.description = lang.t("trace-svg-description");
-    render_svg_with_trace(chart, &BTreeMap::new(), &labels, trace, &trace_labels(lang))
+    // The tooltips say the evidence in the reader's language.
+    let mut trace = trace.clone();
+    let findings = trace.steps.values_mut().flat_map(|s| s.findings.iter_mut()).chain(trace.other_findings.iter_mut());
+    for f in findings {
+        f.evidence = lang.said(&f.words, &f.evidence);
+    }
+    render_svg_with_trace(chart, &BTreeMap::new(), &labels, &trace, &trace_labels(lang))
 }
 
 /// A clarity's name (`时限`).

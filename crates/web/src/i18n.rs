@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use sunlight_domain::flow::evidence::Evidence;
 
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -78,18 +79,24 @@ impl Lang {
         LOCALES.try_lookup_with_args(self.id(), key, &map).unwrap_or_else(|| key.to_owned())
     }
 
-    /// A finding's evidence (`Evidence` as stored, JSON) in this language; `english`
-    /// when it was stored without its message or the catalogue lacks it.
+    /// A finding's evidence in this language; `english` when the catalogue lacks it
+    /// (or the finding was stored without its message: an empty key).
     #[must_use]
-    pub fn evidence(self, words: &str, english: &str) -> String {
-        let Ok(words) = serde_json::from_str::<sunlight_domain::flow::evidence::Evidence>(words) else {
+    pub fn said(self, words: &Evidence, english: &str) -> String {
+        if words.key.is_empty() {
             return english.to_owned();
-        };
+        }
         let map: HashMap<Cow<'static, str>, FluentValue<'static>> =
-            words.args.into_iter().map(|(k, v)| (Cow::Owned(k), FluentValue::from(v))).collect();
+            words.args.iter().map(|(k, v)| (Cow::Owned(k.clone()), FluentValue::from(v.clone()))).collect();
         LOCALES
             .try_lookup_with_args(self.id(), &format!("finding-{}", words.key.replace('_', "-")), &map)
             .unwrap_or_else(|| english.to_owned())
+    }
+
+    /// [`Lang::said`] of evidence stored as JSON with an alert.
+    #[must_use]
+    pub fn evidence(self, words: &str, english: &str) -> String {
+        serde_json::from_str::<Evidence>(words).map_or_else(|_| english.to_owned(), |w| self.said(&w, english))
     }
 
     /// Picks the language: the cookie first, then the browser's preference order.

@@ -1230,6 +1230,7 @@ mod tests {
         decide.findings.push(TraceFinding {
             rule: RuleId::ProcessNotAllowed,
             evidence: "done before required steps: Site inspection".into(),
+            words: crate::flow::evidence::Evidence::new("done_before_required", [("steps", "Site inspection".into())]),
             event: Some(17),
         });
         trace.unknown.push(UnknownEvent { event: 9, activity: "<Lunch>".into() });

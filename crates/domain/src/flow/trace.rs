@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::calendar::TimeLimit;
 use super::eventlog::{Case, EventLog, Lifecycle};
+use super::evidence::Evidence;
 use super::flowchart::{Flowchart, Node, NodeKind};
 use super::online::{Evaluation, Evaluator, OnlineChart};
 use super::replay::Deviation;
@@ -61,7 +62,10 @@ pub struct StepTime {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TraceFinding {
     pub rule: RuleId,
+    /// The evidence in English; `words` is the same as a message to translate.
     pub evidence: String,
+    #[serde(skip)]
+    pub words: Evidence,
     /// The order number of the event that is the evidence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<u32>,
@@ -263,7 +267,12 @@ fn taken_flows(chart: &Flowchart, steps: &BTreeMap<String, StepTrace>, ended: bo
 }
 
 fn shown(finding: &Finding, run: &Run<'_>) -> TraceFinding {
-    TraceFinding { rule: finding.rule, evidence: finding.evidence.clone(), event: finding.event.map(|i| run.number(i)) }
+    TraceFinding {
+        rule: finding.rule,
+        evidence: finding.evidence.clone(),
+        words: finding.words.clone(),
+        event: finding.event.map(|i| run.number(i)),
+    }
 }
 
 #[cfg(test)]

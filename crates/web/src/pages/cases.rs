@@ -301,7 +301,7 @@ fn trace_view(lang: Lang, d: &cases::CaseDetail) -> TraceView {
                 ("step", step.unwrap_or_default().to_owned().into()),
                 ("rule", rule.into()),
                 ("event", event.into()),
-                ("evidence", f.evidence.clone().into()),
+                ("evidence", lang.said(&f.words, &f.evidence).into()),
             ];
             let key = match (step, f.event) {
                 (Some(_), Some(_)) => "trace-finding-step-event",

@@ -73,8 +73,8 @@ async fn case_timeline(app: TestApp) {
     assert!(decide.contains("class=\"event-badge\"") && decide.contains(">5</text>"), "{decide}");
     assert!(decide.contains("<g class=\"deviation\">"), "{decide}");
     assert!(
-        decide.contains("<title>环节顺序不符（第5条）：done before required steps: Site inspection, Technical review"),
-        "the rule's words in the badge's tooltip: {decide}"
+        decide.contains("<title>环节顺序不符（第5条）：在必经环节之前办理：Site inspection、Technical review"),
+        "the rule and its evidence, in Chinese, in the badge's tooltip: {decide}"
     );
     for skipped in ["Site inspection", "Technical review"] {
         let group = step_group(svg, skipped);
@@ -114,6 +114,7 @@ async fn case_timeline(app: TestApp) {
     let section = trace_section(&english);
     assert!(step_group(section, "Site inspection").contains("⊘ Skipped"));
     assert!(section.contains("Step “Decide”: Steps out of order (event 5)"), "{section}");
+    assert!(section.contains("Done before required steps: Site inspection、Technical review"), "{section}");
     assert!(!section.contains("环节"), "no Chinese left in the English timeline");
 
     // The supervision pages link the case to this page.
