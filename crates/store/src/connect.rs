@@ -2,8 +2,9 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlxSqliteConnector};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, SqlxPostgresConnector, SqlxSqliteConnector};
 use sea_orm_migration::MigratorTrait;
 
 use crate::migration::Migrator;
@@ -60,9 +61,22 @@ impl Store {
                 redact(url)
             )));
         }
-        let mut options = ConnectOptions::new(url.to_owned());
-        options.max_connections(max_connections.max(1)).connect_timeout(Duration::from_secs(10)).sqlx_logging(false);
-        let db = Database::connect(options).await?;
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| DbErr::Custom(format!("bad database URL {}: {e}", redact(url))))?
+            // Prepared statements are cached per connection, and PostgreSQL plans a
+            // cached one once for all parameters after a few runs. Planned on tables
+            // still empty (a new county, before autovacuum's first ANALYZE), that
+            // plan scans whole tables; as they grow every batch of events gets slower.
+            // Planning each run with its parameters costs microseconds and keeps the
+            // indexes in use.
+            .options([("plan_cache_mode", "force_custom_plan")]);
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+        let db = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
         Ok(Self { db, backend: Backend::Postgres, cases: std::sync::Arc::default() })
     }
 
