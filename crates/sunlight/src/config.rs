@@ -34,6 +34,9 @@ pub struct Config {
     pub kiosk_idle_secs: u32,
     /// Seconds between passes of the supervision clock (time rules); 0 turns it off.
     pub clock_interval_secs: u64,
+    /// The halls' touch kiosks' addresses, comma-separated (their case look-ups get a
+    /// kiosk's allowance).
+    pub kiosk_addresses: String,
 }
 
 impl Default for Config {
@@ -50,6 +53,7 @@ impl Default for Config {
             public_risk_fields: sunlight_domain::risk::DEFAULT_PUBLIC_RISK_FIELDS.to_owned(),
             kiosk_idle_secs: 60,
             clock_interval_secs: 60,
+            kiosk_addresses: String::new(),
         }
     }
 }
@@ -95,6 +99,7 @@ impl Config {
                 "public_risk_fields",
                 "kiosk_idle_secs",
                 "clock_interval_secs",
+                "kiosk_addresses",
             ]))
             .merge(Serialized::defaults(overrides))
             .extract()

@@ -58,6 +58,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
         request_timeout_secs: config.request_timeout_secs,
         public_risk_fields,
         kiosk_idle_secs: config.kiosk_idle_secs.max(5),
+        kiosk_addresses: kiosk_addresses(&config.kiosk_addresses)?,
     };
     sunlight_web::serve(listener, store.clone(), web, shutdown_signal()).await?;
     sweeper.abort();
@@ -104,4 +105,26 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// The `kiosk_addresses` setting: IP addresses, comma-separated.
+fn kiosk_addresses(text: &str) -> anyhow::Result<Vec<std::net::IpAddr>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| a.parse().map_err(|_| anyhow::anyhow!("kiosk_addresses: `{a}` is not an IP address")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    #[test]
+    fn kiosk_addresses_are_ip_addresses() {
+        let parsed = super::kiosk_addresses(" 10.0.0.12, ::1 ,").unwrap_or_default();
+        assert_eq!(parsed.len(), 2);
+        let error = super::kiosk_addresses("10.0.0.12, hall-kiosk").map(|_| ()).unwrap_err().to_string();
+        assert!(error.contains("`hall-kiosk` is not an IP address"), "{error}");
+    }
 }

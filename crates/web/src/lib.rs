@@ -45,6 +45,9 @@ pub struct WebConfig {
     pub public_risk_fields: Vec<PublicRiskField>,
     /// Seconds without a touch before a kiosk returns to its start page.
     pub kiosk_idle_secs: u32,
+    /// The addresses of the halls' touch kiosks: each serves everyone in its hall, so
+    /// its case look-ups get a kiosk's allowance instead of one person's.
+    pub kiosk_addresses: Vec<std::net::IpAddr>,
 }
 
 impl Default for WebConfig {
@@ -55,6 +58,7 @@ impl Default for WebConfig {
             request_timeout_secs: 30,
             public_risk_fields: parse_public_risk_fields(DEFAULT_PUBLIC_RISK_FIELDS).unwrap_or_default(),
             kiosk_idle_secs: 60,
+            kiosk_addresses: Vec::new(),
         }
     }
 }

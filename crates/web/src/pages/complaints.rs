@@ -52,6 +52,11 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// Counts one submission; `Err(seconds)` to wait when the address is over the limit.
     pub fn allow(&self, address: IpAddr, now: Instant) -> Result<(), u64> {
+        self.allow_up_to(address, now, RATE_LIMIT)
+    }
+
+    /// [`Self::allow`] with `limit` submissions in [`RATE_WINDOW`].
+    pub fn allow_up_to(&self, address: IpAddr, now: Instant, limit: usize) -> Result<(), u64> {
         let Ok(mut seen) = self.seen.lock() else { return Ok(()) };
         // Forget what is past the window, so the map holds no address for long.
         seen.retain(|_, times| {
@@ -59,7 +64,7 @@ impl RateLimiter {
             !times.is_empty()
         });
         let times = seen.entry(address).or_default();
-        if times.len() >= RATE_LIMIT {
+        if times.len() >= limit {
             let oldest = times.first().copied().unwrap_or(now);
             return Err(RATE_WINDOW.saturating_sub(now.duration_since(oldest)).as_secs().max(1));
         }

@@ -116,3 +116,18 @@ async fn kiosk_looks_up_a_case(app: TestApp) {
     assert!(message(&limited).contains("查询过于频繁"), "{limited}");
 }
 both_backends!(kiosk_looks_up_a_case);
+
+/// A hall's kiosk serves everyone in the hall: a configured kiosk address gets a
+/// kiosk's allowance of look-ups, not one person's five.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_kiosk_has_a_kiosks_allowance() {
+    let config = sunlight_web::WebConfig {
+        kiosk_addresses: vec!["127.0.0.1".parse().unwrap()],
+        ..sunlight_web::WebConfig::default()
+    };
+    let app = TestApp::spawn_with(sunlight_store::testing::TestDb::sqlite().await, config).await;
+    for n in 0..12 {
+        let miss = app.get("/cases/status?number=SCJG-20200101-000001&code=123456", None).await;
+        assert_eq!(miss.status(), StatusCode::NOT_FOUND, "look-up {n}");
+    }
+}

@@ -23,11 +23,14 @@ pub struct Session {
 
 impl TestApp {
     pub async fn spawn(db: TestDb) -> Self {
+        Self::spawn_with(db, WebConfig { body_limit: 64 * 1024, ..WebConfig::default() }).await
+    }
+
+    pub async fn spawn_with(db: TestDb, config: WebConfig) -> Self {
         demo::build_organization(&db.store).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address: SocketAddr = listener.local_addr().unwrap();
         let store = db.store.clone();
-        let config = WebConfig { body_limit: 64 * 1024, ..WebConfig::default() };
         tokio::spawn(async move {
             sunlight_web::serve(listener, store, config, std::future::pending()).await.unwrap();
         });
