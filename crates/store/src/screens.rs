@@ -367,12 +367,7 @@ pub async fn screen_flowchart(
     now: DateTime<Utc>,
 ) -> Result<Option<ScreenChart>, StoreError> {
     let db = store.connection();
-    let public = Query::select()
-        .column(power::Column::Id)
-        .from(power::Entity)
-        .and_where(power::Column::State.eq("published"))
-        .and_where(power::Column::Public.eq(true))
-        .to_owned();
+    let public = public_powers().select_only().column(power::Column::Id).into_query();
     let mut query = flowchart::Entity::find()
         .filter(crate::flowcharts::with_published())
         .filter(flowchart::Column::PowerId.in_subquery(public));

@@ -14,7 +14,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset, NaiveTime, TimeDelta, TimeZone};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
 use serde::Serialize;
 use sunlight_domain::flow::calendar::china_time;
 use sunlight_domain::flow::case_event::{CaseAction, RawCaseEvent};
@@ -36,8 +38,6 @@ const CASES: usize = 3_000;
 /// How far back the first application goes.
 const DAYS: u64 = 182;
 const SEED: u64 = 0x5EED_2026_1125;
-/// Values in one `IN (…)` list.
-const IN_CHUNK: usize = 900;
 
 /// A published chart and the power it belongs to.
 struct Chart {
@@ -588,26 +588,18 @@ fn one_case(
 /// last month's stay open for the console.
 async fn handle_old_alerts(store: &Store, system: &Principal, now: DateTime<FixedOffset>) -> Result<(), StoreError> {
     let month_ago = (now - TimeDelta::days(30)).with_timezone(&chrono::Utc);
-    let old_cases: Vec<i64> = handling_case::Entity::find()
+    let old_cases = handling_case::Entity::find()
+        .select_only()
+        .column(handling_case::Column::Id)
         .filter(handling_case::Column::Source.eq(Source::Demo.as_str()))
         .filter(handling_case::Column::ReceivedAt.lt(month_ago))
+        .into_query();
+    let alerts = supervision_alert::Entity::find()
+        .filter(supervision_alert::Column::CaseId.in_subquery(old_cases))
+        .filter(supervision_alert::Column::State.eq(AlertState::Raised.key()))
+        .order_by_asc(supervision_alert::Column::Id)
         .all(store.connection())
-        .await?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    let mut alerts = Vec::new();
-    for chunk in old_cases.chunks(IN_CHUNK) {
-        alerts.extend(
-            supervision_alert::Entity::find()
-                .filter(supervision_alert::Column::CaseId.is_in(chunk.iter().copied()))
-                .filter(supervision_alert::Column::State.eq(AlertState::Raised.key()))
-                .order_by_asc(supervision_alert::Column::Id)
-                .all(store.connection())
-                .await?,
-        );
-    }
-    alerts.sort_by_key(|a| a.id);
+        .await?;
     let note = |text: &str| Note::parse(text).ok();
     for (n, alert) in alerts.iter().enumerate() {
         let steps: &[(AlertState, &str)] = match n % 10 {
