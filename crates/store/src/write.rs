@@ -24,6 +24,7 @@ pub struct Write {
     head_seq: i64,
     head_hash: String,
     pending: Vec<AuditEntry>,
+    caches: std::sync::Arc<crate::cases::Caches>,
 }
 
 impl Write {
@@ -32,19 +33,22 @@ impl Write {
     /// stale); on PostgreSQL the row lock orders appenders.
     pub async fn begin(store: &Store, principal: &Principal) -> Result<Self, StoreError> {
         let txn = store.connection().begin().await?;
-        txn.execute_raw(Statement::from_string(store.db_backend(), "UPDATE audit_head SET seq = seq WHERE id = 1"))
-            .await?;
-        let head = audit_head::Entity::find_by_id(1)
-            .one(&txn)
+        // One statement takes the lock and reads the head (both backends know RETURNING).
+        let head = txn
+            .query_one_raw(Statement::from_string(
+                store.db_backend(),
+                "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash",
+            ))
             .await?
             .ok_or_else(|| StoreError::Internal("audit head is missing: run migrations".into()))?;
         Ok(Self {
             txn,
             actor: principal.actor.clone(),
             now: Utc::now(),
-            head_seq: head.seq,
-            head_hash: head.hash,
+            head_seq: head.try_get("", "seq")?,
+            head_hash: head.try_get("", "hash")?,
             pending: Vec::new(),
+            caches: std::sync::Arc::clone(&store.cases),
         })
     }
 
@@ -108,6 +112,8 @@ impl Write {
         if self.pending.is_empty() {
             return Err(StoreError::Internal("a write must record what it changed".into()));
         }
+        // What the rules read: a change to it is seen by the next evaluation.
+        let rules_changed = self.pending.iter().any(|e| matches!(e.entity.as_str(), "calendar_day" | "setting"));
         let mut rows = Vec::with_capacity(self.pending.len());
         for entry in std::mem::take(&mut self.pending) {
             let record = entry.chain(self.head_seq, &self.head_hash);
@@ -138,6 +144,9 @@ impl Write {
             .update(&self.txn)
             .await?;
         self.txn.commit().await?;
+        if rules_changed {
+            self.caches.rules_changed();
+        }
         Ok(())
     }
 }

@@ -28,6 +28,12 @@ mod serve;
 
 use config::{Config, Overrides};
 
+/// The server's work is many small allocations on two threads handing them to each
+/// other (requests, rows, findings); glibc's allocator spent a quarter of the
+/// online hall's time there, mimalloc a fraction of it (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "sunlight", version, about = "Sunlight (阳光权力运行监控平台): monitor how public power is exercised")]
 struct Cli {

@@ -123,7 +123,13 @@ pub(super) async fn sync(
     cases: &[Evaluated<'_>],
     now: DateTime<Utc>,
 ) -> Result<AlertChanges, StoreError> {
-    let ids: Vec<i64> = cases.iter().map(|c| c.case.id).collect();
+    // A case with no finding now and no card before has no alert to raise or take
+    // down (every open time alert is of a card the case shows): most cases of a
+    // busy hall, and no query for them.
+    let ids: Vec<i64> = cases.iter().filter(|c| c.had_card || !c.findings.is_empty()).map(|c| c.case.id).collect();
+    if ids.is_empty() {
+        return Ok(AlertChanges::default());
+    }
     let existing = existing(write.txn(), &ids).await?;
     let mut by_key: HashMap<&Key, Vec<&Existing>> = HashMap::new();
     for alert in &existing {

@@ -56,6 +56,7 @@ pub async fn clock_pass(store: &Store, now: DateTime<Utc>) -> Result<ClockStats,
     let mut seen: HashSet<i64> = HashSet::new();
     loop {
         let mut write = Write::begin(store, &Principal::system("clock")).await?;
+        let rules = Rules::current(store, write.txn()).await?;
         let rows = handling_case::Entity::find()
             .filter(handling_case::Column::NextDueAt.lte(now))
             .order_by_asc(handling_case::Column::NextDueAt)
@@ -70,7 +71,6 @@ pub async fn clock_pass(store: &Store, now: DateTime<Utc>) -> Result<ClockStats,
         }
         seen.extend(rows.iter().map(|r| r.id));
         let cards_before: Vec<(i64, String)> = rows.iter().map(|r| (r.id, r.card.clone())).collect();
-        let rules = Rules::load(write.txn()).await?;
         let count = rows.len();
         let refreshed = refresh_rows(&mut write, store, &rules, rows, now).await?;
         let cards_changed =

@@ -44,9 +44,18 @@ pub(super) struct Job {
     pub audit: Audit,
 }
 
+/// What became of a job: an outcome per request and, for the hall's jobs (a case
+/// created or acted on), the rows of its cases as written, so that the answer needs
+/// no second read.
+#[derive(Debug, Default)]
+pub(super) struct Answer {
+    pub outcomes: Vec<Outcome>,
+    pub cases: Vec<crate::entity::handling_case::Model>,
+}
+
 struct Queued {
     job: Job,
-    reply: oneshot::Sender<Result<Vec<Outcome>, StoreError>>,
+    reply: oneshot::Sender<Result<Answer, StoreError>>,
 }
 
 #[derive(Debug)]
@@ -101,7 +110,7 @@ async fn run_and_answer(store: &Store, group: Vec<Queued>) {
 }
 
 /// Applies one job through the store's desk (started on first use).
-pub(super) async fn submit(store: &Store, job: Job) -> Result<Vec<Outcome>, StoreError> {
+pub(super) async fn submit(store: &Store, job: Job) -> Result<Answer, StoreError> {
     let desk = store.cases.desk.get_or_init(|| Desk::start(store.clone()));
     let Some(desk) = desk else {
         return run(store, &[&job]).await.map(|mut all| all.pop().unwrap_or_default());
@@ -141,10 +150,10 @@ struct EventView<'a> {
     step: &'a str,
 }
 
-/// Applies the jobs in one write; the outcomes of each job, in order.
-pub(super) async fn run(store: &Store, jobs: &[&Job]) -> Result<Vec<Vec<Outcome>>, StoreError> {
+/// Applies the jobs in one write; the answer to each job, in order.
+pub(super) async fn run(store: &Store, jobs: &[&Job]) -> Result<Vec<Answer>, StoreError> {
     let mut write = Write::begin(store, &Principal::system("cases")).await?;
-    let rules = Rules::load(write.txn()).await?;
+    let rules = Rules::current(store, write.txn()).await?;
     let principals: Vec<Principal> = jobs.iter().map(|j| j.principal.clone()).collect();
     let items: Vec<Item> = jobs
         .iter()
@@ -164,7 +173,17 @@ pub(super) async fn run(store: &Store, jobs: &[&Job]) -> Result<Vec<Vec<Outcome>
     for job in jobs {
         let mine: Vec<Outcome> = outcomes.by_ref().take(job.requests.len()).collect();
         changed |= record(&mut write, job, &mine, &applied.refreshed.cases)?;
-        per_job.push(mine);
+        let cases = if job.audit == Audit::Batch {
+            Vec::new()
+        } else {
+            mine.iter()
+                .filter_map(|o| match o {
+                    Outcome::Accepted { case_id, .. } => applied.refreshed.cases.get(case_id).cloned(),
+                    _ => None,
+                })
+                .collect()
+        };
+        per_job.push(Answer { outcomes: mine, cases });
     }
     let alerts = applied.refreshed.alerts;
     if alerts.raised + alerts.closed > 0 {

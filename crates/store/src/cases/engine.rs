@@ -3,6 +3,11 @@
 //! accepted ones appended as events in few statements, and every touched case
 //! re-evaluated once.
 //!
+//! Each statement is a round trip to the database's thread, and in the online
+//! hall's groups these, not the work, were most of the time: the pass reads the
+//! cases it names and their stored events once, and re-evaluates them from what it
+//! holds (rows as read or inserted, events as read plus those it appended).
+//!
 //! Requests are taken in order, so an `apply` and the events after it may come in
 //! the same batch. Each request is authorised with its own caller's principal.
 
@@ -10,8 +15,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
 use sunlight_domain::flow::OnlineChart;
 use sunlight_domain::flow::calendar::china_time;
 use sunlight_domain::flow::case_event::{CaseAction, CaseEventInput, CaseStatus, RejectReason};
@@ -87,6 +92,8 @@ pub(super) struct Applied {
 struct Slot {
     /// `None` until a created case is inserted.
     id: Option<i64>,
+    /// The row as read, or as inserted for a created case.
+    row: Option<handling_case::Model>,
     number: String,
     power_id: i64,
     unit_id: i64,
@@ -242,12 +249,13 @@ async fn read_cases(write: &Write, items: &[Item]) -> Result<Vec<Slot>, StoreErr
             slots.push(Slot {
                 id: Some(row.id),
                 status: CaseStatus::parse(&row.status).unwrap_or(CaseStatus::Open),
-                number: row.case_number,
+                number: row.case_number.clone(),
                 power_id: row.power_id,
                 unit_id: row.unit_id,
                 version_id: row.flowchart_version_id,
                 added: 0,
                 created: None,
+                row: Some(row),
             });
         }
     }
@@ -279,6 +287,7 @@ impl Pass<'_> {
     fn new_slot(&mut self, number: String, power: &power::Model, version: i64, created: Created) -> usize {
         self.slots.push(Slot {
             id: None,
+            row: None,
             number: number.clone(),
             power_id: power.id,
             unit_id: power.unit_id,
@@ -345,7 +354,7 @@ impl Pass<'_> {
             let created = Created {
                 power_code: power.code.clone(),
                 source,
-                received_at: e.at.with_timezone(&Utc),
+                received_at: e.at.with_timezone(&Utc).trunc_subsecs(6),
                 deadline: e.deadline,
                 applicant: None,
                 subject: None,
@@ -365,7 +374,7 @@ impl Pass<'_> {
                 action: e.action,
                 actor: e.actor.clone(),
                 group: e.group.clone(),
-                at: e.at.with_timezone(&Utc),
+                at: e.at.with_timezone(&Utc).trunc_subsecs(6),
                 comment: e.comment.clone(),
                 documents: e.documents.clone(),
                 fee_due_cents: e.fee_due_cents,
@@ -391,7 +400,7 @@ impl Pass<'_> {
             return Ok(Outcome::Rejected(RejectReason::NoPublishedFlowchart));
         };
         let unit_code = self.known.units.get(&power.unit_id).cloned().unwrap_or_else(|| format!("U{}", power.unit_id));
-        let received_at = c.at.map_or(self.now, |t| t.with_timezone(&Utc));
+        let received_at = c.at.map_or(self.now, |t| t.with_timezone(&Utc).trunc_subsecs(6));
         let number = self.numbers.next(conn, &unit_code, received_at).await?;
         let created = Created {
             power_code: power.code.clone(),
@@ -501,18 +510,20 @@ pub(super) async fn apply(
         pass.outcomes.push(outcome);
     }
     let Pass { mut slots, accepted, mut outcomes, .. } = pass;
+    // The stored events of the stored cases that get new ones: their last seq, and
+    // with the new ones the history the rules read.
+    let stored: Vec<i64> = slots.iter().filter(|s| s.added > 0 && s.created.is_none()).filter_map(|s| s.id).collect();
+    let mut events = refresh::events_of(write.txn(), &stored).await?;
     insert_cases(write, &known, rules, &mut slots, now).await?;
-    let seqs = insert_events(write, &slots, &accepted, now).await?;
+    let seqs = insert_events(write, &slots, &accepted, &mut events, now).await?;
     for (event, seq) in accepted.iter().zip(seqs) {
         let slot = &slots[event.slot];
         let code = slot.created.as_ref().filter(|_| matches!(event.action, CaseAction::Apply)).map(|c| c.code.clone());
         outcomes[event.item] =
             Outcome::Accepted { case_id: slot.id.unwrap_or_default(), number: slot.number.clone(), seq, code };
     }
-    let mut touched: Vec<i64> = accepted.iter().filter_map(|a| slots[a.slot].id).collect();
-    touched.sort_unstable();
-    touched.dedup();
-    let refreshed = refresh::refresh(write, store, rules, &touched, now).await?;
+    let touched: Vec<handling_case::Model> = slots.into_iter().filter(|s| s.added > 0).filter_map(|s| s.row).collect();
+    let refreshed = refresh::refresh_loaded(write, store, rules, touched, events, now).await?;
     Ok(Applied { outcomes, refreshed })
 }
 
@@ -563,16 +574,17 @@ async fn insert_cases(
             ..Default::default()
         });
     }
-    let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
+    let mut inserted: HashMap<String, handling_case::Model> = HashMap::with_capacity(rows.len());
     for chunk in rows.chunks(400) {
-        let inserted = handling_case::Entity::insert_many(chunk.to_vec())
+        let back = handling_case::Entity::insert_many(chunk.to_vec())
             .exec_with_returning(write.txn())
             .await
             .map_err(StoreError::unique("case_number"))?;
-        ids.extend(inserted.into_iter().map(|m| (m.case_number, m.id)));
+        inserted.extend(back.into_iter().map(|m| (m.case_number.clone(), m)));
     }
     for slot in slots.iter_mut().filter(|s| s.id.is_none()) {
-        slot.id = ids.get(&slot.number).copied();
+        slot.row = inserted.remove(&slot.number);
+        slot.id = slot.row.as_ref().map(|r| r.id);
         if slot.id.is_none() && slot.created.is_some() {
             return Err(StoreError::Internal(format!("case {} was not stored", slot.number)));
         }
@@ -580,33 +592,16 @@ async fn insert_cases(
     Ok(())
 }
 
-/// The highest seq of each stored case among `ids`.
-async fn last_seqs(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, i32>, StoreError> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(IN_CHUNK) {
-        let statement = Query::select()
-            .column(case_event::Column::CaseId)
-            .expr(Func::max(Expr::col(case_event::Column::Seq)))
-            .from(case_event::Entity)
-            .and_where(Expr::col(case_event::Column::CaseId).is_in(chunk.iter().copied()))
-            .group_by_col(case_event::Column::CaseId)
-            .to_owned();
-        for row in conn.query_all(&statement).await? {
-            out.insert(row.try_get_by_index::<i64>(0)?, row.try_get_by_index::<i32>(1)?);
-        }
-    }
-    Ok(out)
-}
-
-/// Inserts the accepted events in order; returns the seq each got.
+/// Inserts the accepted events in order, each after the events of its case in
+/// `events` (the stored ones, read by the caller), where it is added too; returns
+/// the seq each got.
 async fn insert_events(
     write: &Write,
     slots: &[Slot],
     accepted: &[Accepted],
+    events: &mut HashMap<i64, Vec<case_event::Model>>,
     now: DateTime<Utc>,
 ) -> Result<Vec<i32>, StoreError> {
-    let stored: Vec<i64> = slots.iter().filter(|s| s.added > 0 && s.created.is_none()).filter_map(|s| s.id).collect();
-    let mut next = last_seqs(write.txn(), &stored).await?;
     let mut seqs = Vec::with_capacity(accepted.len());
     let mut rows = Vec::with_capacity(accepted.len());
     for a in accepted {
@@ -614,27 +609,29 @@ async fn insert_events(
         let Some(case_id) = slot.id else {
             return Err(StoreError::Internal(format!("case {} has no id", slot.number)));
         };
-        let seq = next.entry(case_id).or_insert(0);
-        *seq += 1;
-        seqs.push(*seq);
-        rows.push(case_event::ActiveModel {
-            case_id: Set(case_id),
-            unit_id: Set(slot.unit_id),
-            client_event_id: Set(a.client_id.clone()),
-            seq: Set(*seq),
-            step: Set(a.step.clone()),
-            action: Set(a.action.as_str().to_owned()),
-            actor: Set(a.actor.clone()),
-            actor_group: Set(a.group.clone()),
-            at: Set(a.at),
-            comment: Set(a.comment.clone()),
-            documents: Set(serde_json::to_string(&a.documents).unwrap_or_else(|_| "[]".into())),
-            fee_due_cents: Set(a.fee_due_cents),
-            fee_paid_cents: Set(a.fee_paid_cents),
-            source: Set(a.source.as_str().to_owned()),
-            recorded_at: Set(now),
-            ..Default::default()
-        });
+        let history = events.entry(case_id).or_default();
+        let seq = history.last().map_or(0, |e| e.seq) + 1;
+        seqs.push(seq);
+        let event = case_event::Model {
+            id: 0,
+            case_id,
+            unit_id: slot.unit_id,
+            client_event_id: a.client_id.clone(),
+            seq,
+            step: a.step.clone(),
+            action: a.action.as_str().to_owned(),
+            actor: a.actor.clone(),
+            actor_group: a.group.clone(),
+            at: a.at,
+            comment: a.comment.clone(),
+            documents: serde_json::to_string(&a.documents).unwrap_or_else(|_| "[]".into()),
+            fee_due_cents: a.fee_due_cents,
+            fee_paid_cents: a.fee_paid_cents,
+            source: a.source.as_str().to_owned(),
+            recorded_at: now,
+        };
+        rows.push(case_event::ActiveModel { id: NotSet, ..event.clone().into_active_model() });
+        history.push(event);
     }
     for chunk in rows.chunks(EVENT_CHUNK) {
         case_event::Entity::insert_many(chunk.to_vec())

@@ -2,7 +2,6 @@
 //! by a unit's system with its token (`PushEvents`).
 
 use chrono::{DateTime, FixedOffset};
-use sea_orm::EntityTrait;
 use serde::Deserialize;
 use sunlight_domain::field::{FieldError, FieldErrors};
 use sunlight_domain::flow::calendar::china_time;
@@ -11,7 +10,7 @@ use sunlight_domain::flow::eventlog::parse_timestamp;
 use sunlight_domain::policy::{Action, Denied, Principal, Target, authorize};
 
 use super::Source;
-use super::desk::{self, Audit, Job};
+use super::desk::{self, Answer, Audit, Job};
 use super::engine::{ActionInput, Outcome, Request};
 use crate::entity::handling_case;
 use crate::{Store, StoreError};
@@ -162,15 +161,15 @@ fn may_try(principal: &Principal) -> Result<(), StoreError> {
     Ok(())
 }
 
-async fn row(store: &Store, id: i64) -> Result<handling_case::Model, StoreError> {
-    handling_case::Entity::find_by_id(id)
-        .one(store.connection())
-        .await?
-        .ok_or_else(|| StoreError::not_found("handling_case"))
+/// The one outcome of a one-request job, and the row of its case when accepted.
+fn only(answer: Answer) -> Result<(Outcome, Option<handling_case::Model>), StoreError> {
+    let Answer { mut outcomes, mut cases } = answer;
+    let outcome = outcomes.pop().ok_or_else(|| StoreError::Internal("no outcome".into()))?;
+    Ok((outcome, cases.pop()))
 }
 
-fn only(mut outcomes: Vec<Outcome>) -> Result<Outcome, StoreError> {
-    outcomes.pop().ok_or_else(|| StoreError::Internal("no outcome".into()))
+fn written(row: Option<handling_case::Model>) -> Result<handling_case::Model, StoreError> {
+    row.ok_or_else(|| StoreError::Internal("an accepted request without its case".into()))
 }
 
 /// Creates a case of a power with a published flowchart in the caller's units.
@@ -182,12 +181,12 @@ pub async fn create_case(store: &Store, principal: &Principal, new: &NewCase) ->
         audit: Audit::Create,
     };
     match only(desk::submit(store, job).await?)? {
-        Outcome::Accepted { case_id, code: Some(code), .. } => {
-            Ok(CreatedCase { case: row(store, case_id).await?, verification_code: code })
+        (Outcome::Accepted { code: Some(code), .. }, row) => {
+            Ok(CreatedCase { case: written(row)?, verification_code: code })
         }
-        Outcome::Rejected(reason) => Err(invalid(reason)),
-        Outcome::Denied => Err(Denied::Scope.into()),
-        other => Err(StoreError::Internal(format!("create: {other:?}"))),
+        (Outcome::Rejected(reason), _) => Err(invalid(reason)),
+        (Outcome::Denied, _) => Err(Denied::Scope.into()),
+        (other, _) => Err(StoreError::Internal(format!("create: {other:?}"))),
     }
 }
 
@@ -208,10 +207,10 @@ pub async fn act(
         audit: Audit::Act,
     };
     match only(desk::submit(store, job).await?)? {
-        Outcome::Accepted { case_id, .. } => row(store, case_id).await,
-        Outcome::Rejected(reason) => Err(invalid(reason)),
-        Outcome::Denied => Err(Denied::Role.into()),
-        Outcome::NotFound => Err(StoreError::not_found("handling_case")),
-        Outcome::Duplicate => Err(StoreError::Internal("an action cannot be a duplicate".into())),
+        (Outcome::Accepted { .. }, row) => written(row),
+        (Outcome::Rejected(reason), _) => Err(invalid(reason)),
+        (Outcome::Denied, _) => Err(Denied::Role.into()),
+        (Outcome::NotFound, _) => Err(StoreError::not_found("handling_case")),
+        (Outcome::Duplicate, _) => Err(StoreError::Internal("an action cannot be a duplicate".into())),
     }
 }

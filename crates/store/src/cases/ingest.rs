@@ -95,7 +95,7 @@ pub async fn ingest(
     }
     if !requests.is_empty() {
         let job = Job { principal: principal.clone(), requests, audit: Audit::Batch };
-        let outcomes = desk::submit(store, job).await?;
+        let outcomes = desk::submit(store, job).await?.outcomes;
         for ((at, id), outcome) in waiting.into_iter().zip(&outcomes) {
             results[at] = Some(result(id, outcome));
         }
@@ -258,7 +258,7 @@ pub async fn import_log(
         }
     }
     let mut write = Write::begin(store, principal).await?;
-    let rules = Rules::load(write.txn()).await?;
+    let rules = Rules::current(store, write.txn()).await?;
     let principals = [principal.clone()];
     for (chunk, chunk_ids) in items.chunks(IMPORT_CHUNK).zip(ids.chunks(IMPORT_CHUNK)) {
         let applied = engine::apply(&mut write, store, &rules, &principals, chunk).await?;

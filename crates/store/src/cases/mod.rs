@@ -53,6 +53,15 @@ pub(crate) struct Caches {
     charts: Mutex<HashMap<i64, Arc<OnlineChart>>>,
     /// The group-commit task, started on first use (`None` outside a runtime).
     desk: OnceLock<Option<desk::Desk>>,
+    /// The calendar and rule settings as last read ([`refresh::Rules::current`]).
+    rules: refresh::RulesCache,
+}
+
+impl Caches {
+    /// Called after a write that changed the calendar or a setting has committed.
+    pub(crate) fn rules_changed(&self) {
+        self.rules.changed();
+    }
 }
 
 /// Where a case or event came from (`source` columns).

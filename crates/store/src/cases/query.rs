@@ -257,7 +257,7 @@ async fn trace_of(
         .await?
         .remove(&version)
         .ok_or_else(|| StoreError::Internal(format!("flowchart version {version} is missing")))?;
-    let rules = Rules::load(db).await?;
+    let rules = Rules::current(store, db).await?;
     let mut log = EventLog::default();
     let built = build(&mut log, case, events);
     let labels = chart.labels(&log);

@@ -3,7 +3,9 @@
 //! statements and the alerts brought in line with the findings.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
@@ -12,7 +14,7 @@ use sunlight_domain::flow::calendar::china_time;
 use sunlight_domain::flow::case_event::{CaseAction, CaseStatus, RecordedEvent};
 use sunlight_domain::flow::eventlog::{Case, EventLog};
 use sunlight_domain::flow::rules::Finding;
-use sunlight_domain::flow::{Calendar, Evaluation, Evaluator, OnlineChart, RuleConfig};
+use sunlight_domain::flow::{Calendar, Card, Evaluation, Evaluator, OnlineChart, RuleConfig};
 
 use super::alerts::{self, AlertChanges};
 use super::charts::{self, IN_CHUNK};
@@ -24,7 +26,14 @@ const UPSERT_CHUNK: usize = 400;
 /// The width of `handling_case.current_step`.
 const STEP_CHARS: usize = 200;
 
+/// How long rules read by this server are used without reading them again. Changes
+/// made through this server take effect at once ([`RulesCache::changed`]); this
+/// bounds how long another server sharing a PostgreSQL database goes on with the
+/// rules it read before a change made elsewhere.
+const RULES_TTL: Duration = Duration::from_secs(10);
+
 /// The rules in force for one write.
+#[derive(Debug)]
 pub(super) struct Rules {
     pub calendar: Calendar,
     pub config: RuleConfig,
@@ -36,6 +45,47 @@ impl Rules {
             calendar: crate::calendar::load(conn).await?,
             config: crate::settings::supervision_rules(conn).await?,
         })
+    }
+
+    /// The rules in force, read once and kept: every group of the desk needs them,
+    /// and reading the calendar was a tenth of a group's time.
+    pub(super) async fn current(store: &Store, conn: &impl ConnectionTrait) -> Result<Arc<Self>, StoreError> {
+        let cache = &store.cases.rules;
+        // Read before loading: a change committed while this load runs bumps the
+        // generation, so what this load keeps is not used after it.
+        let generation = cache.generation.load(Ordering::Acquire);
+        {
+            let kept = cache.kept.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(kept) = kept.as_ref().filter(|k| k.generation == generation && k.read_at.elapsed() < RULES_TTL)
+            {
+                return Ok(Arc::clone(&kept.rules));
+            }
+        }
+        let rules = Arc::new(Self::load(conn).await?);
+        let mut kept = cache.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        *kept = Some(KeptRules { generation, read_at: Instant::now(), rules: Arc::clone(&rules) });
+        Ok(rules)
+    }
+}
+
+#[derive(Debug)]
+struct KeptRules {
+    generation: u64,
+    read_at: Instant,
+    rules: Arc<Rules>,
+}
+
+/// The rules last read, and a generation bumped by every committed change to the
+/// calendar or the settings.
+#[derive(Debug, Default)]
+pub(super) struct RulesCache {
+    generation: AtomicU64,
+    kept: Mutex<Option<KeptRules>>,
+}
+
+impl RulesCache {
+    pub(super) fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 }
 
@@ -111,6 +161,9 @@ pub(super) struct Refreshed {
 /// One evaluated case, for the alert sync.
 pub(super) struct Evaluated<'a> {
     pub case: &'a handling_case::Model,
+    /// Whether the case showed a card before this evaluation: only then can it have
+    /// open time alerts to take down.
+    pub had_card: bool,
     pub findings: &'a [Finding],
     pub seqs: &'a [i32],
 }
@@ -165,27 +218,8 @@ pub(super) async fn events_of(
     Ok(by_case)
 }
 
-/// Re-evaluates the cases `ids` as of `now` and writes rows and alerts.
-pub(super) async fn refresh(
-    write: &mut Write,
-    store: &Store,
-    rules: &Rules,
-    ids: &[i64],
-    now: DateTime<Utc>,
-) -> Result<Refreshed, StoreError> {
-    let mut rows = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(IN_CHUNK) {
-        rows.extend(
-            handling_case::Entity::find()
-                .filter(handling_case::Column::Id.is_in(chunk.iter().copied()))
-                .all(write.txn())
-                .await?,
-        );
-    }
-    refresh_rows(write, store, rules, rows, now).await
-}
-
-/// [`refresh`] of rows already read.
+/// Re-evaluates the cases of `rows` (as read in this write) as of `now`, their
+/// events read here, and writes rows and alerts.
 pub(super) async fn refresh_rows(
     write: &mut Write,
     store: &Store,
@@ -193,11 +227,24 @@ pub(super) async fn refresh_rows(
     rows: Vec<handling_case::Model>,
     now: DateTime<Utc>,
 ) -> Result<Refreshed, StoreError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let events = events_of(write.txn(), &ids).await?;
+    refresh_loaded(write, store, rules, rows, events, now).await
+}
+
+/// [`refresh_rows`] of cases whose whole history the caller holds (`events`, by
+/// case id, in seq order).
+pub(super) async fn refresh_loaded(
+    write: &mut Write,
+    store: &Store,
+    rules: &Rules,
+    rows: Vec<handling_case::Model>,
+    mut events: HashMap<i64, Vec<case_event::Model>>,
+    now: DateTime<Utc>,
+) -> Result<Refreshed, StoreError> {
     if rows.is_empty() {
         return Ok(Refreshed::default());
     }
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut events = events_of(write.txn(), &ids).await?;
     let mut versions: Vec<i64> = rows.iter().map(|r| r.flowchart_version_id).collect();
     versions.sort_unstable();
     versions.dedup();
@@ -223,9 +270,15 @@ pub(super) async fn refresh_rows(
     upsert(write.txn(), &written).await?;
     let evaluated: Vec<Evaluated<'_>> = written
         .iter()
+        .zip(&rows)
         .zip(&evaluations)
         .zip(&built)
-        .map(|((case, e), b)| Evaluated { case, findings: &e.findings, seqs: &b.seqs })
+        .map(|(((case, before), e), b)| Evaluated {
+            case,
+            had_card: before.card != Card::None.as_str(),
+            findings: &e.findings,
+            seqs: &b.seqs,
+        })
         .collect();
     let changes = alerts::sync(write, &evaluated, now).await?;
     Ok(Refreshed { cases: written.into_iter().map(|c| (c.id, c)).collect(), alerts: changes })

@@ -54,7 +54,7 @@ pub(crate) async fn seed(
     source: Source,
     cases: &[SeedCase],
 ) -> Result<Seeded, StoreError> {
-    let rules = Rules::load(write.txn()).await?;
+    let rules = Rules::current(store, write.txn()).await?;
     let principals = [principal.clone()];
     let mut seeded = Seeded::default();
     let mut start = 0;

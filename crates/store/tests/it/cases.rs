@@ -15,7 +15,7 @@ use sunlight_store::cases::{
 };
 use sunlight_store::entity::{case_event, handling_case, outbox, supervision_alert, supervision_alert_event};
 use sunlight_store::testing::TestDb;
-use sunlight_store::{Store, StoreError, calendar, demo, org};
+use sunlight_store::{Store, StoreError, calendar, demo, org, settings};
 
 fn person(role: Role, unit: i64) -> Principal {
     Principal {
@@ -291,6 +291,35 @@ async fn process_alerts_are_raised_once(db: TestDb) {
     assert!(alerts.iter().filter(|a| a.rule.starts_with("process.")).all(|a| a.level == "warning"));
 }
 both_backends!(process_alerts_are_raised_once);
+
+/// The rules are read once and kept, but a change by the commission applies to the
+/// very next evaluation: a rule switched off raises nothing after the change.
+async fn a_rule_change_applies_to_the_next_events(db: TestDb) {
+    let store = &db.store;
+    let c = county(store).await;
+    let now = Utc::now();
+    let p = c.licence.code.as_str();
+    let token = token(c.scjg);
+    let out_of_order = |number: &str| {
+        let mut batch = accepted_case(number, p, now);
+        batch.truncate(2);
+        batch.push(event(&format!("{number}-d"), number, p, "Decide", "approve", now));
+        batch
+    };
+    let rules_of = |alerts: Vec<supervision_alert::Model>| alerts.into_iter().map(|a| a.rule).collect::<Vec<_>>();
+    cases::ingest(store, &token, &out_of_order("RUL-1"), Source::Api).await.unwrap();
+    let first = rules_of(alerts_of(store, case_row(store, "RUL-1").await.id).await);
+    assert!(first.contains(&"process.not_allowed".to_owned()), "{first:?}");
+
+    let admin = Principal::system("test");
+    let mut rules = settings::supervision_rules(store.connection()).await.unwrap().settings();
+    rules.disabled = vec!["process.not_allowed".into()];
+    settings::set_supervision_rules(store, &admin, &rules).await.unwrap();
+    cases::ingest(store, &token, &out_of_order("RUL-2"), Source::Api).await.unwrap();
+    let second = rules_of(alerts_of(store, case_row(store, "RUL-2").await.id).await);
+    assert!(!second.contains(&"process.not_allowed".to_owned()), "{second:?}");
+}
+both_backends!(a_rule_change_applies_to_the_next_events);
 
 /// Staff create a case (number drawn, code shown once) and move it to the end; other
 /// units and read-only roles cannot act; bad actions are refused.
