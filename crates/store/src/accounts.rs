@@ -493,11 +493,15 @@ pub async fn principal_for_token(store: &Store, secret: &str) -> Result<Option<P
     if !secret.starts_with("sl_") || secret.len() > 100 {
         return Ok(None);
     }
+    // `all` on the unique hash, not `one`: `one` binds a LIMIT, and SQLite plans a
+    // statement with a bound LIMIT anew each time; this one runs for every request.
     let found = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(sha256_hex(secret)))
         .filter(api_token::Column::RevokedAt.is_null())
-        .one(store.connection())
-        .await?;
+        .all(store.connection())
+        .await?
+        .into_iter()
+        .next();
     Ok(found.map(|t| Principal {
         actor: format!("token:{}#{}", t.name, t.id),
         user_id: None,

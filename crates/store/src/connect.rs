@@ -26,6 +26,9 @@ pub struct Store {
     pub(crate) cases: std::sync::Arc<crate::cases::Caches>,
 }
 
+/// Prepared statements kept per SQLite connection.
+const STATEMENT_CACHE: usize = 400;
+
 impl Store {
     /// Opens (creating if needed) the SQLite file with the settings an acknowledged
     /// write needs to survive a crash: WAL, `synchronous=FULL`, foreign keys on.
@@ -36,7 +39,10 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
+            .busy_timeout(Duration::from_secs(30))
+            // The online hall's groups write N rows a statement for many N: with
+            // sqlx's default 100 the prepared statements pushed each other out.
+            .statement_cache_capacity(STATEMENT_CACHE);
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections.max(1))
             .connect_with(options)

@@ -155,15 +155,11 @@ pub(super) async fn run(store: &Store, jobs: &[&Job]) -> Result<Vec<Answer>, Sto
     let mut write = Write::begin(store, &Principal::system("cases")).await?;
     let rules = Rules::current(store, write.txn()).await?;
     let principals: Vec<Principal> = jobs.iter().map(|j| j.principal.clone()).collect();
-    let items: Vec<Item> = jobs
+    let items: Vec<Item<'_>> = jobs
         .iter()
         .enumerate()
         .flat_map(|(p, job)| {
-            job.requests.iter().map(move |(source, request)| Item {
-                principal: p,
-                source: *source,
-                request: request.clone(),
-            })
+            job.requests.iter().map(move |(source, request)| Item { principal: p, source: *source, request })
         })
         .collect();
     let applied = engine::apply(&mut write, store, &rules, &principals, &items).await?;

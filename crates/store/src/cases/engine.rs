@@ -15,8 +15,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
-use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sunlight_domain::flow::OnlineChart;
 use sunlight_domain::flow::calendar::china_time;
 use sunlight_domain::flow::case_event::{CaseAction, CaseEventInput, CaseStatus, RejectReason};
@@ -58,11 +59,13 @@ pub(super) enum Request {
 
 /// A request and who sent it.
 #[derive(Debug, Clone)]
-pub(super) struct Item {
+pub(super) struct Item<'a> {
     /// Index into the principals of the call.
     pub principal: usize,
     pub source: Source,
-    pub request: Request,
+    /// Borrowed: a batch is thousands of requests, and copying them cost a tenth
+    /// of the desk's time.
+    pub request: &'a Request,
 }
 
 /// What became of one request.
@@ -147,7 +150,7 @@ struct Known {
     stored_ids: HashSet<(i64, String)>,
 }
 
-async fn read_known(write: &Write, store: &Store, items: &[Item], slots: &[Slot]) -> Result<Known, StoreError> {
+async fn read_known(write: &Write, store: &Store, items: &[Item<'_>], slots: &[Slot]) -> Result<Known, StoreError> {
     let txn = write.txn();
     let mut codes: Vec<&str> = items
         .iter()
@@ -228,7 +231,7 @@ impl ClientIds for sea_orm::Select<case_event::Entity> {
 }
 
 /// The stored cases the requests name, as slots.
-async fn read_cases(write: &Write, items: &[Item]) -> Result<Vec<Slot>, StoreError> {
+async fn read_cases(write: &Write, items: &[Item<'_>]) -> Result<Vec<Slot>, StoreError> {
     let mut numbers: Vec<&str> = items
         .iter()
         .filter_map(|i| match &i.request {
@@ -479,7 +482,7 @@ pub(super) async fn apply(
     store: &Store,
     rules: &Rules,
     principals: &[Principal],
-    items: &[Item],
+    items: &[Item<'_>],
 ) -> Result<Applied, StoreError> {
     // Microseconds: what both backends store, so that an event recorded now and
     // the evaluation now are the same instant when read back.
@@ -602,8 +605,10 @@ async fn insert_events(
     events: &mut HashMap<i64, Vec<case_event::Model>>,
     now: DateTime<Utc>,
 ) -> Result<Vec<i32>, StoreError> {
+    use case_event::Column as C;
     let mut seqs = Vec::with_capacity(accepted.len());
-    let mut rows = Vec::with_capacity(accepted.len());
+    // Where each new event sits in `events`, in the order accepted.
+    let mut placed = Vec::with_capacity(accepted.len());
     for a in accepted {
         let slot = &slots[a.slot];
         let Some(case_id) = slot.id else {
@@ -612,7 +617,8 @@ async fn insert_events(
         let history = events.entry(case_id).or_default();
         let seq = history.last().map_or(0, |e| e.seq) + 1;
         seqs.push(seq);
-        let event = case_event::Model {
+        placed.push((case_id, history.len()));
+        history.push(case_event::Model {
             id: 0,
             case_id,
             unit_id: slot.unit_id,
@@ -629,15 +635,56 @@ async fn insert_events(
             fee_paid_cents: a.fee_paid_cents,
             source: a.source.as_str().to_owned(),
             recorded_at: now,
-        };
-        rows.push(case_event::ActiveModel { id: NotSet, ..event.clone().into_active_model() });
-        history.push(event);
+        });
     }
-    for chunk in rows.chunks(EVENT_CHUNK) {
-        case_event::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(write.txn())
-            .await
-            .map_err(StoreError::unique("client_event_id"))?;
+    for chunk in placed.chunks(EVENT_CHUNK) {
+        // Values straight from the rows: through active models every value was
+        // copied twice more, a tenth of a batch's time.
+        let mut insert = Query::insert()
+            .into_table(case_event::Entity)
+            .columns([
+                C::CaseId,
+                C::UnitId,
+                C::ClientEventId,
+                C::Seq,
+                C::Step,
+                C::Action,
+                C::Actor,
+                C::ActorGroup,
+                C::At,
+                C::Comment,
+                C::Documents,
+                C::FeeDueCents,
+                C::FeePaidCents,
+                C::Source,
+                C::RecordedAt,
+            ])
+            .to_owned();
+        for (case_id, at) in chunk {
+            let Some(e) = events.get(case_id).and_then(|h| h.get(*at)) else {
+                return Err(StoreError::Internal(format!("case {case_id}: an accepted event went missing")));
+            };
+            insert
+                .values([
+                    e.case_id.into(),
+                    e.unit_id.into(),
+                    e.client_event_id.clone().into(),
+                    e.seq.into(),
+                    e.step.clone().into(),
+                    e.action.clone().into(),
+                    e.actor.clone().into(),
+                    e.actor_group.clone().into(),
+                    e.at.into(),
+                    e.comment.clone().into(),
+                    e.documents.clone().into(),
+                    e.fee_due_cents.into(),
+                    e.fee_paid_cents.into(),
+                    e.source.clone().into(),
+                    e.recorded_at.into(),
+                ])
+                .map_err(|e| StoreError::Internal(e.to_string()))?;
+        }
+        write.txn().execute(&insert).await.map_err(StoreError::unique("client_event_id"))?;
     }
     Ok(seqs)
 }

@@ -241,13 +241,13 @@ pub async fn import_log(
     }
     let mut rejected: Vec<String> = Vec::new();
     let mut count = 0;
-    let mut items = Vec::with_capacity(raws.len());
+    let mut requests = Vec::with_capacity(raws.len());
     let mut ids = Vec::with_capacity(raws.len());
     for raw in &raws {
         match CaseEventInput::parse(raw) {
             Ok(e) => {
                 ids.push((e.case_number.clone(), e.client_id.clone()));
-                items.push(Item { principal: 0, source: Source::Import, request: Request::Event(e) });
+                requests.push(Request::Event(e));
             }
             Err(reason) => {
                 count += 1;
@@ -260,6 +260,8 @@ pub async fn import_log(
     let mut write = Write::begin(store, principal).await?;
     let rules = Rules::current(store, write.txn()).await?;
     let principals = [principal.clone()];
+    let items: Vec<Item<'_>> =
+        requests.iter().map(|request| Item { principal: 0, source: Source::Import, request }).collect();
     for (chunk, chunk_ids) in items.chunks(IMPORT_CHUNK).zip(ids.chunks(IMPORT_CHUNK)) {
         let applied = engine::apply(&mut write, store, &rules, &principals, chunk).await?;
         summary.alerts_raised += applied.refreshed.alerts.raised;

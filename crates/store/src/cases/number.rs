@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 use sunlight_domain::flow::calendar::china_time;
 
 use crate::StoreError;
@@ -70,15 +71,17 @@ async fn last_of_day(conn: &impl ConnectionTrait, prefix: &str) -> Result<u32, S
             .filter(handling_case::Column::CaseNumber.gte(low.as_str()))
             .filter(handling_case::Column::CaseNumber.lte(high.as_str()))
     };
-    let top: Option<String> = in_range()
+    // MAX rather than ORDER BY … LIMIT ?: SQLite plans a statement with a bound
+    // LIMIT anew each time it runs, and this one runs for every group that creates.
+    let top: Option<Option<String>> = in_range()
         .select_only()
-        .column(handling_case::Column::CaseNumber)
-        .order_by_desc(handling_case::Column::CaseNumber)
-        .limit(1)
+        .column_as(Expr::col(handling_case::Column::CaseNumber).max(), "top")
         .into_tuple()
-        .one(conn)
-        .await?;
-    let Some(top) = top else { return Ok(0) };
+        .all(conn)
+        .await?
+        .into_iter()
+        .next();
+    let Some(top) = top.flatten() else { return Ok(0) };
     if let Ok(n) = top[prefix.len()..].parse::<u32>() {
         return Ok(n);
     }

@@ -65,7 +65,7 @@ pub(crate) async fn seed(
             size += cases[end].events.len();
             end += 1;
         }
-        let mut items = Vec::with_capacity(size);
+        let mut requests = Vec::with_capacity(size);
         for case in &cases[start..end] {
             for (i, raw) in case.events.iter().enumerate() {
                 let raw = RawCaseEvent {
@@ -77,9 +77,10 @@ pub(crate) async fn seed(
                 let event = CaseEventInput::parse(&raw).map_err(|reason| {
                     StoreError::Internal(format!("a seeded event is malformed: {}", reason.as_str()))
                 })?;
-                items.push(Item { principal: 0, source, request: Request::Event(event) });
+                requests.push(Request::Event(event));
             }
         }
+        let items: Vec<Item<'_>> = requests.iter().map(|request| Item { principal: 0, source, request }).collect();
         let applied = engine::apply(write, store, &rules, &principals, &items).await?;
         seeded.alerts_raised += applied.refreshed.alerts.raised;
         seeded.events += items.len();

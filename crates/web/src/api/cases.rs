@@ -55,7 +55,9 @@ pub struct EventBody {
 pub struct EventBatchBody {
     /// At most 5,000 events (`EventBody` each); each is answered on its own.
     #[schema(value_type = Vec<EventBody>)]
-    pub events: Vec<serde_json::Value>,
+    // Raw, so that one malformed event is answered on its own, and without building
+    // a JSON tree of every event first.
+    pub events: Vec<Box<serde_json::value::RawValue>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -95,14 +97,24 @@ fn result_dto(r: EventResult) -> EventResultDto {
 }
 
 /// Each event on its own: one of the wrong shape is rejected, the batch goes on.
-fn raw_events(values: Vec<serde_json::Value>) -> (Vec<RawCaseEvent>, Vec<(usize, String)>) {
+fn raw_events(values: &[Box<serde_json::value::RawValue>]) -> (Vec<RawCaseEvent>, Vec<(usize, String)>) {
+    /// What is read of a malformed event: its id, to answer it by.
+    #[derive(Deserialize)]
+    struct IdOnly {
+        id: Option<serde_json::Value>,
+    }
     let mut good = Vec::with_capacity(values.len());
     let mut malformed = Vec::new();
-    for (i, value) in values.into_iter().enumerate() {
-        let id = value.get("id").and_then(serde_json::Value::as_str).map(echo_id).unwrap_or_default();
-        match serde_json::from_value::<RawCaseEvent>(value) {
-            Ok(raw) => good.push(raw),
-            Err(_) => malformed.push((i, id)),
+    for (i, value) in values.iter().enumerate() {
+        if let Ok(raw) = serde_json::from_str::<RawCaseEvent>(value.get()) {
+            good.push(raw);
+        } else {
+            let id = serde_json::from_str::<IdOnly>(value.get())
+                .ok()
+                .and_then(|o| o.id)
+                .and_then(|id| id.as_str().map(echo_id))
+                .unwrap_or_default();
+            malformed.push((i, id));
         }
     }
     (good, malformed)
@@ -123,7 +135,7 @@ pub async fn push_events(
         ))));
     }
     let total = body.events.len();
-    let (raws, malformed) = raw_events(body.events);
+    let (raws, malformed) = raw_events(&body.events);
     let report = cases::ingest(&state.store, &caller.principal, &raws, Source::Api).await?;
     let mut results: Vec<Option<EventResultDto>> = (0..total).map(|_| None).collect();
     for (i, id) in &malformed {
