@@ -40,7 +40,7 @@ pub use clock::{CLOCK_LOCK_KEY, ClockLease, ClockStats, clock_pass};
 pub use engine::ActionInput;
 pub use handle::{CreatedCase, NewCase, RawAction, RawNewCase, act, create_case};
 pub use ingest::{EventResult, EventStatus, ImportError, ImportSummary, IngestReport, MAX_BATCH, import_log, ingest};
-pub use number::hash_code;
+pub use number::{CODE_DIGITS, SEQUENCE_DIGITS, drawn_number, hash_code};
 pub use query::{
     CaseDetail, CaseFilter, CasePage, CaseRow, PublicCase, PublicStep, detail, export_xes, list, public_status,
 };

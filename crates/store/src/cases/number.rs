@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 use sunlight_domain::flow::calendar::china_time;
@@ -15,12 +15,21 @@ use sunlight_domain::flow::calendar::china_time;
 use crate::StoreError;
 use crate::entity::handling_case;
 
-const SEQUENCE_DIGITS: usize = 6;
+/// Digits of the day's sequence in a drawn number.
+pub const SEQUENCE_DIGITS: usize = 6;
 const SEQUENCE_MAX: u32 = 999_999;
+/// Digits of a verification code.
+pub const CODE_DIGITS: usize = 6;
 
 /// Six random digits.
 pub(super) fn verification_code() -> String {
-    format!("{:06}", rand::random_range(0..1_000_000_u32))
+    format!("{:0CODE_DIGITS$}", rand::random_range(0..1_000_000_u32))
+}
+
+/// The number drawn for `unit_code`'s `sequence`-th case received on `day`.
+#[must_use]
+pub fn drawn_number(unit_code: &str, day: NaiveDate, sequence: u32) -> String {
+    format!("{unit_code}-{}-{sequence:0SEQUENCE_DIGITS$}", day.format("%Y%m%d"))
 }
 
 /// What is stored of a verification code.
@@ -56,8 +65,8 @@ impl Numbers {
         if next > SEQUENCE_MAX {
             return Err(StoreError::Internal(format!("more than {SEQUENCE_MAX} cases on one day for {prefix}")));
         }
-        self.last.insert(prefix.clone(), next);
-        Ok(format!("{prefix}{next:0SEQUENCE_DIGITS$}"))
+        self.last.insert(prefix, next);
+        Ok(drawn_number(unit_code, received.with_timezone(&china_time()).date_naive(), next))
     }
 }
 

@@ -22,6 +22,7 @@ use sunlight_domain::catalogue::{Column, PowerType};
 use sunlight_domain::field::FieldErrors;
 use sunlight_domain::policy::{Action, Principal, Target};
 use sunlight_domain::screen::{Panel, RawScreen, ScreenInput};
+use sunlight_store::cases::{CODE_DIGITS, SEQUENCE_DIGITS, drawn_number};
 use sunlight_store::catalogue::{self, PowerFilter, PowerRecord};
 use sunlight_store::entity::{display_screen, unit};
 use sunlight_store::org::{self, UnitFilter};
@@ -676,10 +677,8 @@ pub struct CaseQuery {
     code: Option<String>,
 }
 
-/// Digits of a case number after the unit's code: `YYYYMMDD` and `nnnnnn`.
+/// Digits of a drawn case number's date (`YYYYMMDD`), before its sequence.
 const DATE_DIGITS: usize = 8;
-const SEQUENCE_DIGITS: usize = 6;
-const CODE_DIGITS: usize = 6;
 
 /// What was typed, without spaces and hyphens, cut to what the field holds (what
 /// is kept for the form is never longer than a number could be).
@@ -705,13 +704,14 @@ fn case_number(lang: Lang, unit_code: &str, digits: &str, code: &str) -> Result<
         return Err(lang.t("kiosk-case-bad-number"));
     }
     let (date, sequence) = digits.split_at(DATE_DIGITS);
-    if chrono::NaiveDate::parse_from_str(date, "%Y%m%d").is_err() {
+    let Ok(day) = chrono::NaiveDate::parse_from_str(date, "%Y%m%d") else {
         return Err(lang.t_args("kiosk-case-bad-date", &[("date", date.to_owned().into())]));
-    }
+    };
     if code.len() != CODE_DIGITS || !code.chars().all(|c| c.is_ascii_digit()) {
         return Err(lang.t("kiosk-case-bad-code"));
     }
-    Ok(format!("{unit_code}-{date}-{sequence}"))
+    // Six ASCII digits (checked above): always a number.
+    Ok(drawn_number(unit_code, day, sequence.parse().unwrap_or_default()))
 }
 
 /// The case look-up by touch: first the unit (its code starts the number), then
