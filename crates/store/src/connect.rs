@@ -20,6 +20,9 @@ pub enum Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    /// SQLite: the one connection writes go through (see [`Store::open_sqlite`]);
+    /// PostgreSQL writes through the pool.
+    writer: Option<DatabaseConnection>,
     backend: Backend,
     /// What online handling keeps in memory for this database: prepared flowcharts
     /// and its group-commit queue (rebuilt from the database at any time).
@@ -43,13 +46,18 @@ impl Store {
             // The online hall's groups write N rows a statement for many N: with
             // sqlx's default 100 the prepared statements pushed each other out.
             .statement_cache_capacity(STATEMENT_CACHE);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .connect_with(options)
-            .await
-            .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+        let pool =
+            |connections: u32| SqlitePoolOptions::new().max_connections(connections).connect_with(options.clone());
+        let reader =
+            pool(max_connections.max(1)).await.map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+        // SQLite has one writer at a time anyway. Through one connection, its page
+        // cache stays valid from one write to the next (a connection drops its whole
+        // cache when it finds that another one wrote), and writers queue in order
+        // instead of polling the lock.
+        let writer = pool(1).await.map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
         Ok(Self {
-            db: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
+            db: SqlxSqliteConnector::from_sqlx_sqlite_pool(reader),
+            writer: Some(SqlxSqliteConnector::from_sqlx_sqlite_pool(writer)),
             backend: Backend::Sqlite,
             cases: std::sync::Arc::default(),
         })
@@ -83,7 +91,7 @@ impl Store {
             .await
             .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
         let db = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
-        Ok(Self { db, backend: Backend::Postgres, cases: std::sync::Arc::default() })
+        Ok(Self { db, writer: None, backend: Backend::Postgres, cases: std::sync::Arc::default() })
     }
 
     pub async fn migrate(&self) -> Result<(), DbErr> {
@@ -98,6 +106,12 @@ impl Store {
     #[must_use]
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The connection a [`crate::Write`] runs on.
+    #[must_use]
+    pub(crate) fn write_connection(&self) -> &DatabaseConnection {
+        self.writer.as_ref().unwrap_or(&self.db)
     }
 
     #[must_use]
@@ -138,6 +152,9 @@ impl Store {
     }
 
     pub async fn close(self) -> Result<(), DbErr> {
+        if let Some(writer) = self.writer {
+            writer.close().await?;
+        }
         self.db.close().await
     }
 }

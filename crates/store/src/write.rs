@@ -32,7 +32,7 @@ impl Write {
     /// statement being a write takes the write lock at once (so no snapshot can go
     /// stale); on PostgreSQL the row lock orders appenders.
     pub async fn begin(store: &Store, principal: &Principal) -> Result<Self, StoreError> {
-        let txn = store.connection().begin().await?;
+        let txn = store.write_connection().begin().await?;
         // One statement takes the lock and reads the head (both backends know RETURNING).
         let head = txn
             .query_one_raw(Statement::from_string(

@@ -1,4 +1,4 @@
-//! The online hall's desk: one task per store that commits case changes in groups.
+//! The online hall's desk: one thread per store that commits case changes in groups.
 //!
 //! Every request that changes cases (a batch of pushed events, a new case, an
 //! action) is queued here. The desk takes what is waiting — up to a few thousand
@@ -64,26 +64,52 @@ pub(crate) struct Desk {
 }
 
 impl Desk {
+    /// Starts the desk on a thread of its own. As a task among the server's, each of
+    /// its many awaits on the database queued behind every request being served,
+    /// and the desk, which all writes pass through, spent more time waiting for its
+    /// turn than working.
     fn start(store: Store) -> Option<Self> {
-        let runtime = tokio::runtime::Handle::try_current().ok()?;
-        let (queue, mut waiting) = mpsc::channel::<Queued>(QUEUE);
-        runtime.spawn(async move {
-            while let Some(first) = waiting.recv().await {
-                let mut size = first.job.requests.len();
-                let mut group = vec![first];
-                while size < GROUP_ITEMS && group.len() < GROUP_JOBS {
-                    match waiting.try_recv() {
-                        Ok(next) => {
-                            size += next.job.requests.len();
-                            group.push(next);
-                        }
-                        Err(_) => break,
-                    }
-                }
-                run_and_answer(&store, group).await;
-            }
+        let origin = tokio::runtime::Handle::try_current().ok()?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+        let (queue, waiting) = mpsc::channel::<Queued>(QUEUE);
+        // The desk lives as long as the runtime that started it: this task is
+        // dropped when that runtime shuts down, and with it `alive`.
+        let (alive, origin_gone) = oneshot::channel::<()>();
+        origin.spawn(async move {
+            let _alive = alive;
+            std::future::pending::<()>().await;
         });
+        std::thread::Builder::new()
+            .name("sunlight-desk".into())
+            .spawn(move || runtime.block_on(serve(store, waiting, origin_gone)))
+            .ok()?;
         Some(Self { queue })
+    }
+}
+
+/// Takes what is waiting, a group at a time, until the desk is no longer needed.
+async fn serve(store: Store, mut waiting: mpsc::Receiver<Queued>, mut origin_gone: oneshot::Receiver<()>) {
+    loop {
+        let first = tokio::select! {
+            biased;
+            _ = &mut origin_gone => return,
+            first = waiting.recv() => match first {
+                Some(first) => first,
+                None => return,
+            },
+        };
+        let mut size = first.job.requests.len();
+        let mut group = vec![first];
+        while size < GROUP_ITEMS && group.len() < GROUP_JOBS {
+            match waiting.try_recv() {
+                Ok(next) => {
+                    size += next.job.requests.len();
+                    group.push(next);
+                }
+                Err(_) => break,
+            }
+        }
+        run_and_answer(&store, group).await;
     }
 }
 
@@ -181,7 +207,8 @@ pub(super) async fn run(store: &Store, jobs: &[&Job]) -> Result<Vec<Answer>, Sto
         };
         per_job.push(Answer { outcomes: mine, cases });
     }
-    let alerts = applied.refreshed.alerts;
+    let refreshed = applied.refreshed;
+    let alerts = refreshed.alerts;
     if alerts.raised + alerts.closed > 0 {
         write.record_as(
             RULES_ACTOR,
@@ -194,6 +221,7 @@ pub(super) async fn run(store: &Store, jobs: &[&Job]) -> Result<Vec<Answer>, Sto
     }
     if changed {
         write.commit().await?;
+        store.cases.histories.keep(&refreshed.cases, refreshed.histories);
     }
     Ok(per_job)
 }

@@ -515,8 +515,10 @@ pub(super) async fn apply(
     let Pass { mut slots, accepted, mut outcomes, .. } = pass;
     // The stored events of the stored cases that get new ones: their last seq, and
     // with the new ones the history the rules read.
-    let stored: Vec<i64> = slots.iter().filter(|s| s.added > 0 && s.created.is_none()).filter_map(|s| s.id).collect();
-    let mut events = refresh::events_of(write.txn(), &stored).await?;
+    // Those the desk committed last are in memory, as they are in the database.
+    let stored = slots.iter().filter(|s| s.added > 0 && s.created.is_none()).filter_map(|s| s.row.as_ref());
+    let (mut events, missing) = store.cases.histories.take(stored);
+    events.extend(refresh::events_of(write.txn(), &missing).await?);
     insert_cases(write, &known, rules, &mut slots, now).await?;
     let seqs = insert_events(write, &slots, &accepted, &mut events, now).await?;
     for (event, seq) in accepted.iter().zip(seqs) {

@@ -23,6 +23,7 @@ mod clock;
 mod desk;
 mod engine;
 mod handle;
+mod histories;
 mod ingest;
 mod number;
 mod query;
@@ -55,6 +56,8 @@ pub(crate) struct Caches {
     desk: OnceLock<Option<desk::Desk>>,
     /// The calendar and rule settings as last read ([`refresh::Rules::current`]).
     rules: refresh::RulesCache,
+    /// The events of open cases as last committed by the desk.
+    histories: histories::Histories,
 }
 
 impl Caches {

@@ -156,6 +156,8 @@ pub(super) struct Refreshed {
     /// The case rows as written, by id.
     pub cases: HashMap<i64, handling_case::Model>,
     pub alerts: AlertChanges,
+    /// The events of those cases, by case id, in seq order.
+    pub histories: HashMap<i64, Vec<case_event::Model>>,
 }
 
 /// One evaluated case, for the alert sync.
@@ -239,7 +241,7 @@ pub(super) async fn refresh_loaded(
     store: &Store,
     rules: &Rules,
     rows: Vec<handling_case::Model>,
-    mut events: HashMap<i64, Vec<case_event::Model>>,
+    events: HashMap<i64, Vec<case_event::Model>>,
     now: DateTime<Utc>,
 ) -> Result<Refreshed, StoreError> {
     if rows.is_empty() {
@@ -251,7 +253,7 @@ pub(super) async fn refresh_loaded(
     let charts = charts::prepared(store, write.txn(), &versions).await?;
     let mut log = EventLog::default();
     let built: Vec<Built> =
-        rows.iter().map(|row| build(&mut log, row, &events.remove(&row.id).unwrap_or_default())).collect();
+        rows.iter().map(|row| build(&mut log, row, events.get(&row.id).map_or(&[], Vec::as_slice))).collect();
     let labels: HashMap<i64, Vec<Option<u32>>> = charts.iter().map(|(id, chart)| (*id, chart.labels(&log))).collect();
     let at = Evaluator { calendar: &rules.calendar, rules: &rules.config, now: now.with_timezone(&china_time()) };
     let mut evaluations = Vec::with_capacity(rows.len());
@@ -281,7 +283,7 @@ pub(super) async fn refresh_loaded(
         })
         .collect();
     let changes = alerts::sync(write, &evaluated, now).await?;
-    Ok(Refreshed { cases: written.into_iter().map(|c| (c.id, c)).collect(), alerts: changes })
+    Ok(Refreshed { cases: written.into_iter().map(|c| (c.id, c)).collect(), alerts: changes, histories: events })
 }
 
 /// Writes whole case rows, several to a statement (`INSERT … ON CONFLICT (id) DO

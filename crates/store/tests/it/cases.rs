@@ -431,6 +431,37 @@ async fn the_online_hall_creates_and_acts_in_scope(db: TestDb) {
 }
 both_backends!(the_online_hall_creates_and_acts_in_scope);
 
+/// A server keeps the events of the cases its desk wrote. When another server on the
+/// same database acts on such a case, the first one reads the case again: its next
+/// action comes after the other's, and the flow conforms.
+async fn a_case_changed_by_another_server_is_read_again(db: TestDb) {
+    let store = &db.store;
+    let c = county(store).await;
+    let other = Store::connect_url(&db.url(), 2).await.unwrap();
+    let cadre = person(Role::Cadre, c.scjg);
+    let act = |action: &str, step: &str| RawAction {
+        action: action.into(),
+        step: step.into(),
+        documents: vec!["Application form".into(), "Identity card".into()],
+        ..RawAction::default()
+    };
+    let raw = RawNewCase { power: c.licence.code.clone(), ..RawNewCase::default() };
+    let number = cases::create_case(store, &cadre, &raw.parse().unwrap()).await.unwrap().case.case_number;
+    cases::act(store, &cadre, &number, &act("complete", "Register application").parse().unwrap()).await.unwrap();
+    let elsewhere =
+        cases::act(&other, &cadre, &number, &act("complete", "Check completeness").parse().unwrap()).await.unwrap();
+    assert_eq!(elsewhere.event_count, 3);
+    let row = cases::act(store, &cadre, &number, &act("accept", "Accept application").parse().unwrap()).await.unwrap();
+    assert_eq!(row.event_count, 4);
+    assert!(row.process_conformant, "the check done on the other server is seen");
+    let detail = cases::detail(store, &cadre, &number).await.unwrap();
+    let seqs: Vec<i32> = detail.events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [1, 2, 3, 4]);
+    assert_eq!(detail.events[3].step, "Accept application");
+    other.close().await.ok();
+}
+both_backends!(a_case_changed_by_another_server_is_read_again);
+
 /// On PostgreSQL one server at a time holds the clock; on SQLite the lease is free.
 async fn only_one_clock_runs(db: TestDb) {
     let first = ClockLease::try_acquire(&db.store).await.unwrap().expect("the first server gets the clock");
