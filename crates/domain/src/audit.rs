@@ -43,9 +43,18 @@ impl AuditEntry {
     /// Chains the entry after a record with `prev_seq` and `prev_hash`.
     #[must_use]
     pub fn chain(self, prev_seq: i64, prev_hash: &str) -> AuditRecord {
+        self.chain_with_text(prev_seq, prev_hash).record
+    }
+
+    /// [`AuditEntry::chain`], with the canonical text of `before` and `after` that
+    /// the hash covered (what a store keeps), so that it is written once.
+    #[must_use]
+    pub fn chain_with_text(self, prev_seq: i64, prev_hash: &str) -> Chained {
         let seq = prev_seq + 1;
-        let hash = record_hash(prev_hash, seq, &self);
-        AuditRecord {
+        let before = self.before.as_ref().map(canonical_json);
+        let after = self.after.as_ref().map(canonical_json);
+        let hash = hash_of(prev_hash, seq, &self, before.as_deref(), after.as_deref());
+        let record = AuditRecord {
             seq,
             at: self.at,
             actor: self.actor,
@@ -56,8 +65,17 @@ impl AuditEntry {
             after: self.after,
             prev_hash: prev_hash.to_owned(),
             hash,
-        }
+        };
+        Chained { record, before, after }
     }
+}
+
+/// A chained record and the canonical text of its bodies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chained {
+    pub record: AuditRecord,
+    pub before: Option<String>,
+    pub after: Option<String>,
 }
 
 impl AuditRecord {
@@ -75,59 +93,86 @@ impl AuditRecord {
 }
 
 fn record_hash(prev_hash: &str, seq: i64, entry: &AuditEntry) -> String {
-    let body = serde_json::json!({
-        "seq": seq,
-        "at": entry.at,
-        "actor": entry.actor,
-        "action": entry.action,
-        "entity": entry.entity,
-        "entity_id": entry.entity_id,
-        "before": entry.before,
-        "after": entry.after,
-    });
+    let before = entry.before.as_ref().map(canonical_json);
+    let after = entry.after.as_ref().map(canonical_json);
+    hash_of(prev_hash, seq, entry, before.as_deref(), after.as_deref())
+}
+
+/// The hash over the canonical JSON of the record's fields, written key by key in
+/// sorted order: the same text as sorting an object of them, without building one
+/// (every write hashes its records, and the object was most of that).
+fn hash_of(prev_hash: &str, seq: i64, entry: &AuditEntry, before: Option<&str>, after: Option<&str>) -> String {
+    let mut body = Vec::with_capacity(256);
+    let mut field = |key: &str, text: &str| {
+        body.push(if body.is_empty() { b'{' } else { b',' });
+        body.extend_from_slice(key.as_bytes());
+        body.extend_from_slice(text.as_bytes());
+    };
+    let quoted = |value: &str| {
+        let mut out = Vec::with_capacity(value.len() + 2);
+        write_json_string(value, &mut out);
+        String::from_utf8(out).unwrap_or_default()
+    };
+    field("\"action\":", &quoted(&entry.action));
+    field("\"actor\":", &quoted(&entry.actor));
+    field("\"after\":", after.unwrap_or("null"));
+    field("\"at\":", &quoted(&entry.at));
+    field("\"before\":", before.unwrap_or("null"));
+    field("\"entity\":", &quoted(&entry.entity));
+    field("\"entity_id\":", &quoted(&entry.entity_id));
+    field("\"seq\":", &seq.to_string());
+    body.push(b'}');
     let mut hasher = Sha256::new();
     hasher.update(prev_hash.as_bytes());
-    hasher.update(canonical_json(&body).as_bytes());
+    hasher.update(&body);
     hex::encode(hasher.finalize())
+}
+
+/// A JSON string as `serde_json` writes it.
+fn write_json_string(value: &str, out: &mut Vec<u8>) {
+    // Writing a `str` into a `Vec` cannot fail.
+    serde_json::to_writer(out, value).ok();
 }
 
 /// JSON with object keys sorted at every depth and no whitespace.
 #[must_use]
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
+    let mut out = Vec::with_capacity(128);
     write_canonical(value, &mut out);
-    out
+    // Only valid JSON text was written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn write_canonical(value: &Value, out: &mut String) {
+fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
+            for (i, (key, inner)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                if let Some(inner) = map.get(key) {
-                    write_canonical(inner, out);
-                }
+                write_json_string(key, out);
+                out.push(b':');
+                write_canonical(inner, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        // A scalar written into a `Vec` cannot fail.
+        scalar => {
+            serde_json::to_writer(out, scalar).ok();
+        }
     }
 }
 
@@ -232,6 +277,32 @@ mod tests {
         let mut verifier = ChainVerifier::default();
         verifier.push(&first).ok();
         assert_eq!(verifier.push(&tampered), Err(ChainBreak::Content { seq: 2 }));
+    }
+
+    /// The hash as first defined: the canonical text of one object of all fields.
+    fn hash_by_object(prev_hash: &str, seq: i64, entry: &AuditEntry) -> String {
+        let body = json!({
+            "seq": seq, "at": entry.at, "actor": entry.actor, "action": entry.action, "entity": entry.entity,
+            "entity_id": entry.entity_id, "before": entry.before, "after": entry.after,
+        });
+        let mut hasher = Sha256::new();
+        hasher.update(prev_hash.as_bytes());
+        hasher.update(canonical_json(&body).as_bytes());
+        hex::encode(hasher.finalize())
+    }
+
+    #[test]
+    fn the_hash_is_the_one_of_the_whole_record_as_one_object() {
+        let mut odd = entry("case_event.create");
+        odd.actor = "token:窗口\"系统\"\\#7\u{1}".into();
+        odd.entity_id = "SCJG-20261127-000001#3".into();
+        odd.before = Some(json!({"n": 1.5, "list": [null, true, "é\n"], "z": {"b": -3, "a": "x"}}));
+        for e in [entry("unit.create"), odd] {
+            let chained = e.clone().chain_with_text(41, GENESIS_HASH);
+            assert_eq!(chained.record.hash, hash_by_object(GENESIS_HASH, 42, &e));
+            assert_eq!(chained.after, e.after.as_ref().map(canonical_json));
+            assert_eq!(chained.before, e.before.as_ref().map(canonical_json));
+        }
     }
 
     #[test]

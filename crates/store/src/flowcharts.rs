@@ -639,10 +639,10 @@ pub async fn publish(store: &Store, principal: &Principal, id: i64, version: i32
 // ---------------------------------------------------------------- risk levels of steps
 
 /// The approved risk level (rank; 1 is the highest) of each named step of `chart`,
-/// for the drawing. The register does not name flowchart steps, so a point counts
-/// for a step when it is the power's and its description mentions the step's name
-/// (受理, 现场核查, …), or when it is the position's that the step names as
-/// responsible. A step takes its highest level.
+/// for the drawing. A point of the power counts for the step it names (its
+/// `flow_step`); one that names none, for every step its description mentions
+/// (受理, 现场核查, …). A point of a position counts for the steps that name the
+/// position as responsible. A step takes its highest level.
 pub async fn step_levels(
     conn: &impl ConnectionTrait,
     power: &power::Model,
@@ -681,7 +681,10 @@ pub async fn step_levels(
             .iter()
             .filter(|p| {
                 if p.scope_kind == ScopeKind::Power.key() {
-                    name.chars().count() >= 2 && p.description.contains(name)
+                    match p.flow_step.as_deref().map(str::trim) {
+                        Some(named) => named == name,
+                        None => name.chars().count() >= 2 && p.description.contains(name),
+                    }
                 } else {
                     Some(p.scope_target) == position_id
                 }

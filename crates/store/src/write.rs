@@ -116,8 +116,8 @@ impl Write {
         let rules_changed = self.pending.iter().any(|e| matches!(e.entity.as_str(), "calendar_day" | "setting"));
         let mut rows = Vec::with_capacity(self.pending.len());
         for entry in std::mem::take(&mut self.pending) {
-            let record = entry.chain(self.head_seq, &self.head_hash);
-            let canonical = |v: &Option<serde_json::Value>| v.as_ref().map(sunlight_domain::audit::canonical_json);
+            let chained = entry.chain_with_text(self.head_seq, &self.head_hash);
+            let record = chained.record;
             rows.push(audit_log::ActiveModel {
                 seq: Set(record.seq),
                 at: Set(record.at.clone()),
@@ -125,8 +125,8 @@ impl Write {
                 action: Set(record.action.clone()),
                 entity: Set(record.entity.clone()),
                 entity_id: Set(record.entity_id.clone()),
-                before: Set(canonical(&record.before)),
-                after: Set(canonical(&record.after)),
+                before: Set(chained.before),
+                after: Set(chained.after),
                 prev_hash: Set(record.prev_hash.clone()),
                 hash: Set(record.hash.clone()),
             });

@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, InsertStatement, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use sunlight_domain::flow::rules::Finding;
@@ -167,54 +167,85 @@ pub(super) async fn sync(
     Ok(AlertChanges { raised: count, closed: closes.len() })
 }
 
+/// The outbox message of a raised alert (fields in the order of their names).
+#[derive(Serialize)]
+struct AlertRaised<'a> {
+    alert_id: i64,
+    case_number: &'a str,
+    level: &'static str,
+    person: Option<String>,
+    rule: &'a str,
+    step: Option<&'a str>,
+    unit_id: i64,
+}
+
+/// The insert of a chunk of alerts, returning what identifies each.
+fn alerts_insert(chunk: &[Raise<'_>], now: DateTime<Utc>) -> Result<InsertStatement, StoreError> {
+    let mut insert = Query::insert()
+        .into_table(supervision_alert::Entity)
+        .columns(
+            [
+                "rule",
+                "level",
+                "case_id",
+                "unit_id",
+                "step",
+                "person",
+                "evidence",
+                "evidence_words",
+                "state",
+                "must_act",
+                "raised_at",
+                "updated_at",
+                "finding_key",
+            ]
+            .map(Alias::new),
+        )
+        .to_owned();
+    for r in chunk {
+        let level = RuleId::parse(&r.key.rule).map_or("warning", level_of);
+        insert
+            .values([
+                r.key.rule.clone().into(),
+                level.into(),
+                r.case.id.into(),
+                r.case.unit_id.into(),
+                r.key.step.clone().into(),
+                clip(r.finding.person.as_deref(), PERSON_CHARS).into(),
+                r.finding.evidence.clone().into(),
+                serde_json::to_string(&r.finding.words).unwrap_or_default().into(),
+                "raised".into(),
+                "unit".into(),
+                now.into(),
+                now.into(),
+                Some(r.key.finding.clone()).filter(|k| !k.is_empty()).into(),
+            ])
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+    }
+    let back = ["id", "case_id", "rule", "step", "finding_key"].map(Alias::new);
+    insert.returning(Query::returning().columns(back));
+    Ok(insert)
+}
+
 async fn insert_raises(write: &Write, raises: &[Raise<'_>], now: DateTime<Utc>) -> Result<usize, StoreError> {
-    let mut events = Vec::with_capacity(raises.len());
-    let mut messages = Vec::with_capacity(raises.len());
+    let mut count = 0;
     for chunk in raises.chunks(INSERT_CHUNK) {
-        let mut insert = Query::insert()
-            .into_table(supervision_alert::Entity)
+        let insert = alerts_insert(chunk, now)?;
+        let by_key: HashMap<Key, &Raise<'_>> = chunk.iter().map(|r| (r.key.clone(), r)).collect();
+        // The alert events and the outbox messages of the chunk, values straight
+        // into their statements (through active models each value was copied twice).
+        let mut events = Query::insert()
+            .into_table(supervision_alert_event::Entity)
+            .columns(["alert_id", "from_state", "to_state", "actor", "comment", "at"].map(Alias::new))
+            .to_owned();
+        let mut messages = Query::insert()
+            .into_table(outbox::Entity)
             .columns(
-                [
-                    "rule",
-                    "level",
-                    "case_id",
-                    "unit_id",
-                    "step",
-                    "person",
-                    "evidence",
-                    "evidence_words",
-                    "state",
-                    "must_act",
-                    "raised_at",
-                    "updated_at",
-                    "finding_key",
-                ]
-                .map(Alias::new),
+                ["topic", "payload", "created_at", "attempts", "next_attempt_at", "delivered_at", "last_error"]
+                    .map(Alias::new),
             )
             .to_owned();
-        for r in chunk {
-            let level = RuleId::parse(&r.key.rule).map_or("warning", level_of);
-            insert
-                .values([
-                    r.key.rule.clone().into(),
-                    level.into(),
-                    r.case.id.into(),
-                    r.case.unit_id.into(),
-                    r.key.step.clone().into(),
-                    clip(r.finding.person.as_deref(), PERSON_CHARS).into(),
-                    r.finding.evidence.clone().into(),
-                    serde_json::to_string(&r.finding.words).unwrap_or_default().into(),
-                    "raised".into(),
-                    "unit".into(),
-                    now.into(),
-                    now.into(),
-                    Some(r.key.finding.clone()).filter(|k| !k.is_empty()).into(),
-                ])
-                .map_err(|e| StoreError::Internal(e.to_string()))?;
-        }
-        let back = ["id", "case_id", "rule", "step", "finding_key"].map(Alias::new);
-        insert.returning(Query::returning().columns(back));
-        let by_key: HashMap<Key, &Raise<'_>> = chunk.iter().map(|r| (r.key.clone(), r)).collect();
+        let mut inserted = 0;
         for row in write.txn().query_all(&insert).await? {
             let id: i64 = row.try_get("", "id")?;
             let key = Key {
@@ -226,42 +257,46 @@ async fn insert_raises(write: &Write, raises: &[Raise<'_>], now: DateTime<Utc>) 
             let Some(raise) = by_key.get(&key) else {
                 return Err(StoreError::Internal(format!("alert {id}: inserted row not recognised")));
             };
-            events.push(supervision_alert_event::ActiveModel {
-                alert_id: Set(id),
-                from_state: Set(None),
-                to_state: Set("raised".to_owned()),
-                actor: Set(RULES_ACTOR.to_owned()),
-                comment: Set(None),
-                at: Set(now),
-                ..Default::default()
-            });
-            let payload = serde_json::json!({
-                "alert_id": id,
-                "rule": raise.key.rule,
-                "level": RuleId::parse(&raise.key.rule).map_or("warning", level_of),
-                "case_number": raise.case.case_number,
-                "unit_id": raise.case.unit_id,
-                "step": raise.key.step,
-                "person": clip(raise.finding.person.as_deref(), PERSON_CHARS),
-            });
-            messages.push(outbox::ActiveModel {
-                topic: Set("alert_raised".to_owned()),
-                payload: Set(payload.to_string()),
-                created_at: Set(now),
-                attempts: Set(0),
-                next_attempt_at: Set(now),
-                delivered_at: Set(None),
-                last_error: Set(None),
-                ..Default::default()
-            });
+            let none: Option<String> = None;
+            events
+                .values([
+                    id.into(),
+                    none.clone().into(),
+                    "raised".into(),
+                    RULES_ACTOR.into(),
+                    none.clone().into(),
+                    now.into(),
+                ])
+                .map_err(|e| StoreError::Internal(e.to_string()))?;
+            let payload = AlertRaised {
+                alert_id: id,
+                case_number: &raise.case.case_number,
+                level: RuleId::parse(&raise.key.rule).map_or("warning", level_of),
+                person: clip(raise.finding.person.as_deref(), PERSON_CHARS),
+                rule: &raise.key.rule,
+                step: raise.key.step.as_deref(),
+                unit_id: raise.case.unit_id,
+            };
+            let payload = serde_json::to_string(&payload).map_err(|e| StoreError::Internal(e.to_string()))?;
+            let delivered: Option<DateTime<Utc>> = None;
+            messages
+                .values([
+                    "alert_raised".into(),
+                    payload.into(),
+                    now.into(),
+                    0i32.into(),
+                    now.into(),
+                    delivered.into(),
+                    none.into(),
+                ])
+                .map_err(|e| StoreError::Internal(e.to_string()))?;
+            inserted += 1;
         }
-    }
-    let count = events.len();
-    for chunk in events.chunks(INSERT_CHUNK) {
-        supervision_alert_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(write.txn()).await?;
-    }
-    for chunk in messages.chunks(INSERT_CHUNK) {
-        outbox::Entity::insert_many(chunk.to_vec()).exec_without_returning(write.txn()).await?;
+        if inserted > 0 {
+            write.txn().execute(&events).await?;
+            write.txn().execute(&messages).await?;
+        }
+        count += inserted;
     }
     Ok(count)
 }

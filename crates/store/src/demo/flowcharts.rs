@@ -16,8 +16,9 @@ use sunlight_domain::flow::calendar::{LimitUnit, TimeLimit};
 use sunlight_domain::flow::flowchart::{ElementId, Flow, FlowchartParts, Node, NodeKind, Step, StepMarker};
 use sunlight_domain::flow::{Flowchart, export_bpmn};
 use sunlight_domain::org::PersonTier;
+use sunlight_domain::risk::ScopeKind;
 
-use crate::entity::{flowchart, flowchart_version, person, position, power, section, sub_commission, unit};
+use crate::entity::{flowchart, flowchart_version, person, position, power, risk_point, section, sub_commission, unit};
 use crate::flowcharts::{AuditedVersion, PUBLISHED, VersionInfo, audited};
 use crate::{StoreError, Write};
 
@@ -674,7 +675,36 @@ pub(super) async fn build(write: &mut Write) -> Result<usize, StoreError> {
         let body = Created { flowchart: model, version: audited(&info, bpmn) };
         write.record("flowchart.create", "flowchart", id, None::<&()>, Some(&body))?;
     }
+    link_risk_points(write, &charts).await?;
     Ok(texts.len())
+}
+
+/// Names the step each risk point of a charted power lies in, where its
+/// description mentions exactly one step of the chart (受理, 审查, …), as the unit
+/// would once its flowchart is published.
+async fn link_risk_points(write: &mut Write, charts: &[(power::Model, Flowchart)]) -> Result<(), StoreError> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
+    let steps: HashMap<i64, Vec<&str>> = charts
+        .iter()
+        .map(|(power, chart)| (power.id, chart.steps().map(|(node, _)| node.name.trim()).collect()))
+        .collect();
+    let points = risk_point::Entity::find()
+        .filter(risk_point::Column::ScopeKind.eq(ScopeKind::Power.key()))
+        .filter(risk_point::Column::FlowStep.is_null())
+        .order_by_asc(risk_point::Column::Id)
+        .all(write.txn())
+        .await?;
+    for point in points {
+        let Some(names) = steps.get(&point.scope_target) else { continue };
+        let mentioned: Vec<&str> =
+            names.iter().copied().filter(|n| n.chars().count() >= 2 && point.description.contains(n)).collect();
+        let [step] = mentioned[..] else { continue };
+        let mut model = point.clone().into_active_model();
+        model.flow_step = Set(Some(step.to_owned()));
+        let after = model.update(write.txn()).await?;
+        write.record("risk_point.update", "risk_point", point.id, Some(&point), Some(&after))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -22,6 +22,8 @@ pub struct Model {
     pub level_stage: Option<String>,
     pub level_rank: Option<i32>,
     pub active: bool,
+    /// The step of the power's flowchart the point lies in (环节), by name.
+    pub flow_step: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -11,6 +11,7 @@ mod m0005_screens;
 mod m0006_supervision;
 mod m0007_cases;
 mod m0008_evidence_words;
+mod m0009_risk_flow_step;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_supervision::Migration),
             Box::new(m0007_cases::Migration),
             Box::new(m0008_evidence_words::Migration),
+            Box::new(m0009_risk_flow_step::Migration),
         ]
     }
 }

@@ -71,6 +71,8 @@ pub struct RawRisk {
     pub frequency: Option<i64>,
     pub probability: Option<i64>,
     pub harm: Option<i64>,
+    /// The flowchart step (环节) the point lies in, by name; points of a power only.
+    pub flow_step: Option<String>,
 }
 
 /// The graded factors of a risk point; all four are needed for a score.
@@ -88,6 +90,26 @@ pub struct RiskInput {
     pub point: RiskPoint,
     pub method: Name,
     pub grades: Grades,
+    /// The name of the step of the power's flowchart the point lies in.
+    pub flow_step: Option<String>,
+}
+
+/// The longest step name a flowchart step may have.
+const FLOW_STEP_CHARS: usize = 200;
+
+fn flow_step(raw: Option<&str>, scope: Option<ScopeKind>) -> Result<Option<String>, FieldError> {
+    let Some(step) = raw.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
+    if step.chars().count() > FLOW_STEP_CHARS {
+        return Err(FieldError::with_limit("too_long", FLOW_STEP_CHARS));
+    }
+    if step.chars().any(char::is_control) {
+        return Err(FieldError::new("control_characters"));
+    }
+    // A position's point is drawn on the steps the position is responsible for.
+    if scope.is_some_and(|s| s != ScopeKind::Power) {
+        return Err(FieldError::new("only_for_power_scope"));
+    }
+    Ok(Some(step.to_owned()))
 }
 
 /// The largest grade any model may use; the active model's own scale is checked on save.
@@ -117,6 +139,7 @@ impl RawRisk {
             probability: errors.take("probability", grade(self.probability)).flatten(),
             harm: errors.take("harm", grade(self.harm)).flatten(),
         };
+        let flow_step = errors.take("flow_step", flow_step(self.flow_step.as_deref(), scope_kind)).flatten();
         errors.clone().into_result()?;
         match (scope_kind, target, kind, description, holder_tier, method) {
             (Some(scope_kind), Some(target), Some(kind), Some(description), Some(holder_tier), Some(method)) => {
@@ -130,6 +153,7 @@ impl RawRisk {
                     },
                     method,
                     grades,
+                    flow_step,
                 })
             }
             _ => Err(errors),
@@ -446,7 +470,22 @@ async fn check_holder(store: &Store, unit_id: i64, holder: Option<i64>) -> Resul
 async fn check_input(store: &Store, unit_id: i64, input: &RiskInput) -> Result<(), StoreError> {
     check_target(store, unit_id, input.point.scope).await?;
     check_holder(store, unit_id, input.point.holder).await?;
+    check_flow_step(store, input).await?;
     check_grades(&active_model(store).await?, input.grades)
+}
+
+/// A named step must be one of the power's published flowchart, when it has one
+/// (without one yet, the name waits for the chart to be drawn).
+async fn check_flow_step(store: &Store, input: &RiskInput) -> Result<(), StoreError> {
+    let Some(step) = &input.flow_step else { return Ok(()) };
+    if input.point.scope.kind != ScopeKind::Power {
+        return Ok(());
+    }
+    let chart = crate::flowcharts::published_for_power(store.connection(), input.point.scope.target).await?;
+    if chart.is_some_and(|c| !c.steps().any(|(node, _)| node.name.trim() == step)) {
+        return Err(StoreError::invalid("flow_step", FieldError::new("unknown_step")));
+    }
+    Ok(())
 }
 
 fn grade_value(g: Option<u8>) -> Option<i32> {
@@ -465,6 +504,7 @@ fn apply(model: &mut risk_point::ActiveModel, input: &RiskInput) {
     model.frequency = Set(grade_value(input.grades.frequency));
     model.probability = Set(grade_value(input.grades.probability));
     model.harm = Set(grade_value(input.grades.harm));
+    model.flow_step = Set(input.flow_step.clone());
 }
 
 pub async fn create_risk(

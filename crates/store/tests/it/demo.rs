@@ -83,6 +83,22 @@ async fn demo_flowcharts(db: &TestDb, created: usize) {
     }
     assert!(parallel > 30 && parallel < 200, "{parallel} charts with parallel steps");
     assert!(types.len() >= 4, "{types:?}");
+    // Points of charted powers name the step they lie in, a step of the chart.
+    let named = sunlight_store::entity::risk_point::Entity::find()
+        .filter(sunlight_store::entity::risk_point::Column::FlowStep.is_not_null())
+        .all(db.store.connection())
+        .await
+        .unwrap();
+    assert!(named.len() > 20, "{} points name their step", named.len());
+    for point in &named {
+        let chart = sunlight_store::flowcharts::published_for_power(db.store.connection(), point.scope_target)
+            .await
+            .unwrap()
+            .unwrap();
+        let step = point.flow_step.as_deref().unwrap_or_default();
+        assert!(chart.steps().any(|(n, _)| n.name.trim() == step), "{step}");
+        assert!(point.description.contains(step));
+    }
 }
 
 /// Six months of online handling: thousands of cases, most handled in time and in

@@ -216,25 +216,31 @@ async fn steps_take_the_levels_of_their_risks(db: TestDb) {
         .find(|p| p.name.contains("经办"))
         .unwrap();
     let now = chrono::Utc::now();
-    let point = |kind: &str, target: i64, description: &str, rank: Option<i32>| risk_point::ActiveModel {
-        unit_id: Set(scjg),
-        scope_kind: Set(kind.to_owned()),
-        scope_target: Set(target),
-        kind: Set("process".to_owned()),
-        description: Set(description.to_owned()),
-        holder_tier: Set("ordinary_cadre".to_owned()),
-        method: Set("个人自查".to_owned()),
-        level_rank: Set(rank),
-        active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
+    let at =
+        |kind: &str, target: i64, description: &str, rank: Option<i32>, step: Option<&str>| risk_point::ActiveModel {
+            unit_id: Set(scjg),
+            scope_kind: Set(kind.to_owned()),
+            scope_target: Set(target),
+            kind: Set("process".to_owned()),
+            description: Set(description.to_owned()),
+            holder_tier: Set("ordinary_cadre".to_owned()),
+            method: Set("个人自查".to_owned()),
+            level_rank: Set(rank),
+            flow_step: Set(step.map(str::to_owned)),
+            active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+    let point =
+        |kind: &str, target: i64, description: &str, rank: Option<i32>| at(kind, target, description, rank, None);
     for p in [
         point("power", power_id, "对申请材料审查不严，受理不符合条件的申请", Some(2)),
         point("power", power_id, "受理后拖延不办", Some(1)),
         point("power", power_id, "决定未集体研究", None),
         point("position", clerk_position.id, "经办岗随意要求补正", Some(3)),
+        // It names its step: the 审查 its description mentions is not it.
+        at("power", power_id, "审查意见被人为改写后作出决定", Some(1), Some("决定")),
     ] {
         p.insert(db.store.connection()).await.unwrap();
     }
@@ -254,7 +260,58 @@ async fn steps_take_the_levels_of_their_risks(db: TestDb) {
     let power = sunlight_store::entity::power::Entity::find_by_id(power_id).one(db.store.connection()).await.unwrap();
     let levels = flowcharts::step_levels(db.store.connection(), &power.unwrap(), &chart).await.unwrap();
     let expected: BTreeMap<String, i32> =
-        [("受理".to_owned(), 1), ("审查".to_owned(), 2), ("Issue licence".to_owned(), 3)].into_iter().collect();
-    assert_eq!(levels, expected, "an unapproved point gives no level");
+        [("受理".to_owned(), 1), ("审查".to_owned(), 2), ("决定".to_owned(), 1), ("Issue licence".to_owned(), 3)]
+            .into_iter()
+            .collect();
+    assert_eq!(levels, expected, "an unapproved point gives no level; a named step is the point's only step");
 }
 both_backends!(steps_take_the_levels_of_their_risks);
+
+async fn a_risk_point_names_a_step_of_its_powers_published_chart(db: TestDb) {
+    let (scjg, power_id, _) = power(&db).await;
+    let system = Principal::system("test");
+    let raw = |scope_kind: &str, target: i64, step: &str| sunlight_store::risk::RawRisk {
+        scope_kind: scope_kind.into(),
+        scope_target: Some(target),
+        kind: "power".into(),
+        description: "现场核查走过场，未按规定核实经营场所".into(),
+        holder_tier: "ordinary_cadre".into(),
+        method: "五步法".into(),
+        flow_step: Some(step.into()),
+        ..Default::default()
+    };
+    let codes = |errors: sunlight_domain::field::FieldErrors| {
+        errors.iter().map(|(f, e)| (f.clone(), e.code)).collect::<Vec<_>>()
+    };
+    // Only a point of a power lies in one of its steps.
+    let of_unit = raw("unit", scjg, "Site inspection").parse().unwrap_err();
+    assert_eq!(codes(of_unit), vec![("flow_step".to_owned(), "only_for_power_scope")]);
+    let long = raw("power", power_id, &"环".repeat(201)).parse().unwrap_err();
+    assert_eq!(codes(long), vec![("flow_step".to_owned(), "too_long")]);
+    // Before the power has a published chart any name is kept; after, it must be a step of it.
+    let early = sunlight_store::risk::create_risk(
+        &db.store,
+        &system,
+        scjg,
+        &raw("power", power_id, "现场核查").parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(early.flow_step.as_deref(), Some("现场核查"));
+    let imported =
+        flowcharts::import_draft(&db.store, &system, PowerRef::Id(power_id), &complete_bpmn()).await.unwrap();
+    flowcharts::publish(&db.store, &system, imported.flowchart.id, 1).await.unwrap();
+    let before = audit::head(&db.store).await.unwrap();
+    let unknown = raw("power", power_id, "现场核查").parse().unwrap();
+    let err = sunlight_store::risk::create_risk(&db.store, &system, scjg, &unknown).await.unwrap_err();
+    assert_eq!(field_codes(&err), vec![("flow_step".to_owned(), "unknown_step")]);
+    assert_eq!(audit::head(&db.store).await.unwrap(), before, "nothing written");
+    let named = raw("power", power_id, " Site inspection ").parse().unwrap();
+    let saved = sunlight_store::risk::create_risk(&db.store, &system, scjg, &named).await.unwrap();
+    assert_eq!(saved.flow_step.as_deref(), Some("Site inspection"));
+    let chart = flowcharts::published_for_power(db.store.connection(), power_id).await.unwrap().unwrap();
+    let power = sunlight_store::entity::power::Entity::find_by_id(power_id).one(db.store.connection()).await.unwrap();
+    let levels = flowcharts::step_levels(db.store.connection(), &power.unwrap(), &chart).await.unwrap();
+    assert!(levels.is_empty(), "points without an approved level colour nothing: {levels:?}");
+}
+both_backends!(a_risk_point_names_a_step_of_its_powers_published_chart);

@@ -49,6 +49,7 @@ fn raw(section: i64, person: Option<i64>, grades: Option<i64>) -> RawRisk {
         frequency: grades,
         probability: grades,
         harm: grades,
+        flow_step: None,
     }
 }
 

@@ -40,6 +40,8 @@ pub struct RiskDto {
     pub frequency: Option<i32>,
     pub probability: Option<i32>,
     pub harm: Option<i32>,
+    /// The step of the power's flowchart the point lies in (环节); the drawing colours it.
+    pub flow_step: Option<String>,
     /// The last finding step recorded.
     pub finding_step: Option<String>,
     /// The last level stage recorded.
@@ -70,6 +72,7 @@ impl RiskDto {
             frequency: m.frequency,
             probability: m.probability,
             harm: m.harm,
+            flow_step: m.flow_step,
             finding_step: m.finding_step,
             level_stage: m.level_stage,
             level_rank: m.level_rank,
@@ -248,6 +251,8 @@ pub struct RiskBody {
     pub frequency: Option<i64>,
     pub probability: Option<i64>,
     pub harm: Option<i64>,
+    /// The name of the step of the power's flowchart the point lies in (points of a power).
+    pub flow_step: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/risks", tag = "risks", request_body = RiskBody,
@@ -270,6 +275,7 @@ pub async fn create_risk(
         frequency: body.frequency,
         probability: body.probability,
         harm: body.harm,
+        flow_step: body.flow_step,
     };
     let mut errors = FieldErrors::new();
     if body.unit_id.is_none() {

@@ -263,6 +263,7 @@ struct RiskValues {
     frequency: String,
     probability: String,
     harm: String,
+    flow_step: String,
 }
 
 impl RiskValues {
@@ -279,6 +280,7 @@ impl RiskValues {
             frequency: grade_text(point.frequency),
             probability: grade_text(point.probability),
             harm: grade_text(point.harm),
+            flow_step: point.flow_step.clone().unwrap_or_default(),
         }
     }
 
@@ -295,6 +297,7 @@ impl RiskValues {
             frequency: form.get("frequency").to_owned(),
             probability: form.get("probability").to_owned(),
             harm: form.get("harm").to_owned(),
+            flow_step: form.get("flow_step").to_owned(),
         }
     }
 
@@ -331,6 +334,7 @@ impl RiskValues {
             frequency: number(errors, "frequency", &self.frequency),
             probability: number(errors, "probability", &self.probability),
             harm: number(errors, "harm", &self.harm),
+            flow_step: Some(self.flow_step.clone()),
         };
         (unit_id, raw)
     }
@@ -398,6 +402,9 @@ async fn risk_form(
         Field::new(lang, "description", "field-risk-description", FieldKind::TextArea)
             .required()
             .value(values.description.clone()),
+        Field::new(lang, "flow_step", "field-risk-flow-step", FieldKind::Text)
+            .value(values.flow_step.clone())
+            .help(lang.t("help-risk-flow-step")),
         Field::new(
             lang,
             "holder_tier",
@@ -747,6 +754,7 @@ async fn detail_page(
         (lang.t("field-risk-scope"), format!("{} · {target}", key_label(lang, "scope-kind", &p.scope_kind))),
         (lang.t("field-risk-kind"), key_label(lang, "risk-kind", &p.kind)),
         (lang.t("field-risk-description"), p.description.clone()),
+        (lang.t("field-risk-flow-step"), p.flow_step.clone().unwrap_or_else(|| "—".into())),
         (lang.t("field-holder-tier"), key_label(lang, "tier", &p.holder_tier)),
         (lang.t("field-holder"), holder.map_or_else(|| "—".into(), |h| h.name)),
         (lang.t("field-risk-method"), p.method.clone()),

@@ -123,12 +123,14 @@ async fn bad_input_is_refused_in_words_and_writes_nothing(app: TestApp) {
                 ("kind", "management"),
                 ("holder_tier", "unit_head"),
                 ("method", "五步法"),
+                ("flow_step", "受理"),
             ],
         )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = response.text().await.unwrap();
     assert!(html.contains("风险描述") && html.contains("必填"), "{html}");
+    assert!(html.contains("所在环节") && html.contains("只有针对某项职权的风险点才能指定流程环节"), "{html}");
 
     let response = app.post_form(&format!("/staff/risks/{id}/steps"), Some(&admin), &[("step", "public_helped")]).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -140,7 +142,7 @@ async fn bad_input_is_refused_in_words_and_writes_nothing(app: TestApp) {
         .header("cookie", &admin.cookie)
         .header("x-csrf-token", &admin.csrf)
         .header("accept-language", "en")
-        .json(&serde_json::json!({"unit_id": scjg, "scope_kind": "unit", "scope_target": scjg, "kind": "power", "holder_tier": "unit_head", "method": "x", "harm": 9}))
+        .json(&serde_json::json!({"unit_id": scjg, "scope_kind": "unit", "scope_target": scjg, "kind": "power", "holder_tier": "unit_head", "method": "x", "harm": 9, "flow_step": "受理"}))
         .send()
         .await
         .unwrap();
@@ -148,6 +150,7 @@ async fn bad_input_is_refused_in_words_and_writes_nothing(app: TestApp) {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["fields"]["description"]["code"], "required");
     assert_eq!(body["fields"]["harm"]["code"], "grade_out_of_range");
+    assert_eq!(body["fields"]["flow_step"]["code"], "only_for_power_scope");
     assert_eq!(body["fields"]["harm"]["message"], "Must be a grade from 1 to 5.");
 
     let body = serde_json::json!({"step": "collectively_evaluated"});
