@@ -102,25 +102,32 @@ fn record_hash(prev_hash: &str, seq: i64, entry: &AuditEntry) -> String {
 /// sorted order: the same text as sorting an object of them, without building one
 /// (every write hashes its records, and the object was most of that).
 fn hash_of(prev_hash: &str, seq: i64, entry: &AuditEntry, before: Option<&str>, after: Option<&str>) -> String {
+    /// A field's value: a string to quote, or JSON text as it is.
+    enum Part<'a> {
+        Text(&'a str),
+        Json(&'a str),
+    }
+    let seq = seq.to_string();
+    let fields = [
+        ("action", Part::Text(&entry.action)),
+        ("actor", Part::Text(&entry.actor)),
+        ("after", Part::Json(after.unwrap_or("null"))),
+        ("at", Part::Text(&entry.at)),
+        ("before", Part::Json(before.unwrap_or("null"))),
+        ("entity", Part::Text(&entry.entity)),
+        ("entity_id", Part::Text(&entry.entity_id)),
+        ("seq", Part::Json(&seq)),
+    ];
     let mut body = Vec::with_capacity(256);
-    let mut field = |key: &str, text: &str| {
-        body.push(if body.is_empty() { b'{' } else { b',' });
-        body.extend_from_slice(key.as_bytes());
-        body.extend_from_slice(text.as_bytes());
-    };
-    let quoted = |value: &str| {
-        let mut out = Vec::with_capacity(value.len() + 2);
-        write_json_string(value, &mut out);
-        String::from_utf8(out).unwrap_or_default()
-    };
-    field("\"action\":", &quoted(&entry.action));
-    field("\"actor\":", &quoted(&entry.actor));
-    field("\"after\":", after.unwrap_or("null"));
-    field("\"at\":", &quoted(&entry.at));
-    field("\"before\":", before.unwrap_or("null"));
-    field("\"entity\":", &quoted(&entry.entity));
-    field("\"entity_id\":", &quoted(&entry.entity_id));
-    field("\"seq\":", &seq.to_string());
+    for (i, (key, part)) in fields.into_iter().enumerate() {
+        body.push(if i == 0 { b'{' } else { b',' });
+        write_json_string(key, &mut body);
+        body.push(b':');
+        match part {
+            Part::Text(text) => write_json_string(text, &mut body),
+            Part::Json(json) => body.extend_from_slice(json.as_bytes()),
+        }
+    }
     body.push(b'}');
     let mut hasher = Sha256::new();
     hasher.update(prev_hash.as_bytes());

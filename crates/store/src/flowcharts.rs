@@ -23,7 +23,7 @@ use sunlight_domain::flow::bpmn::BpmnError;
 use sunlight_domain::flow::flowchart::Clarity;
 use sunlight_domain::flow::{Flowchart, export_bpmn, import_bpmn};
 use sunlight_domain::policy::{Action, Principal, Target, authorize};
-use sunlight_domain::risk::ScopeKind;
+use sunlight_domain::risk::{ScopeKind, mentions_step};
 
 use crate::entity::{flowchart, flowchart_version, position, power, risk_point, unit};
 use crate::{Store, StoreError, Write};
@@ -683,7 +683,7 @@ pub async fn step_levels(
                 if p.scope_kind == ScopeKind::Power.key() {
                     match p.flow_step.as_deref().map(str::trim) {
                         Some(named) => named == name,
-                        None => name.chars().count() >= 2 && p.description.contains(name),
+                        None => mentions_step(&p.description, name),
                     }
                 } else {
                     Some(p.scope_target) == position_id

@@ -18,7 +18,7 @@ pub use five_step::{Finding, FindingStep, StepRecord};
 pub use level_workflow::{LevelDecision, LevelHistory, LevelStage};
 pub use measure::{Measure, MeasureGaps, MeasureStatus, Mechanism, Phase, measure_gaps};
 pub use model::{Factor, FactorValues, Level, RiskModel, RiskModelConfig, Score};
-pub use point::{RiskDescription, RiskKind, RiskPoint, RiskScope, ScopeKind};
+pub use point::{FlowStepName, RiskDescription, RiskKind, RiskPoint, RiskScope, ScopeKind, mentions_step};
 pub use public_fields::{DEFAULT_PUBLIC_RISK_FIELDS, PublicRiskField, parse_public_risk_fields};
 pub use rescore::{Change, Outcome, RescoreItem, rescore};
 

@@ -52,6 +52,16 @@ pub struct RiskScope {
 /// A risk point's description: what could happen and how.
 pub type RiskDescription = BoundedText<1000>;
 
+/// The name of the flowchart step (环节) a risk point of a power lies in.
+pub type FlowStepName = BoundedText<200>;
+
+/// Whether a description speaks of the step of this name: how a point that names
+/// no step is matched to steps (a one-character name would match by accident).
+#[must_use]
+pub fn mentions_step(description: &str, step: &str) -> bool {
+    step.chars().count() >= 2 && description.contains(step)
+}
+
 /// One risk point of the register.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskPoint {

@@ -16,7 +16,7 @@ use sunlight_domain::flow::calendar::{LimitUnit, TimeLimit};
 use sunlight_domain::flow::flowchart::{ElementId, Flow, FlowchartParts, Node, NodeKind, Step, StepMarker};
 use sunlight_domain::flow::{Flowchart, export_bpmn};
 use sunlight_domain::org::PersonTier;
-use sunlight_domain::risk::ScopeKind;
+use sunlight_domain::risk::{ScopeKind, mentions_step};
 
 use crate::entity::{flowchart, flowchart_version, person, position, power, risk_point, section, sub_commission, unit};
 use crate::flowcharts::{AuditedVersion, PUBLISHED, VersionInfo, audited};
@@ -696,8 +696,7 @@ async fn link_risk_points(write: &mut Write, charts: &[(power::Model, Flowchart)
         .await?;
     for point in points {
         let Some(names) = steps.get(&point.scope_target) else { continue };
-        let mentioned: Vec<&str> =
-            names.iter().copied().filter(|n| n.chars().count() >= 2 && point.description.contains(n)).collect();
+        let mentioned: Vec<&str> = names.iter().copied().filter(|n| mentions_step(&point.description, n)).collect();
         let [step] = mentioned[..] else { continue };
         let mut model = point.clone().into_active_model();
         model.flow_step = Set(Some(step.to_owned()));

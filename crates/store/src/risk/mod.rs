@@ -33,8 +33,8 @@ use sunlight_domain::org::PersonTier;
 use sunlight_domain::policy::{Action, Principal, Target, authorize};
 use sunlight_domain::risk::model::Scale;
 use sunlight_domain::risk::{
-    FactorValues, FindingStep, LevelStage, MeasureStatus, Mechanism, Phase, RiskDescription, RiskKind, RiskModel,
-    RiskPoint, RiskScope, ScopeKind, Score,
+    FactorValues, FindingStep, FlowStepName, LevelStage, MeasureStatus, Mechanism, Phase, RiskDescription, RiskKind,
+    RiskModel, RiskPoint, RiskScope, ScopeKind, Score,
 };
 use sunlight_domain::text::{Name, Note};
 
@@ -91,25 +91,16 @@ pub struct RiskInput {
     pub method: Name,
     pub grades: Grades,
     /// The name of the step of the power's flowchart the point lies in.
-    pub flow_step: Option<String>,
+    pub flow_step: Option<FlowStepName>,
 }
 
-/// The longest step name a flowchart step may have.
-const FLOW_STEP_CHARS: usize = 200;
-
-fn flow_step(raw: Option<&str>, scope: Option<ScopeKind>) -> Result<Option<String>, FieldError> {
-    let Some(step) = raw.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
-    if step.chars().count() > FLOW_STEP_CHARS {
-        return Err(FieldError::with_limit("too_long", FLOW_STEP_CHARS));
-    }
-    if step.chars().any(char::is_control) {
-        return Err(FieldError::new("control_characters"));
-    }
+fn flow_step(raw: Option<&str>, scope: Option<ScopeKind>) -> Result<Option<FlowStepName>, FieldError> {
+    let step = FlowStepName::parse_optional(raw)?;
     // A position's point is drawn on the steps the position is responsible for.
-    if scope.is_some_and(|s| s != ScopeKind::Power) {
+    if step.is_some() && scope.is_some_and(|s| s != ScopeKind::Power) {
         return Err(FieldError::new("only_for_power_scope"));
     }
-    Ok(Some(step.to_owned()))
+    Ok(step)
 }
 
 /// The largest grade any model may use; the active model's own scale is checked on save.
@@ -482,7 +473,7 @@ async fn check_flow_step(store: &Store, input: &RiskInput) -> Result<(), StoreEr
         return Ok(());
     }
     let chart = crate::flowcharts::published_for_power(store.connection(), input.point.scope.target).await?;
-    if chart.is_some_and(|c| !c.steps().any(|(node, _)| node.name.trim() == step)) {
+    if chart.is_some_and(|c| !c.steps().any(|(node, _)| node.name.trim() == step.as_str())) {
         return Err(StoreError::invalid("flow_step", FieldError::new("unknown_step")));
     }
     Ok(())
@@ -504,7 +495,7 @@ fn apply(model: &mut risk_point::ActiveModel, input: &RiskInput) {
     model.frequency = Set(grade_value(input.grades.frequency));
     model.probability = Set(grade_value(input.grades.probability));
     model.harm = Set(grade_value(input.grades.harm));
-    model.flow_step = Set(input.flow_step.clone());
+    model.flow_step = Set(input.flow_step.clone().map(String::from));
 }
 
 pub async fn create_risk(
