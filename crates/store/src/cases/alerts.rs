@@ -52,7 +52,7 @@ struct Key {
     finding: String,
 }
 
-struct Existing {
+pub(super) struct Existing {
     id: i64,
     key: Key,
     state: String,
@@ -90,10 +90,17 @@ fn key_of(case_id: i64, finding: &Finding, seqs: &[i32]) -> Key {
     }
 }
 
-async fn existing(conn: &impl ConnectionTrait, case_ids: &[i64]) -> Result<Vec<Existing>, StoreError> {
+/// The alerts of the evaluated cases that can have any to raise or take down: a
+/// case with no finding now and no card before has none (every open time alert is
+/// of a card the case shows) — most cases of a busy hall, and no query for them.
+pub(super) async fn existing_of(
+    conn: &impl ConnectionTrait,
+    cases: &[Evaluated<'_>],
+) -> Result<Vec<Existing>, StoreError> {
     use supervision_alert::Column as A;
+    let ids: Vec<i64> = cases.iter().filter(|c| c.had_card || !c.findings.is_empty()).map(|c| c.case.id).collect();
     let mut out = Vec::new();
-    for chunk in case_ids.chunks(IN_CHUNK) {
+    for chunk in ids.chunks(IN_CHUNK) {
         let statement = Query::select()
             .columns([A::Id, A::CaseId, A::Rule, A::Step, A::State, A::CloseReason])
             .column(Alias::new("finding_key"))
@@ -117,25 +124,21 @@ async fn existing(conn: &impl ConnectionTrait, case_ids: &[i64]) -> Result<Vec<E
     Ok(out)
 }
 
-/// Brings the alerts of the evaluated cases in line with their findings.
-pub(super) async fn sync(
-    write: &mut Write,
-    cases: &[Evaluated<'_>],
-    now: DateTime<Utc>,
-) -> Result<AlertChanges, StoreError> {
-    // A case with no finding now and no card before has no alert to raise or take
-    // down (every open time alert is of a card the case shows): most cases of a
-    // busy hall, and no query for them.
-    let ids: Vec<i64> = cases.iter().filter(|c| c.had_card || !c.findings.is_empty()).map(|c| c.case.id).collect();
-    if ids.is_empty() {
-        return Ok(AlertChanges::default());
-    }
-    let existing = existing(write.txn(), &ids).await?;
+/// What bringing the alerts in line takes: the findings to raise and the time
+/// alerts to close (with why).
+pub(super) struct Plan<'a> {
+    raises: Vec<Raise<'a>>,
+    closes: Vec<(&'a Existing, &'static str)>,
+}
+
+/// Compares the findings of the evaluated cases with their `existing` alerts (as
+/// read by [`existing_of`]); needs no database.
+pub(super) fn plan<'a>(cases: &'a [Evaluated<'a>], existing: &'a [Existing]) -> Plan<'a> {
     let mut by_key: HashMap<&Key, Vec<&Existing>> = HashMap::new();
-    for alert in &existing {
+    for alert in existing {
         by_key.entry(&alert.key).or_default().push(alert);
     }
-    let mut to_raise: Vec<Raise<'_>> = Vec::new();
+    let mut raises: Vec<Raise<'_>> = Vec::new();
     let mut wanted: HashSet<Key> = HashSet::new();
     // The strongest card each (case, step) shows now.
     let mut cards: HashMap<(i64, Option<String>), Card> = HashMap::new();
@@ -148,13 +151,13 @@ pub(super) async fn sync(
             }
             let blocked = by_key.get(&key).is_some_and(|list| list.iter().any(|a| !a.taken_down_by_rules()));
             if !blocked && !wanted.contains(&key) {
-                to_raise.push(Raise { key: key.clone(), case: c.case, finding });
+                raises.push(Raise { key: key.clone(), case: c.case, finding });
             }
             wanted.insert(key);
         }
     }
     let mut closes: Vec<(&Existing, &'static str)> = Vec::new();
-    for alert in &existing {
+    for alert in existing {
         let Some(card) = RuleId::parse(&alert.key.rule).and_then(Card::of_rule) else { continue };
         if !alert.is_open() || wanted.contains(&alert.key) {
             continue;
@@ -162,9 +165,14 @@ pub(super) async fn sync(
         let shown = cards.get(&(alert.key.case_id, alert.key.step.clone())).copied().unwrap_or(Card::None);
         closes.push((alert, if shown > card { "superseded" } else { "taken_down" }));
     }
-    let count = insert_raises(write, &to_raise, now).await?;
-    close(write, &closes, now).await?;
-    Ok(AlertChanges { raised: count, closed: closes.len() })
+    Plan { raises, closes }
+}
+
+/// Raises and closes what `plan` says.
+pub(super) async fn carry_out(write: &Write, plan: &Plan<'_>, now: DateTime<Utc>) -> Result<AlertChanges, StoreError> {
+    let raised = insert_raises(write, &plan.raises, now).await?;
+    close(write, &plan.closes, now).await?;
+    Ok(AlertChanges { raised, closed: plan.closes.len() })
 }
 
 /// The outbox message of a raised alert (fields in the order of their names).

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{InsertStatement, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sunlight_domain::flow::OnlineChart;
 use sunlight_domain::flow::calendar::china_time;
@@ -520,7 +520,8 @@ pub(super) async fn apply(
     let (mut events, missing) = store.cases.histories.take(stored);
     events.extend(refresh::events_of(write.txn(), &missing).await?);
     insert_cases(write, &known, rules, &mut slots, now).await?;
-    let seqs = insert_events(write, &slots, &accepted, &mut events, now).await?;
+    let (seqs, placed) = place_events(&slots, &accepted, &mut events, now)?;
+    let inserts = event_inserts(&events, &placed)?;
     for (event, seq) in accepted.iter().zip(seqs) {
         let slot = &slots[event.slot];
         let code = slot.created.as_ref().filter(|_| matches!(event.action, CaseAction::Apply)).map(|c| c.code.clone());
@@ -528,7 +529,14 @@ pub(super) async fn apply(
             Outcome::Accepted { case_id: slot.id.unwrap_or_default(), number: slot.number.clone(), seq, code };
     }
     let touched: Vec<handling_case::Model> = slots.into_iter().filter(|s| s.added > 0).filter_map(|s| s.row).collect();
-    let refreshed = refresh::refresh_loaded(write, store, rules, touched, events, now).await?;
+    let charts = refresh::charts_of(store, write, &touched).await?;
+    // The cases are evaluated while the database stores their new events.
+    let (inserted, assessed) = tokio::join!(biased;
+        insert_events(write, &inserts),
+        async { refresh::assess(&charts, rules, touched, &events, now) },
+    );
+    inserted?;
+    let refreshed = refresh::write_back(write, assessed?, events, now).await?;
     Ok(Applied { outcomes, refreshed })
 }
 
@@ -597,19 +605,19 @@ async fn insert_cases(
     Ok(())
 }
 
-/// Inserts the accepted events in order, each after the events of its case in
-/// `events` (the stored ones, read by the caller), where it is added too; returns
-/// the seq each got.
-async fn insert_events(
-    write: &Write,
+/// Where an event sits in the histories: case id, index in its history.
+type Placed = (i64, usize);
+
+/// Places the accepted events, in order, after the events of their cases in
+/// `events` (the stored ones, read by the caller); returns the seq each got and
+/// where each sits in `events` (case id, index in its history).
+fn place_events(
     slots: &[Slot],
     accepted: &[Accepted],
     events: &mut HashMap<i64, Vec<case_event::Model>>,
     now: DateTime<Utc>,
-) -> Result<Vec<i32>, StoreError> {
-    use case_event::Column as C;
+) -> Result<(Vec<i32>, Vec<Placed>), StoreError> {
     let mut seqs = Vec::with_capacity(accepted.len());
-    // Where each new event sits in `events`, in the order accepted.
     let mut placed = Vec::with_capacity(accepted.len());
     for a in accepted {
         let slot = &slots[a.slot];
@@ -639,6 +647,17 @@ async fn insert_events(
             recorded_at: now,
         });
     }
+    Ok((seqs, placed))
+}
+
+/// The inserts of the events at `placed` (case id, index in its history in
+/// `events`), in that order.
+fn event_inserts(
+    events: &HashMap<i64, Vec<case_event::Model>>,
+    placed: &[Placed],
+) -> Result<Vec<InsertStatement>, StoreError> {
+    use case_event::Column as C;
+    let mut inserts = Vec::with_capacity(placed.len().div_ceil(EVENT_CHUNK));
     for chunk in placed.chunks(EVENT_CHUNK) {
         // Values straight from the rows: through active models every value was
         // copied twice more, a tenth of a batch's time.
@@ -686,7 +705,15 @@ async fn insert_events(
                 ])
                 .map_err(|e| StoreError::Internal(e.to_string()))?;
         }
-        write.txn().execute(&insert).await.map_err(StoreError::unique("client_event_id"))?;
+        inserts.push(insert);
     }
-    Ok(seqs)
+    Ok(inserts)
+}
+
+/// Runs the event inserts; a client event id stored meanwhile is a conflict.
+async fn insert_events(write: &Write, inserts: &[InsertStatement]) -> Result<(), StoreError> {
+    for insert in inserts {
+        write.txn().execute(insert).await.map_err(StoreError::unique("client_event_id"))?;
+    }
+    Ok(())
 }

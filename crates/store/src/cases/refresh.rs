@@ -8,8 +8,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{InsertStatement, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QueryTrait,
+};
 use sunlight_domain::flow::calendar::china_time;
 use sunlight_domain::flow::case_event::{CaseAction, CaseStatus, RecordedEvent};
 use sunlight_domain::flow::eventlog::{Case, EventLog};
@@ -231,30 +233,50 @@ pub(super) async fn refresh_rows(
 ) -> Result<Refreshed, StoreError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let events = events_of(write.txn(), &ids).await?;
-    refresh_loaded(write, store, rules, rows, events, now).await
+    let charts = charts_of(store, write, &rows).await?;
+    let assessed = assess(&charts, rules, rows, &events, now)?;
+    write_back(write, assessed, events, now).await
 }
 
-/// [`refresh_rows`] of cases whose whole history the caller holds (`events`, by
-/// case id, in seq order).
-pub(super) async fn refresh_loaded(
-    write: &mut Write,
+/// The prepared charts of the versions `rows` follow.
+pub(super) async fn charts_of(
     store: &Store,
-    rules: &Rules,
-    rows: Vec<handling_case::Model>,
-    events: HashMap<i64, Vec<case_event::Model>>,
-    now: DateTime<Utc>,
-) -> Result<Refreshed, StoreError> {
-    if rows.is_empty() {
-        return Ok(Refreshed::default());
-    }
+    write: &Write,
+    rows: &[handling_case::Model],
+) -> Result<HashMap<i64, Arc<OnlineChart>>, StoreError> {
     let mut versions: Vec<i64> = rows.iter().map(|r| r.flowchart_version_id).collect();
     versions.sort_unstable();
     versions.dedup();
-    let charts = charts::prepared(store, write.txn(), &versions).await?;
+    charts::prepared(store, write.txn(), &versions).await
+}
+
+/// Cases evaluated and their rows as they are to be written; nothing written yet.
+/// Evaluating needs no database, so a caller can do it while the database works
+/// on the statements before (each statement runs on the connection's own thread).
+pub(super) struct Assessed {
+    before: Vec<handling_case::Model>,
+    built: Vec<Built>,
+    evaluations: Vec<Evaluation>,
+    written: Vec<handling_case::Model>,
+}
+
+/// Evaluates the cases of `rows` whose whole history is in `events` (by case id,
+/// in seq order) as of `now`.
+pub(super) fn assess(
+    charts: &HashMap<i64, Arc<OnlineChart>>,
+    rules: &Rules,
+    rows: Vec<handling_case::Model>,
+    events: &HashMap<i64, Vec<case_event::Model>>,
+    now: DateTime<Utc>,
+) -> Result<Assessed, StoreError> {
     let mut log = EventLog::default();
     let built: Vec<Built> =
         rows.iter().map(|row| build(&mut log, row, events.get(&row.id).map_or(&[], Vec::as_slice))).collect();
-    let labels: HashMap<i64, Vec<Option<u32>>> = charts.iter().map(|(id, chart)| (*id, chart.labels(&log))).collect();
+    let mut versions: Vec<i64> = rows.iter().map(|r| r.flowchart_version_id).collect();
+    versions.sort_unstable();
+    versions.dedup();
+    let labels: HashMap<i64, Vec<Option<u32>>> =
+        versions.iter().filter_map(|id| charts.get(id).map(|chart| (*id, chart.labels(&log)))).collect();
     let at = Evaluator { calendar: &rules.calendar, rules: &rules.config, now: now.with_timezone(&china_time()) };
     let mut evaluations = Vec::with_capacity(rows.len());
     let mut written = Vec::with_capacity(rows.len());
@@ -264,15 +286,28 @@ pub(super) async fn refresh_loaded(
         else {
             return Err(StoreError::Internal(format!("case {}: flowchart missing", row.id)));
         };
-        let chart: &Arc<OnlineChart> = chart;
         let evaluation = chart.evaluate(&at, &log, labels, &b.case, b.status.is_closed());
         written.push(updated(row, b, &evaluation, now));
         evaluations.push(evaluation);
     }
-    upsert(write.txn(), &written).await?;
+    Ok(Assessed { before: rows, built, evaluations, written })
+}
+
+/// Writes the rows of `assessed` and brings the alerts in line with its findings.
+/// Each statement's successor is prepared while the database runs it.
+pub(super) async fn write_back(
+    write: &Write,
+    assessed: Assessed,
+    events: HashMap<i64, Vec<case_event::Model>>,
+    now: DateTime<Utc>,
+) -> Result<Refreshed, StoreError> {
+    if assessed.written.is_empty() {
+        return Ok(Refreshed::default());
+    }
+    let Assessed { before, built, evaluations, written } = assessed;
     let evaluated: Vec<Evaluated<'_>> = written
         .iter()
-        .zip(&rows)
+        .zip(&before)
         .zip(&evaluations)
         .zip(&built)
         .map(|(((case, before), e), b)| Evaluated {
@@ -282,39 +317,54 @@ pub(super) async fn refresh_loaded(
             seqs: &b.seqs,
         })
         .collect();
-    let changes = alerts::sync(write, &evaluated, now).await?;
+    let (existing, upserts) =
+        tokio::join!(biased; alerts::existing_of(write.txn(), &evaluated), async { upserts(&written) });
+    let existing = existing?;
+    let (upserted, plan) =
+        tokio::join!(biased; execute_all(write.txn(), &upserts), async { alerts::plan(&evaluated, &existing) });
+    upserted?;
+    let changes = alerts::carry_out(write, &plan, now).await?;
+    drop(evaluated);
     Ok(Refreshed { cases: written.into_iter().map(|c| (c.id, c)).collect(), alerts: changes, histories: events })
 }
 
-/// Writes whole case rows, several to a statement (`INSERT … ON CONFLICT (id) DO
-/// UPDATE` works alike on both backends).
-pub(super) async fn upsert(conn: &impl ConnectionTrait, rows: &[handling_case::Model]) -> Result<(), StoreError> {
-    use handling_case::Column as C;
-    for chunk in rows.chunks(UPSERT_CHUNK) {
-        // Every column is sent: an insert of a row that exists becomes its update.
-        let models = chunk.iter().map(|m| m.clone().into_active_model().reset_all());
-        handling_case::Entity::insert_many(models)
-            .on_conflict(
-                OnConflict::column(C::Id)
-                    .update_columns([
-                        C::Status,
-                        C::CurrentStep,
-                        C::FinishedAt,
-                        C::FeeDueCents,
-                        C::FeePaidCents,
-                        C::Card,
-                        C::Overdue,
-                        C::ProcessConformant,
-                        C::Returns,
-                        C::EventCount,
-                        C::HandlingMinutes,
-                        C::NextDueAt,
-                        C::UpdatedAt,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(conn)
-            .await?;
+/// Runs `statements` in order.
+pub(super) async fn execute_all(conn: &impl ConnectionTrait, statements: &[InsertStatement]) -> Result<(), StoreError> {
+    for statement in statements {
+        conn.execute(statement).await?;
     }
     Ok(())
+}
+
+/// The statements writing whole case rows, several to a statement (`INSERT … ON
+/// CONFLICT (id) DO UPDATE` works alike on both backends).
+fn upserts(rows: &[handling_case::Model]) -> Vec<InsertStatement> {
+    use handling_case::Column as C;
+    rows.chunks(UPSERT_CHUNK)
+        .map(|chunk| {
+            // Every column is sent: an insert of a row that exists becomes its update.
+            let models = chunk.iter().map(|m| m.clone().into_active_model().reset_all());
+            handling_case::Entity::insert_many(models)
+                .on_conflict(
+                    OnConflict::column(C::Id)
+                        .update_columns([
+                            C::Status,
+                            C::CurrentStep,
+                            C::FinishedAt,
+                            C::FeeDueCents,
+                            C::FeePaidCents,
+                            C::Card,
+                            C::Overdue,
+                            C::ProcessConformant,
+                            C::Returns,
+                            C::EventCount,
+                            C::HandlingMinutes,
+                            C::NextDueAt,
+                            C::UpdatedAt,
+                        ])
+                        .to_owned(),
+                )
+                .into_query()
+        })
+        .collect()
 }
