@@ -261,7 +261,7 @@ pub(super) struct Assessed {
 }
 
 /// Evaluates the cases of `rows` whose whole history is in `events` (by case id,
-/// in seq order) as of `now`.
+/// in seq order) as of `now`, with the `charts` of their versions ([`charts_of`]).
 pub(super) fn assess(
     charts: &HashMap<i64, Arc<OnlineChart>>,
     rules: &Rules,
@@ -272,11 +272,7 @@ pub(super) fn assess(
     let mut log = EventLog::default();
     let built: Vec<Built> =
         rows.iter().map(|row| build(&mut log, row, events.get(&row.id).map_or(&[], Vec::as_slice))).collect();
-    let mut versions: Vec<i64> = rows.iter().map(|r| r.flowchart_version_id).collect();
-    versions.sort_unstable();
-    versions.dedup();
-    let labels: HashMap<i64, Vec<Option<u32>>> =
-        versions.iter().filter_map(|id| charts.get(id).map(|chart| (*id, chart.labels(&log)))).collect();
+    let labels: HashMap<i64, Vec<Option<u32>>> = charts.iter().map(|(id, chart)| (*id, chart.labels(&log))).collect();
     let at = Evaluator { calendar: &rules.calendar, rules: &rules.config, now: now.with_timezone(&china_time()) };
     let mut evaluations = Vec::with_capacity(rows.len());
     let mut written = Vec::with_capacity(rows.len());
@@ -324,7 +320,6 @@ pub(super) async fn write_back(
         tokio::join!(biased; execute_all(write.txn(), &upserts), async { alerts::plan(&evaluated, &existing) });
     upserted?;
     let changes = alerts::carry_out(write, &plan, now).await?;
-    drop(evaluated);
     Ok(Refreshed { cases: written.into_iter().map(|c| (c.id, c)).collect(), alerts: changes, histories: events })
 }
 
