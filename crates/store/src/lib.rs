@@ -22,6 +22,7 @@ pub mod flowcharts;
 pub mod org;
 mod password;
 pub mod risk;
+mod rows;
 pub mod screens;
 pub mod settings;
 pub mod supervision;

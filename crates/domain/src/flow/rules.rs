@@ -689,11 +689,12 @@ pub(crate) fn next_change(
 /// Raises the strongest card a span deserves (a stronger one replaces a weaker).
 fn card(ctx: &Context<'_>, usage: &Usage, open: bool, step: Option<&str>, sink: &mut Sink<'_>) {
     let days = ctx.calendar.in_working_days(usage.overdue);
-    let used = format!("{:.2}", ctx.calendar.in_working_days(usage.used));
-    let allowed = format!("{:.2}", ctx.calendar.in_working_days(usage.allowed));
-    let overdue = || {
-        Evidence::new("overdue", [("days", format!("{days:.2}")), ("used", used.clone()), ("allowed", allowed.clone())])
-    };
+    // Formatted only for a finding: most evaluations raise none, and formatting was
+    // a few per cent of a clock pass.
+    let used = || format!("{:.2}", ctx.calendar.in_working_days(usage.used));
+    let allowed = || format!("{:.2}", ctx.calendar.in_working_days(usage.allowed));
+    let overdue =
+        || Evidence::new("overdue", [("days", format!("{days:.2}")), ("used", used()), ("allowed", allowed())]);
     let config = ctx.config;
     if days > config.red_after_days && config.is_enabled(RuleId::TimeRedCard) {
         sink.push(RuleId::TimeRedCard, || finding(step, None, overdue()));
@@ -704,11 +705,7 @@ fn card(ctx: &Context<'_>, usage: &Usage, open: bool, step: Option<&str>, sink: 
         let last_day = usage.allowed - usage.used <= ctx.calendar.office_hours().day_length();
         if share >= config.reminder_share || last_day {
             sink.push(RuleId::TimeReminder, || {
-                finding(
-                    step,
-                    None,
-                    Evidence::new("nearly_reached", [("used", used.clone()), ("allowed", allowed.clone())]),
-                )
+                finding(step, None, Evidence::new("nearly_reached", [("used", used()), ("allowed", allowed())]))
             });
         }
     }

@@ -12,8 +12,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, InsertStatement, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, Value};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityName, EntityTrait, QueryFilter, Statement,
+};
 use serde::Serialize;
 use sunlight_domain::flow::rules::Finding;
 use sunlight_domain::flow::{Card, RuleId};
@@ -22,6 +24,7 @@ use sunlight_domain::supervision::AlertLevel;
 use super::charts::IN_CHUNK;
 use super::refresh::Evaluated;
 use crate::entity::{outbox, supervision_alert, supervision_alert_event};
+use crate::rows::Rows;
 use crate::{StoreError, Write};
 
 /// Who raises and takes down alerts.
@@ -188,94 +191,67 @@ struct AlertRaised<'a> {
 }
 
 /// The insert of a chunk of alerts, returning what identifies each.
-fn alerts_insert(chunk: &[Raise<'_>], now: DateTime<Utc>) -> Result<InsertStatement, StoreError> {
-    let mut insert = Query::insert()
-        .into_table(supervision_alert::Entity)
-        .columns(
-            [
-                "rule",
-                "level",
-                "case_id",
-                "unit_id",
-                "step",
-                "person",
-                "evidence",
-                "evidence_words",
-                "state",
-                "must_act",
-                "raised_at",
-                "updated_at",
-                "finding_key",
-            ]
-            .map(Alias::new),
-        )
-        .to_owned();
+fn alerts_insert(backend: DbBackend, chunk: &[Raise<'_>], now: DateTime<Utc>) -> Result<Statement, StoreError> {
+    let columns = [
+        "rule",
+        "level",
+        "case_id",
+        "unit_id",
+        "step",
+        "person",
+        "evidence",
+        "evidence_words",
+        "state",
+        "must_act",
+        "raised_at",
+        "updated_at",
+        "finding_key",
+    ];
+    let mut rows = Rows::new(backend, columns.len(), chunk.len());
     for r in chunk {
         let level = RuleId::parse(&r.key.rule).map_or("warning", level_of);
-        insert
-            .values([
-                r.key.rule.clone().into(),
-                level.into(),
-                r.case.id.into(),
-                r.case.unit_id.into(),
-                r.key.step.clone().into(),
-                clip(r.finding.person.as_deref(), PERSON_CHARS).into(),
-                r.finding.evidence.clone().into(),
-                serde_json::to_string(&r.finding.words).unwrap_or_default().into(),
-                "raised".into(),
-                "unit".into(),
-                now.into(),
-                now.into(),
-                Some(r.key.finding.clone()).filter(|k| !k.is_empty()).into(),
-            ])
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        rows.push([
+            r.key.rule.clone().into(),
+            level.into(),
+            r.case.id.into(),
+            r.case.unit_id.into(),
+            r.key.step.clone().into(),
+            clip(r.finding.person.as_deref(), PERSON_CHARS).into(),
+            r.finding.evidence.clone().into(),
+            serde_json::to_string(&r.finding.words).unwrap_or_default().into(),
+            "raised".into(),
+            "unit".into(),
+            now.into(),
+            now.into(),
+            Some(r.key.finding.clone()).filter(|k| !k.is_empty()).into(),
+        ])?;
     }
-    let back = ["id", "case_id", "rule", "step", "finding_key"].map(Alias::new);
-    insert.returning(Query::returning().columns(back));
-    Ok(insert)
+    Ok(rows.insert(supervision_alert::Entity.table_name(), &columns, " RETURNING id, case_id, rule, step, finding_key"))
 }
 
 async fn insert_raises(write: &Write, raises: &[Raise<'_>], now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let backend = write.txn().get_database_backend();
     let mut count = 0;
     for chunk in raises.chunks(INSERT_CHUNK) {
-        let insert = alerts_insert(chunk, now)?;
+        let insert = alerts_insert(backend, chunk, now)?;
         let by_key: HashMap<Key, &Raise<'_>> = chunk.iter().map(|r| (r.key.clone(), r)).collect();
-        // The alert events and the outbox messages of the chunk, values straight
-        // into their statements (through active models each value was copied twice).
-        let mut events = Query::insert()
-            .into_table(supervision_alert_event::Entity)
-            .columns(["alert_id", "from_state", "to_state", "actor", "comment", "at"].map(Alias::new))
-            .to_owned();
-        let mut messages = Query::insert()
-            .into_table(outbox::Entity)
-            .columns(
-                ["topic", "payload", "created_at", "attempts", "next_attempt_at", "delivered_at", "last_error"]
-                    .map(Alias::new),
-            )
-            .to_owned();
-        let mut inserted = 0;
-        for row in write.txn().query_all(&insert).await? {
-            let id: i64 = row.try_get("", "id")?;
+        // The alert events and the outbox messages of the chunk.
+        let mut events = Rows::new(backend, 6, chunk.len());
+        let mut messages = Rows::new(backend, 7, chunk.len());
+        let none = || Value::String(None);
+        let never = || Value::from(None::<DateTime<Utc>>);
+        for row in write.txn().query_all_raw(insert).await? {
+            let id: i64 = row.try_get_by_index(0)?;
             let key = Key {
-                case_id: row.try_get("", "case_id")?,
-                rule: row.try_get("", "rule")?,
-                step: row.try_get("", "step")?,
-                finding: row.try_get::<Option<String>>("", "finding_key")?.unwrap_or_default(),
+                case_id: row.try_get_by_index(1)?,
+                rule: row.try_get_by_index(2)?,
+                step: row.try_get_by_index(3)?,
+                finding: row.try_get_by_index::<Option<String>>(4)?.unwrap_or_default(),
             };
             let Some(raise) = by_key.get(&key) else {
                 return Err(StoreError::Internal(format!("alert {id}: inserted row not recognised")));
             };
-            let none: Option<String> = None;
-            events
-                .values([
-                    id.into(),
-                    none.clone().into(),
-                    "raised".into(),
-                    RULES_ACTOR.into(),
-                    none.clone().into(),
-                    now.into(),
-                ])
-                .map_err(|e| StoreError::Internal(e.to_string()))?;
+            events.push([id.into(), none(), "raised".into(), RULES_ACTOR.into(), none(), now.into()])?;
             let payload = AlertRaised {
                 alert_id: id,
                 case_number: &raise.case.case_number,
@@ -286,25 +262,31 @@ async fn insert_raises(write: &Write, raises: &[Raise<'_>], now: DateTime<Utc>) 
                 unit_id: raise.case.unit_id,
             };
             let payload = serde_json::to_string(&payload).map_err(|e| StoreError::Internal(e.to_string()))?;
-            let delivered: Option<DateTime<Utc>> = None;
-            messages
-                .values([
-                    "alert_raised".into(),
-                    payload.into(),
-                    now.into(),
-                    0i32.into(),
-                    now.into(),
-                    delivered.into(),
-                    none.into(),
-                ])
-                .map_err(|e| StoreError::Internal(e.to_string()))?;
-            inserted += 1;
+            messages.push([
+                "alert_raised".into(),
+                payload.into(),
+                now.into(),
+                0i32.into(),
+                now.into(),
+                never(),
+                none(),
+            ])?;
+            count += 1;
         }
-        if inserted > 0 {
-            write.txn().execute(&events).await?;
-            write.txn().execute(&messages).await?;
+        if !events.is_empty() {
+            let events = events.insert(
+                supervision_alert_event::Entity.table_name(),
+                &["alert_id", "from_state", "to_state", "actor", "comment", "at"],
+                "",
+            );
+            let messages = messages.insert(
+                outbox::Entity.table_name(),
+                &["topic", "payload", "created_at", "attempts", "next_attempt_at", "delivered_at", "last_error"],
+                "",
+            );
+            write.txn().execute_raw(events).await?;
+            write.txn().execute_raw(messages).await?;
         }
-        count += inserted;
     }
     Ok(count)
 }

@@ -16,8 +16,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{InsertStatement, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityName, EntityTrait, IdenStatic, QueryFilter, Statement};
 use sunlight_domain::flow::OnlineChart;
 use sunlight_domain::flow::calendar::china_time;
 use sunlight_domain::flow::case_event::{CaseAction, CaseEventInput, CaseStatus, RejectReason};
@@ -25,9 +24,10 @@ use sunlight_domain::policy::{Action, Principal, Target, authorize};
 
 use super::charts::{self, IN_CHUNK};
 use super::number::{Numbers, hash_code, verification_code};
-use super::refresh::{self, Refreshed, Rules};
+use super::refresh::{self, HistoryEvent, Refreshed, Rules};
 use super::{NewCase, Source};
 use crate::entity::{case_event, handling_case, power, unit};
+use crate::rows::Rows;
 use crate::{Store, StoreError, Write};
 
 /// Event rows an insert (16 columns each: within both backends' bind limits).
@@ -520,8 +520,8 @@ pub(super) async fn apply(
     let (mut events, missing) = store.cases.histories.take(stored);
     events.extend(refresh::events_of(write.txn(), &missing).await?);
     insert_cases(write, &known, rules, &mut slots, now).await?;
-    let (seqs, placed) = place_events(&slots, &accepted, &mut events, now)?;
-    let inserts = event_inserts(&events, &placed)?;
+    let seqs = place_events(&slots, &accepted, &mut events)?;
+    let inserts = event_inserts(write.txn().get_database_backend(), &slots, &accepted, &seqs, now)?;
     for (event, seq) in accepted.iter().zip(seqs) {
         let slot = &slots[event.slot];
         let code = slot.created.as_ref().filter(|_| matches!(event.action, CaseAction::Apply)).map(|c| c.code.clone());
@@ -532,7 +532,7 @@ pub(super) async fn apply(
     let charts = refresh::charts_of(store, write, &touched).await?;
     // The cases are evaluated while the database stores their new events.
     let (inserted, assessed) = tokio::join!(biased;
-        insert_events(write, &inserts),
+        insert_events(write, inserts),
         async { refresh::assess(&charts, rules, touched, &events, now) },
     );
     inserted?;
@@ -605,20 +605,14 @@ async fn insert_cases(
     Ok(())
 }
 
-/// Where an event sits in the histories: case id, index in its history.
-type Placed = (i64, usize);
-
 /// Places the accepted events, in order, after the events of their cases in
-/// `events` (the stored ones, read by the caller); returns the seq each got and
-/// where each sits in `events` (case id, index in its history).
+/// `events` (the stored ones, read by the caller); the seq each got.
 fn place_events(
     slots: &[Slot],
     accepted: &[Accepted],
-    events: &mut HashMap<i64, Vec<case_event::Model>>,
-    now: DateTime<Utc>,
-) -> Result<(Vec<i32>, Vec<Placed>), StoreError> {
+    events: &mut HashMap<i64, Vec<HistoryEvent>>,
+) -> Result<Vec<i32>, StoreError> {
     let mut seqs = Vec::with_capacity(accepted.len());
-    let mut placed = Vec::with_capacity(accepted.len());
     for a in accepted {
         let slot = &slots[a.slot];
         let Some(case_id) = slot.id else {
@@ -627,93 +621,81 @@ fn place_events(
         let history = events.entry(case_id).or_default();
         let seq = history.last().map_or(0, |e| e.seq) + 1;
         seqs.push(seq);
-        placed.push((case_id, history.len()));
-        history.push(case_event::Model {
-            id: 0,
-            case_id,
-            unit_id: slot.unit_id,
-            client_event_id: a.client_id.clone(),
+        history.push(HistoryEvent {
             seq,
             step: a.step.clone(),
-            action: a.action.as_str().to_owned(),
+            action: Some(a.action),
             actor: a.actor.clone(),
-            actor_group: a.group.clone(),
+            group: a.group.clone(),
             at: a.at,
-            comment: a.comment.clone(),
-            documents: serde_json::to_string(&a.documents).unwrap_or_else(|_| "[]".into()),
+            documents: a.documents.clone(),
             fee_due_cents: a.fee_due_cents,
             fee_paid_cents: a.fee_paid_cents,
-            source: a.source.as_str().to_owned(),
-            recorded_at: now,
         });
     }
-    Ok((seqs, placed))
+    Ok(seqs)
 }
 
-/// The inserts of the events at `placed` (case id, index in its history in
-/// `events`), in that order.
+/// The inserts of the `accepted` events with their `seqs`, in that order.
 fn event_inserts(
-    events: &HashMap<i64, Vec<case_event::Model>>,
-    placed: &[Placed],
-) -> Result<Vec<InsertStatement>, StoreError> {
+    backend: DbBackend,
+    slots: &[Slot],
+    accepted: &[Accepted],
+    seqs: &[i32],
+    now: DateTime<Utc>,
+) -> Result<Vec<Statement>, StoreError> {
     use case_event::Column as C;
-    let mut inserts = Vec::with_capacity(placed.len().div_ceil(EVENT_CHUNK));
-    for chunk in placed.chunks(EVENT_CHUNK) {
-        // Values straight from the rows: through active models every value was
-        // copied twice more, a tenth of a batch's time.
-        let mut insert = Query::insert()
-            .into_table(case_event::Entity)
-            .columns([
-                C::CaseId,
-                C::UnitId,
-                C::ClientEventId,
-                C::Seq,
-                C::Step,
-                C::Action,
-                C::Actor,
-                C::ActorGroup,
-                C::At,
-                C::Comment,
-                C::Documents,
-                C::FeeDueCents,
-                C::FeePaidCents,
-                C::Source,
-                C::RecordedAt,
-            ])
-            .to_owned();
-        for (case_id, at) in chunk {
-            let Some(e) = events.get(case_id).and_then(|h| h.get(*at)) else {
-                return Err(StoreError::Internal(format!("case {case_id}: an accepted event went missing")));
-            };
-            insert
-                .values([
-                    e.case_id.into(),
-                    e.unit_id.into(),
-                    e.client_event_id.clone().into(),
-                    e.seq.into(),
-                    e.step.clone().into(),
-                    e.action.clone().into(),
-                    e.actor.clone().into(),
-                    e.actor_group.clone().into(),
-                    e.at.into(),
-                    e.comment.clone().into(),
-                    e.documents.clone().into(),
-                    e.fee_due_cents.into(),
-                    e.fee_paid_cents.into(),
-                    e.source.clone().into(),
-                    e.recorded_at.into(),
-                ])
-                .map_err(|e| StoreError::Internal(e.to_string()))?;
+    let columns = [
+        C::CaseId,
+        C::UnitId,
+        C::ClientEventId,
+        C::Seq,
+        C::Step,
+        C::Action,
+        C::Actor,
+        C::ActorGroup,
+        C::At,
+        C::Comment,
+        C::Documents,
+        C::FeeDueCents,
+        C::FeePaidCents,
+        C::Source,
+        C::RecordedAt,
+    ]
+    .map(|c| c.as_str());
+    let mut inserts = Vec::with_capacity(accepted.len().div_ceil(EVENT_CHUNK));
+    for (chunk, chunk_seqs) in accepted.chunks(EVENT_CHUNK).zip(seqs.chunks(EVENT_CHUNK)) {
+        let mut rows = Rows::new(backend, columns.len(), chunk.len());
+        for (a, seq) in chunk.iter().zip(chunk_seqs) {
+            let slot = &slots[a.slot];
+            let documents = serde_json::to_string(&a.documents).unwrap_or_else(|_| "[]".into());
+            rows.push([
+                slot.id.into(),
+                slot.unit_id.into(),
+                a.client_id.clone().into(),
+                (*seq).into(),
+                a.step.clone().into(),
+                a.action.as_str().into(),
+                a.actor.clone().into(),
+                a.group.clone().into(),
+                a.at.into(),
+                a.comment.clone().into(),
+                documents.into(),
+                a.fee_due_cents.into(),
+                a.fee_paid_cents.into(),
+                a.source.as_str().into(),
+                now.into(),
+            ])?;
         }
-        inserts.push(insert);
+        inserts.push(rows.insert(case_event::Entity.table_name(), &columns, ""));
     }
     Ok(inserts)
 }
 
 /// Runs the event inserts; a client event id stored meanwhile is a conflict.
-async fn insert_events(write: &Write, inserts: &[InsertStatement]) -> Result<(), StoreError> {
+async fn insert_events(write: &Write, inserts: Vec<Statement>) -> Result<(), StoreError> {
     for insert in inserts {
-        write.txn().execute(insert).await.map_err(StoreError::unique("client_event_id"))?;
+        write.txn().execute_raw(insert).await.map_err(StoreError::unique("client_event_id"))?;
     }
     Ok(())
 }

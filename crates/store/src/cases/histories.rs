@@ -13,7 +13,8 @@ use std::sync::{Mutex, PoisonError};
 use chrono::{DateTime, Utc};
 use sunlight_domain::flow::case_event::CaseStatus;
 
-use crate::entity::{case_event, handling_case};
+use super::refresh::HistoryEvent;
+use crate::entity::handling_case;
 
 /// Cases kept at most: past it the oldest half is let go. Each is a few events, a
 /// few kilobytes; the hall has far fewer cases in hand at once.
@@ -25,7 +26,7 @@ struct Kept {
     updated_at: DateTime<Utc>,
     /// When it was kept, in keeping order (for letting the oldest go).
     order: u64,
-    events: Vec<case_event::Model>,
+    events: Vec<HistoryEvent>,
 }
 
 #[derive(Debug, Default)]
@@ -39,7 +40,7 @@ impl Histories {
     pub(super) fn take<'a>(
         &self,
         rows: impl Iterator<Item = &'a handling_case::Model>,
-    ) -> (HashMap<i64, Vec<case_event::Model>>, Vec<i64>) {
+    ) -> (HashMap<i64, Vec<HistoryEvent>>, Vec<i64>) {
         let mut found = HashMap::new();
         let mut missing = Vec::new();
         let mut guard = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
@@ -55,11 +56,7 @@ impl Histories {
     }
 
     /// Keeps the histories of the open cases among `cases` (rows as committed).
-    pub(super) fn keep(
-        &self,
-        cases: &HashMap<i64, handling_case::Model>,
-        histories: HashMap<i64, Vec<case_event::Model>>,
-    ) {
+    pub(super) fn keep(&self, cases: &HashMap<i64, handling_case::Model>, histories: HashMap<i64, Vec<HistoryEvent>>) {
         let mut guard = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         let (next, kept) = &mut *guard;
         for (id, events) in histories {
@@ -82,6 +79,7 @@ impl Histories {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sunlight_domain::flow::case_event::CaseAction;
 
     fn row(id: i64, status: &str, event_count: i32, updated_at: DateTime<Utc>) -> handling_case::Model {
         handling_case::Model {
@@ -114,24 +112,17 @@ mod tests {
         }
     }
 
-    fn event(case_id: i64, seq: i32) -> case_event::Model {
-        case_event::Model {
-            id: 0,
-            case_id,
-            unit_id: 1,
-            client_event_id: None,
+    fn event(seq: i32) -> HistoryEvent {
+        HistoryEvent {
             seq,
             step: String::new(),
-            action: "apply".into(),
+            action: Some(CaseAction::Apply),
             actor: "a".into(),
-            actor_group: None,
+            group: None,
             at: DateTime::UNIX_EPOCH,
-            comment: None,
-            documents: "[]".into(),
+            documents: Vec::new(),
             fee_due_cents: None,
             fee_paid_cents: None,
-            source: "api".into(),
-            recorded_at: DateTime::UNIX_EPOCH,
         }
     }
 
@@ -142,7 +133,7 @@ mod tests {
         let open = row(1, "open", 1, t);
         let finished = row(2, "finished", 1, t);
         let cases = HashMap::from([(1, open.clone()), (2, finished.clone())]);
-        histories.keep(&cases, HashMap::from([(1, vec![event(1, 1)]), (2, vec![event(2, 1)])]));
+        histories.keep(&cases, HashMap::from([(1, vec![event(1)]), (2, vec![event(1)])]));
         // A closed case is not kept.
         let (found, missing) = histories.take([finished].iter());
         assert!(found.is_empty());
@@ -152,7 +143,7 @@ mod tests {
         assert!(found.is_empty());
         assert_eq!(missing, [1]);
         // Taken once: a second take finds nothing until kept again.
-        histories.keep(&cases, HashMap::from([(1, vec![event(1, 1)])]));
+        histories.keep(&cases, HashMap::from([(1, vec![event(1)])]));
         let (found, missing) = histories.take([open.clone()].iter());
         assert_eq!(found.get(&1).map(Vec::len), Some(1));
         assert!(missing.is_empty());
@@ -165,7 +156,7 @@ mod tests {
         let histories = Histories::default();
         let t = DateTime::UNIX_EPOCH;
         for id in 0..=i64::try_from(KEPT_CASES).unwrap_or(i64::MAX) {
-            histories.keep(&HashMap::from([(id, row(id, "open", 1, t))]), HashMap::from([(id, vec![event(id, 1)])]));
+            histories.keep(&HashMap::from([(id, row(id, "open", 1, t))]), HashMap::from([(id, vec![event(1)])]));
         }
         let kept = histories.kept.lock().unwrap_or_else(PoisonError::into_inner);
         assert!(kept.1.len() <= KEPT_CASES / 2 + 1);

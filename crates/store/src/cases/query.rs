@@ -2,7 +2,6 @@
 //! applicant's view by case number and verification code (nothing personal), and
 //! the XES export of a filtered set.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -18,7 +17,7 @@ use sunlight_domain::policy::{Action, Principal, Target, authorize};
 
 use super::charts;
 use super::number::hash_code;
-use super::refresh::{Rules, build, events_of};
+use super::refresh::{HistoryEvent, Rules, build, events_of};
 use crate::entity::{case_event, handling_case, power, supervision_alert, unit};
 use crate::{Store, StoreError};
 
@@ -259,7 +258,8 @@ async fn trace_of(
         .ok_or_else(|| StoreError::Internal(format!("flowchart version {version} is missing")))?;
     let rules = Rules::current(store, db).await?;
     let mut log = EventLog::default();
-    let built = build(&mut log, case, events);
+    let history: Vec<HistoryEvent> = events.iter().map(HistoryEvent::from).collect();
+    let built = build(&mut log, case, &history);
     let labels = chart.labels(&log);
     let at = Evaluator { calendar: &rules.calendar, rules: &rules.config, now: now.with_timezone(&china_time()) };
     let closed = built.status.is_closed();
@@ -350,7 +350,7 @@ pub async fn export_xes(store: &Store, principal: &Principal, filter: &CaseFilte
         let Some(last) = rows.last() else { break };
         last_id = last.id;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let mut events: HashMap<i64, Vec<case_event::Model>> = events_of(db, &ids).await?;
+        let mut events = events_of(db, &ids).await?;
         for row in &rows {
             cases.push(build(&mut log, row, &events.remove(&row.id).unwrap_or_default()).case);
         }

@@ -8,9 +8,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{InsertStatement, OnConflict};
+use sea_orm::sea_query::Value;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QueryTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityName, EntityTrait, IdenStatic, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
 };
 use sunlight_domain::flow::calendar::china_time;
 use sunlight_domain::flow::case_event::{CaseAction, CaseStatus, RecordedEvent};
@@ -21,10 +22,12 @@ use sunlight_domain::flow::{Calendar, Card, Evaluation, Evaluator, OnlineChart, 
 use super::alerts::{self, AlertChanges};
 use super::charts::{self, IN_CHUNK};
 use crate::entity::{case_event, handling_case};
+use crate::rows::Rows;
 use crate::{Store, StoreError, Write};
 
-/// Case rows an upsert statement (27 columns each).
-const UPSERT_CHUNK: usize = 400;
+/// Case rows a statement writing them back (14 values each: within both backends'
+/// bind limits).
+const UPDATE_CHUNK: usize = 1_000;
 /// The width of `handling_case.current_step`.
 const STEP_CHARS: usize = 200;
 
@@ -101,16 +104,50 @@ pub(super) struct Built {
     pub fee_paid_cents: Option<i64>,
 }
 
+/// An event as the rules read it: what a case's history holds of each stored
+/// event. Only these columns are read, and parsed once: whole rows were most of
+/// the cost of reading histories in a clock pass (every value copied on SQLite's
+/// thread and decoded by name on this one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct HistoryEvent {
+    pub seq: i32,
+    pub step: String,
+    /// `None` for an action this version does not know (the rules skip it).
+    pub action: Option<CaseAction>,
+    pub actor: String,
+    pub group: Option<String>,
+    pub at: DateTime<Utc>,
+    pub documents: Vec<String>,
+    pub fee_due_cents: Option<i64>,
+    pub fee_paid_cents: Option<i64>,
+}
+
 /// The documents column: a JSON array of names.
-pub(super) fn documents_of(event: &case_event::Model) -> Vec<String> {
-    if event.documents == "[]" {
+fn documents_of(column: &str) -> Vec<String> {
+    if column == "[]" {
         return Vec::new();
     }
-    serde_json::from_str(&event.documents).unwrap_or_default()
+    serde_json::from_str(column).unwrap_or_default()
+}
+
+impl From<&case_event::Model> for HistoryEvent {
+    fn from(e: &case_event::Model) -> Self {
+        Self {
+            seq: e.seq,
+            step: e.step.clone(),
+            action: CaseAction::parse(&e.action),
+            actor: e.actor.clone(),
+            group: e.actor_group.clone(),
+            at: e.at,
+            documents: documents_of(&e.documents),
+            fee_due_cents: e.fee_due_cents,
+            fee_paid_cents: e.fee_paid_cents,
+        }
+    }
 }
 
 /// The case of `row` from its events (in seq order), names interned in `log`.
-pub(super) fn build(log: &mut EventLog, row: &handling_case::Model, events: &[case_event::Model]) -> Built {
+pub(super) fn build(log: &mut EventLog, row: &handling_case::Model, events: &[HistoryEvent]) -> Built {
     let china = china_time();
     let mut built = Built {
         case: Case {
@@ -127,17 +164,16 @@ pub(super) fn build(log: &mut EventLog, row: &handling_case::Model, events: &[ca
     };
     for e in events {
         // Rows are written checked; an action this version does not know is skipped.
-        let Some(action) = CaseAction::parse(&e.action) else { continue };
-        let documents = documents_of(e);
+        let Some(action) = e.action else { continue };
         let recorded = RecordedEvent {
             step: &e.step,
             action,
             actor: &e.actor,
-            group: e.actor_group.as_deref(),
+            group: e.group.as_deref(),
             at: e.at.with_timezone(&china),
             fee_due_cents: e.fee_due_cents,
             fee_paid_cents: e.fee_paid_cents,
-            documents: &documents,
+            documents: &e.documents,
         };
         built.case.events.push(recorded.to_event(log));
         built.seqs.push(e.seq);
@@ -159,7 +195,7 @@ pub(super) struct Refreshed {
     pub cases: HashMap<i64, handling_case::Model>,
     pub alerts: AlertChanges,
     /// The events of those cases, by case id, in seq order.
-    pub histories: HashMap<i64, Vec<case_event::Model>>,
+    pub histories: HashMap<i64, Vec<HistoryEvent>>,
 }
 
 /// One evaluated case, for the alert sync.
@@ -202,21 +238,50 @@ fn updated(
     }
 }
 
-/// Reads the events of `ids` in one query per chunk, in (case, seq) order.
+/// The columns of an event the rules read, in [`HistoryEvent`]'s order after the case id.
+type HistoryColumns =
+    (i64, i32, String, String, String, Option<String>, DateTime<Utc>, String, Option<i64>, Option<i64>);
+
+/// Reads the histories of `ids` in one query per chunk, in (case, seq) order.
 pub(super) async fn events_of(
     conn: &impl ConnectionTrait,
     ids: &[i64],
-) -> Result<HashMap<i64, Vec<case_event::Model>>, StoreError> {
-    let mut by_case: HashMap<i64, Vec<case_event::Model>> = HashMap::with_capacity(ids.len());
+) -> Result<HashMap<i64, Vec<HistoryEvent>>, StoreError> {
+    use case_event::Column as C;
+    let mut by_case: HashMap<i64, Vec<HistoryEvent>> = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(IN_CHUNK) {
-        let rows = case_event::Entity::find()
-            .filter(case_event::Column::CaseId.is_in(chunk.iter().copied()))
-            .order_by_asc(case_event::Column::CaseId)
-            .order_by_asc(case_event::Column::Seq)
+        let rows: Vec<HistoryColumns> = case_event::Entity::find()
+            .select_only()
+            .columns([
+                C::CaseId,
+                C::Seq,
+                C::Step,
+                C::Action,
+                C::Actor,
+                C::ActorGroup,
+                C::At,
+                C::Documents,
+                C::FeeDueCents,
+                C::FeePaidCents,
+            ])
+            .filter(C::CaseId.is_in(chunk.iter().copied()))
+            .order_by_asc(C::CaseId)
+            .order_by_asc(C::Seq)
+            .into_tuple()
             .all(conn)
             .await?;
-        for row in rows {
-            by_case.entry(row.case_id).or_default().push(row);
+        for (case_id, seq, step, action, actor, group, at, documents, fee_due_cents, fee_paid_cents) in rows {
+            by_case.entry(case_id).or_default().push(HistoryEvent {
+                seq,
+                step,
+                action: CaseAction::parse(&action),
+                actor,
+                group,
+                at,
+                documents: documents_of(&documents),
+                fee_due_cents,
+                fee_paid_cents,
+            });
         }
     }
     Ok(by_case)
@@ -266,7 +331,7 @@ pub(super) fn assess(
     charts: &HashMap<i64, Arc<OnlineChart>>,
     rules: &Rules,
     rows: Vec<handling_case::Model>,
-    events: &HashMap<i64, Vec<case_event::Model>>,
+    events: &HashMap<i64, Vec<HistoryEvent>>,
     now: DateTime<Utc>,
 ) -> Result<Assessed, StoreError> {
     let mut log = EventLog::default();
@@ -294,7 +359,7 @@ pub(super) fn assess(
 pub(super) async fn write_back(
     write: &Write,
     assessed: Assessed,
-    events: HashMap<i64, Vec<case_event::Model>>,
+    events: HashMap<i64, Vec<HistoryEvent>>,
     now: DateTime<Utc>,
 ) -> Result<Refreshed, StoreError> {
     if assessed.written.is_empty() {
@@ -313,53 +378,59 @@ pub(super) async fn write_back(
             seqs: &b.seqs,
         })
         .collect();
-    let (existing, upserts) =
-        tokio::join!(biased; alerts::existing_of(write.txn(), &evaluated), async { upserts(&written) });
-    let existing = existing?;
-    let (upserted, plan) =
-        tokio::join!(biased; execute_all(write.txn(), &upserts), async { alerts::plan(&evaluated, &existing) });
-    upserted?;
+    let backend = write.txn().get_database_backend();
+    let (existing, updates) =
+        tokio::join!(biased; alerts::existing_of(write.txn(), &evaluated), async { row_updates(backend, &written) });
+    let (existing, updates) = (existing?, updates?);
+    let (rows_written, plan) =
+        tokio::join!(biased; execute_all(write.txn(), updates), async { alerts::plan(&evaluated, &existing) });
+    rows_written?;
     let changes = alerts::carry_out(write, &plan, now).await?;
     Ok(Refreshed { cases: written.into_iter().map(|c| (c.id, c)).collect(), alerts: changes, histories: events })
 }
 
 /// Runs `statements` in order.
-pub(super) async fn execute_all(conn: &impl ConnectionTrait, statements: &[InsertStatement]) -> Result<(), StoreError> {
+async fn execute_all(conn: &impl ConnectionTrait, statements: Vec<Statement>) -> Result<(), StoreError> {
     for statement in statements {
-        conn.execute(statement).await?;
+        conn.execute_raw(statement).await?;
     }
     Ok(())
 }
 
-/// The statements writing whole case rows, several to a statement (`INSERT … ON
-/// CONFLICT (id) DO UPDATE` works alike on both backends).
-fn upserts(rows: &[handling_case::Model]) -> Vec<InsertStatement> {
+/// The columns an evaluation changes, with their values in `row`.
+fn evaluated_columns(row: &handling_case::Model) -> [(handling_case::Column, Value); 13] {
     use handling_case::Column as C;
-    rows.chunks(UPSERT_CHUNK)
+    [
+        (C::Status, row.status.clone().into()),
+        (C::CurrentStep, row.current_step.clone().into()),
+        (C::FinishedAt, row.finished_at.into()),
+        (C::FeeDueCents, row.fee_due_cents.into()),
+        (C::FeePaidCents, row.fee_paid_cents.into()),
+        (C::Card, row.card.clone().into()),
+        (C::Overdue, row.overdue.into()),
+        (C::ProcessConformant, row.process_conformant.into()),
+        (C::Returns, row.returns.into()),
+        (C::EventCount, row.event_count.into()),
+        (C::HandlingMinutes, row.handling_minutes.into()),
+        (C::NextDueAt, row.next_due_at.into()),
+        (C::UpdatedAt, row.updated_at.into()),
+    ]
+}
+
+/// The statements writing the evaluated columns of case rows, many rows to a
+/// statement ([`Rows::update_by_id`]). An upsert of whole rows sent twice the
+/// values, and SQLite tried each as an insert first.
+fn row_updates(backend: DbBackend, rows: &[handling_case::Model]) -> Result<Vec<Statement>, StoreError> {
+    let Some(first) = rows.first() else { return Ok(Vec::new()) };
+    let columns = evaluated_columns(first).map(|(column, _)| column.as_str());
+    let table = handling_case::Entity.table_name();
+    rows.chunks(UPDATE_CHUNK)
         .map(|chunk| {
-            // Every column is sent: an insert of a row that exists becomes its update.
-            let models = chunk.iter().map(|m| m.clone().into_active_model().reset_all());
-            handling_case::Entity::insert_many(models)
-                .on_conflict(
-                    OnConflict::column(C::Id)
-                        .update_columns([
-                            C::Status,
-                            C::CurrentStep,
-                            C::FinishedAt,
-                            C::FeeDueCents,
-                            C::FeePaidCents,
-                            C::Card,
-                            C::Overdue,
-                            C::ProcessConformant,
-                            C::Returns,
-                            C::EventCount,
-                            C::HandlingMinutes,
-                            C::NextDueAt,
-                            C::UpdatedAt,
-                        ])
-                        .to_owned(),
-                )
-                .into_query()
+            let mut values = Rows::new(backend, columns.len() + 1, chunk.len());
+            for row in chunk {
+                values.push(std::iter::once(row.id.into()).chain(evaluated_columns(row).map(|(_, v)| v)))?;
+            }
+            Ok(values.update_by_id(table, &columns))
         })
         .collect()
 }
