@@ -42,12 +42,16 @@ impl Rows {
         }
         self.tuples.push_str(if start == 0 { "(" } else { ", (" });
         for k in 0..self.width {
-            let separator = if k == 0 { "" } else { ", " };
-            match self.backend {
-                DbBackend::Postgres => write!(self.tuples, "{separator}${}", start + k + 1),
-                _ => write!(self.tuples, "{separator}?"),
+            if k > 0 {
+                self.tuples.push_str(", ");
             }
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
+            // Without the formatting machinery where it is not needed: it was a
+            // twentieth of the desk's time in a thousand-event batch.
+            if self.backend == DbBackend::Postgres {
+                write!(self.tuples, "${}", start + k + 1).map_err(|e| StoreError::Internal(e.to_string()))?;
+            } else {
+                self.tuples.push('?');
+            }
         }
         self.tuples.push(')');
         Ok(())
