@@ -2,7 +2,7 @@
 //!
 //! Through sea-query's builder each value of a thousand-row insert was put in an
 //! expression tree, cloned into the statement's parameters and the tree dropped: a
-//! quarter of the online hall's desk time went there. Here the values move into
+//! sixth of the desk's time in event ingest went there. Here the values move into
 //! the statement once and the SQL is the column names and placeholders.
 
 use std::fmt::Write as _;

@@ -229,6 +229,12 @@ fn alerts_insert(backend: DbBackend, chunk: &[Raise<'_>], now: DateTime<Utc>) ->
     Ok(rows.insert(supervision_alert::Entity.table_name(), &columns, " RETURNING id, case_id, rule, step, finding_key"))
 }
 
+/// The columns of a raised alert's event, as [`insert_raises`] fills them.
+const EVENT_COLUMNS: [&str; 6] = ["alert_id", "from_state", "to_state", "actor", "comment", "at"];
+/// The columns of a raised alert's outbox message, as [`insert_raises`] fills them.
+const OUTBOX_COLUMNS: [&str; 7] =
+    ["topic", "payload", "created_at", "attempts", "next_attempt_at", "delivered_at", "last_error"];
+
 async fn insert_raises(write: &Write, raises: &[Raise<'_>], now: DateTime<Utc>) -> Result<usize, StoreError> {
     let backend = write.txn().get_database_backend();
     let mut count = 0;
@@ -236,8 +242,8 @@ async fn insert_raises(write: &Write, raises: &[Raise<'_>], now: DateTime<Utc>) 
         let insert = alerts_insert(backend, chunk, now)?;
         let by_key: HashMap<Key, &Raise<'_>> = chunk.iter().map(|r| (r.key.clone(), r)).collect();
         // The alert events and the outbox messages of the chunk.
-        let mut events = Rows::new(backend, 6, chunk.len());
-        let mut messages = Rows::new(backend, 7, chunk.len());
+        let mut events = Rows::new(backend, EVENT_COLUMNS.len(), chunk.len());
+        let mut messages = Rows::new(backend, OUTBOX_COLUMNS.len(), chunk.len());
         let none = || Value::String(None);
         let never = || Value::from(None::<DateTime<Utc>>);
         for row in write.txn().query_all_raw(insert).await? {
@@ -274,16 +280,8 @@ async fn insert_raises(write: &Write, raises: &[Raise<'_>], now: DateTime<Utc>) 
             count += 1;
         }
         if !events.is_empty() {
-            let events = events.insert(
-                supervision_alert_event::Entity.table_name(),
-                &["alert_id", "from_state", "to_state", "actor", "comment", "at"],
-                "",
-            );
-            let messages = messages.insert(
-                outbox::Entity.table_name(),
-                &["topic", "payload", "created_at", "attempts", "next_attempt_at", "delivered_at", "last_error"],
-                "",
-            );
+            let events = events.insert(supervision_alert_event::Entity.table_name(), &EVENT_COLUMNS, "");
+            let messages = messages.insert(outbox::Entity.table_name(), &OUTBOX_COLUMNS, "");
             write.txn().execute_raw(events).await?;
             write.txn().execute_raw(messages).await?;
         }

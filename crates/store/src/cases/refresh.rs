@@ -105,9 +105,8 @@ pub(super) struct Built {
 }
 
 /// An event as the rules read it: what a case's history holds of each stored
-/// event. Only these columns are read, and parsed once: whole rows were most of
-/// the cost of reading histories in a clock pass (every value copied on SQLite's
-/// thread and decoded by name on this one).
+/// event. Only these columns are read, and parsed once: with whole rows the other
+/// six were copied on SQLite's thread and decoded by name on this one for nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct HistoryEvent {
     pub seq: i32,
