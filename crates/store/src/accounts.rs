@@ -488,27 +488,89 @@ pub async fn revoke_token(store: &Store, principal: &Principal, token_id: i64) -
     write.commit().await
 }
 
+/// How long a token found valid is believed without asking the database again. A
+/// revoke through this server applies at once ([`TokenCache::changed`]); this
+/// bounds how long another server sharing a PostgreSQL database goes on accepting
+/// a token revoked elsewhere.
+const TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Tokens found valid, by the SHA-256 of their secret (the secret itself is never
+/// kept): every pushed batch and every action of a unit's system names its token,
+/// and looking it up was a database round trip per request.
+#[derive(Debug, Default)]
+pub(crate) struct TokenCache {
+    generation: std::sync::atomic::AtomicU64,
+    kept: std::sync::Mutex<std::collections::HashMap<String, (u64, std::time::Instant, Principal)>>,
+}
+
+impl TokenCache {
+    /// Called after a write that changed a token has committed.
+    pub(crate) fn changed(&self) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn get(&self, hash: &str) -> Option<Principal> {
+        let generation = self.generation();
+        let kept = self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.get(hash)
+            .filter(|(g, at, _)| *g == generation && at.elapsed() < TOKEN_TTL)
+            .map(|(_, _, principal)| principal.clone())
+    }
+
+    /// Keeps what was read under `generation`, unless a change committed since.
+    fn keep(&self, hash: String, generation: u64, principal: &Principal) {
+        let mut kept = self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if self.generation() != generation {
+            return;
+        }
+        // Bounded: expired entries go first, and past a thousand tokens in two
+        // seconds (a flood of distinct valid tokens) nothing more is kept.
+        if kept.len() >= 1_000 {
+            kept.retain(|_, (_, at, _)| at.elapsed() < TOKEN_TTL);
+            if kept.len() >= 1_000 {
+                return;
+            }
+        }
+        kept.insert(hash, (generation, std::time::Instant::now(), principal.clone()));
+    }
+}
+
 /// The principal behind a bearer token: its unit only, machine-client rights only.
 pub async fn principal_for_token(store: &Store, secret: &str) -> Result<Option<Principal>, StoreError> {
     if !secret.starts_with("sl_") || secret.len() > 100 {
         return Ok(None);
     }
+    let hash = sha256_hex(secret);
+    let cache = &store.cases.tokens;
+    if let Some(principal) = cache.get(&hash) {
+        return Ok(Some(principal));
+    }
+    let generation = cache.generation();
     // `all` on the unique hash, not `one`: `one` binds a LIMIT, and SQLite plans a
     // statement with a bound LIMIT anew each time; this one runs for every request.
     let found = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(sha256_hex(secret)))
+        .filter(api_token::Column::TokenHash.eq(hash.as_str()))
         .filter(api_token::Column::RevokedAt.is_null())
         .all(store.connection())
         .await?
         .into_iter()
         .next();
-    Ok(found.map(|t| Principal {
+    let principal = found.map(|t| Principal {
         actor: format!("token:{}#{}", t.name, t.id),
         user_id: None,
         role: Role::UnitAdmin,
         scope: Scope::Units(BTreeSet::from([t.unit_id])),
         is_token: true,
-    }))
+    });
+    if let Some(principal) = &principal {
+        cache.keep(hash, generation, principal);
+    }
+    Ok(principal)
 }
 
 /// Removes expired sessions and old throttling rows; returns how many went.

@@ -1,18 +1,20 @@
 //! A write transaction that cannot commit without its audit records.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait, Statement, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityName, Statement, TransactionTrait};
 use serde::Serialize;
 use sunlight_domain::audit::AuditEntry;
 use sunlight_domain::policy::Principal;
 
-use crate::entity::{audit_head, audit_log};
+use crate::entity::audit_log;
+use crate::rows::{Rows, execute_together};
 use crate::{Store, StoreError};
 
 /// Ten columns a row: well under PostgreSQL's 65,535 bind parameters a statement.
 const AUDIT_ROWS_PER_INSERT: usize = 1000;
+/// The columns of `audit_log`, in the order [`Write::commit`] fills them.
+const AUDIT_COLUMNS: [&str; 10] =
+    ["seq", "at", "actor", "action", "entity", "entity_id", "before", "after", "prev_hash", "hash"];
 
 /// One transaction of mutations by one actor. Every change is recorded with
 /// [`Write::record`]; [`Write::commit`] appends the records to the audit chain in the
@@ -24,6 +26,10 @@ pub struct Write {
     head_seq: i64,
     head_hash: String,
     pending: Vec<AuditEntry>,
+    /// Statements whose outcome nothing in this write reads, run at the next
+    /// [`Write::flush`] or at [`Write::commit`]; each inner list as one
+    /// ([`execute_together`]).
+    deferred: Vec<Vec<Statement>>,
     caches: std::sync::Arc<crate::cases::Caches>,
 }
 
@@ -48,6 +54,7 @@ impl Write {
             head_seq: head.try_get("", "seq")?,
             head_hash: head.try_get("", "hash")?,
             pending: Vec::new(),
+            deferred: Vec::new(),
             caches: std::sync::Arc::clone(&store.cases),
         })
     }
@@ -107,6 +114,27 @@ impl Write {
         Ok(())
     }
 
+    /// Runs `statements` later, one after the other in one round trip on SQLite
+    /// ([`execute_together`]). Only for statements whose result nothing reads before
+    /// the next [`Write::flush`] or the commit, and which cannot fail on the
+    /// caller's input: their error surfaces there, not here. Statements joined
+    /// should vary in their text together (the same row count, say): SQLite
+    /// prepares a joined text as a whole, and texts joined from independently
+    /// varying parts were prepared anew nearly every time (measured: slower).
+    pub(crate) fn defer(&mut self, statements: Vec<Statement>) {
+        if !statements.is_empty() {
+            self.deferred.push(statements);
+        }
+    }
+
+    /// Runs the deferred statements now: before reading what they change.
+    pub(crate) async fn flush(&mut self) -> Result<(), StoreError> {
+        for statements in std::mem::take(&mut self.deferred) {
+            execute_together(&self.txn, statements).await?;
+        }
+        Ok(())
+    }
+
     /// Appends the recorded changes to the chain and commits everything.
     pub async fn commit(mut self) -> Result<(), StoreError> {
         if self.pending.is_empty() {
@@ -114,38 +142,59 @@ impl Write {
         }
         // What the rules read: a change to it is seen by the next evaluation.
         let rules_changed = self.pending.iter().any(|e| matches!(e.entity.as_str(), "calendar_day" | "setting"));
-        let mut rows = Vec::with_capacity(self.pending.len());
-        for entry in std::mem::take(&mut self.pending) {
-            let chained = entry.chain_with_text(self.head_seq, &self.head_hash);
-            let record = chained.record;
-            rows.push(audit_log::ActiveModel {
-                seq: Set(record.seq),
-                at: Set(record.at.clone()),
-                actor: Set(record.actor.clone()),
-                action: Set(record.action.clone()),
-                entity: Set(record.entity.clone()),
-                entity_id: Set(record.entity_id.clone()),
-                before: Set(chained.before),
-                after: Set(chained.after),
-                prev_hash: Set(record.prev_hash.clone()),
-                hash: Set(record.hash.clone()),
-            });
-            self.head_seq = record.seq;
-            self.head_hash = record.hash;
-        }
+        // What online handling keeps of powers (see `cases::powers`).
+        let powers_changed = self
+            .pending
+            .iter()
+            .any(|e| matches!(e.entity.as_str(), "power" | "flowchart" | "flowchart_version" | "unit"));
+        let tokens_changed = self.pending.iter().any(|e| e.entity == "api_token");
+        self.flush().await?;
+        let backend = self.txn.get_database_backend();
+        // The records and the new head in one round trip on SQLite.
+        let mut statements = Vec::with_capacity(2);
         // Many rows per statement: a 10,000-row import writes 10,000 records, and one
         // round trip each is most of its time on PostgreSQL.
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<audit_log::ActiveModel> = rows.by_ref().take(AUDIT_ROWS_PER_INSERT).collect();
-            audit_log::Entity::insert_many(chunk).exec(&self.txn).await?;
+        let mut pending = std::mem::take(&mut self.pending).into_iter().peekable();
+        while pending.peek().is_some() {
+            let mut rows = Rows::new(backend, AUDIT_COLUMNS.len(), pending.len().min(AUDIT_ROWS_PER_INSERT));
+            for entry in pending.by_ref().take(AUDIT_ROWS_PER_INSERT) {
+                let chained = entry.chain_with_text(self.head_seq, &self.head_hash);
+                let record = chained.record;
+                rows.push([
+                    record.seq.into(),
+                    record.at.into(),
+                    record.actor.into(),
+                    record.action.into(),
+                    record.entity.into(),
+                    record.entity_id.into(),
+                    chained.before.into(),
+                    chained.after.into(),
+                    record.prev_hash.into(),
+                    record.hash.clone().into(),
+                ])?;
+                self.head_seq = record.seq;
+                self.head_hash = record.hash;
+            }
+            statements.push(rows.insert(audit_log::Entity.table_name(), &AUDIT_COLUMNS, ""));
         }
-        audit_head::ActiveModel { id: Set(1), seq: Set(self.head_seq), hash: Set(self.head_hash.clone()) }
-            .update(&self.txn)
-            .await?;
+        statements.push(Statement::from_sql_and_values(
+            backend,
+            match backend {
+                sea_orm::DbBackend::Postgres => "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
+                _ => "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
+            },
+            [self.head_seq.into(), self.head_hash.clone().into()],
+        ));
+        execute_together(&self.txn, statements).await?;
         self.txn.commit().await?;
         if rules_changed {
             self.caches.rules_changed();
+        }
+        if powers_changed {
+            self.caches.powers_changed();
+        }
+        if tokens_changed {
+            self.caches.tokens_changed();
         }
         Ok(())
     }

@@ -13,9 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, Value};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityName, EntityTrait, QueryFilter, Statement,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityName, EntityTrait, QueryFilter, QueryTrait, Statement};
 use serde::Serialize;
 use sunlight_domain::flow::rules::Finding;
 use sunlight_domain::flow::{Card, RuleId};
@@ -172,9 +170,15 @@ pub(super) fn plan<'a>(cases: &'a [Evaluated<'a>], existing: &'a [Existing]) -> 
 }
 
 /// Raises and closes what `plan` says.
-pub(super) async fn carry_out(write: &Write, plan: &Plan<'_>, now: DateTime<Utc>) -> Result<AlertChanges, StoreError> {
+/// Only the alerts' inserts run at once (their ids are needed); their events and
+/// outbox messages, and the closes, go with the commit.
+pub(super) async fn carry_out(
+    write: &mut Write,
+    plan: &Plan<'_>,
+    now: DateTime<Utc>,
+) -> Result<AlertChanges, StoreError> {
     let raised = insert_raises(write, &plan.raises, now).await?;
-    close(write, &plan.closes, now).await?;
+    close(write, &plan.closes, now)?;
     Ok(AlertChanges { raised, closed: plan.closes.len() })
 }
 
@@ -235,7 +239,7 @@ const EVENT_COLUMNS: [&str; 6] = ["alert_id", "from_state", "to_state", "actor",
 const OUTBOX_COLUMNS: [&str; 7] =
     ["topic", "payload", "created_at", "attempts", "next_attempt_at", "delivered_at", "last_error"];
 
-async fn insert_raises(write: &Write, raises: &[Raise<'_>], now: DateTime<Utc>) -> Result<usize, StoreError> {
+async fn insert_raises(write: &mut Write, raises: &[Raise<'_>], now: DateTime<Utc>) -> Result<usize, StoreError> {
     let backend = write.txn().get_database_backend();
     let mut count = 0;
     for chunk in raises.chunks(INSERT_CHUNK) {
@@ -280,44 +284,50 @@ async fn insert_raises(write: &Write, raises: &[Raise<'_>], now: DateTime<Utc>) 
             count += 1;
         }
         if !events.is_empty() {
-            let events = events.insert(supervision_alert_event::Entity.table_name(), &EVENT_COLUMNS, "");
-            let messages = messages.insert(outbox::Entity.table_name(), &OUTBOX_COLUMNS, "");
-            write.txn().execute_raw(events).await?;
-            write.txn().execute_raw(messages).await?;
+            // One row each per alert: the two texts vary together.
+            write.defer(vec![
+                events.insert(supervision_alert_event::Entity.table_name(), &EVENT_COLUMNS, ""),
+                messages.insert(outbox::Entity.table_name(), &OUTBOX_COLUMNS, ""),
+            ]);
         }
     }
     Ok(count)
 }
 
-async fn close(write: &Write, closes: &[(&Existing, &'static str)], now: DateTime<Utc>) -> Result<(), StoreError> {
+fn close(write: &mut Write, closes: &[(&Existing, &'static str)], now: DateTime<Utc>) -> Result<(), StoreError> {
     use supervision_alert::Column as A;
+    let backend = write.txn().get_database_backend();
+    // One round trip on SQLite: the texts vary with the number of closes of each
+    // reason, and one of the two is nearly always none.
+    let mut statements = Vec::new();
     for reason in ["taken_down", "superseded"] {
         let ids: Vec<i64> = closes.iter().filter(|(_, r)| *r == reason).map(|(a, _)| a.id).collect();
         for chunk in ids.chunks(IN_CHUNK) {
-            supervision_alert::Entity::update_many()
-                .col_expr(A::State, Expr::value("closed"))
-                .col_expr(A::CloseReason, Expr::value(reason))
-                .col_expr(A::ClosedAt, Expr::value(now))
-                .col_expr(A::UpdatedAt, Expr::value(now))
-                .filter(A::Id.is_in(chunk.iter().copied()))
-                .exec(write.txn())
-                .await?;
+            statements.push(
+                supervision_alert::Entity::update_many()
+                    .col_expr(A::State, Expr::value("closed"))
+                    .col_expr(A::CloseReason, Expr::value(reason))
+                    .col_expr(A::ClosedAt, Expr::value(now))
+                    .col_expr(A::UpdatedAt, Expr::value(now))
+                    .filter(A::Id.is_in(chunk.iter().copied()))
+                    .build(backend),
+            );
         }
     }
-    let events: Vec<supervision_alert_event::ActiveModel> = closes
-        .iter()
-        .map(|(alert, reason)| supervision_alert_event::ActiveModel {
-            alert_id: Set(alert.id),
-            from_state: Set(Some(alert.state.clone())),
-            to_state: Set("closed".to_owned()),
-            actor: Set(RULES_ACTOR.to_owned()),
-            comment: Set(Some((*reason).to_owned())),
-            at: Set(now),
-            ..Default::default()
-        })
-        .collect();
-    for chunk in events.chunks(INSERT_CHUNK) {
-        supervision_alert_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(write.txn()).await?;
+    for chunk in closes.chunks(INSERT_CHUNK) {
+        let mut events = Rows::new(backend, EVENT_COLUMNS.len(), chunk.len());
+        for (alert, reason) in chunk {
+            events.push([
+                alert.id.into(),
+                Some(alert.state.clone()).into(),
+                "closed".into(),
+                RULES_ACTOR.into(),
+                Some((*reason).to_owned()).into(),
+                now.into(),
+            ])?;
+        }
+        statements.push(events.insert(supervision_alert_event::Entity.table_name(), &EVENT_COLUMNS, ""));
     }
+    write.defer(statements);
     Ok(())
 }

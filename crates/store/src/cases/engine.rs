@@ -26,7 +26,7 @@ use super::charts::{self, IN_CHUNK};
 use super::number::{Numbers, hash_code, verification_code};
 use super::refresh::{self, HistoryEvent, Refreshed, Rules};
 use super::{NewCase, Source};
-use crate::entity::{case_event, handling_case, power, unit};
+use crate::entity::{case_event, handling_case, power};
 use crate::rows::Rows;
 use crate::{Store, StoreError, Write};
 
@@ -162,37 +162,23 @@ async fn read_known(write: &Write, store: &Store, items: &[Item<'_>], slots: &[S
         .collect();
     codes.sort_unstable();
     codes.dedup();
-    let mut powers = HashMap::new();
-    for chunk in codes.chunks(IN_CHUNK) {
-        for p in power::Entity::find().filter(power::Column::Code.is_in(chunk.iter().copied())).all(txn).await? {
-            powers.insert(p.code.clone(), p);
+    let in_force = store.cases.powers.of(txn, &codes).await?;
+    let mut powers = HashMap::with_capacity(in_force.len());
+    let mut published = HashMap::with_capacity(in_force.len());
+    let mut units = HashMap::new();
+    for (code, p) in in_force {
+        if let Some(version) = p.published {
+            published.insert(p.power.id, version);
         }
+        if let Some(unit_code) = &p.unit_code {
+            units.insert(p.power.unit_id, unit_code.clone());
+        }
+        powers.insert(code, p.power.clone());
     }
-    let power_ids: Vec<i64> = powers.values().map(|p| p.id).collect();
-    let published = charts::published(txn, &power_ids).await?;
     let mut versions: Vec<i64> = published.values().copied().chain(slots.iter().map(|s| s.version_id)).collect();
     versions.sort_unstable();
     versions.dedup();
     let charts = charts::prepared(store, txn, &versions).await?;
-    let creating: HashSet<i64> = items
-        .iter()
-        .filter_map(|i| match &i.request {
-            Request::Create(c) => powers.get(&c.power_code).map(|p| p.unit_id),
-            Request::Event(e) if e.action == CaseAction::Apply => powers.get(&e.power_code).map(|p| p.unit_id),
-            _ => None,
-        })
-        .collect();
-    let units = if creating.is_empty() {
-        HashMap::new()
-    } else {
-        unit::Entity::find()
-            .filter(unit::Column::Id.is_in(creating))
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.code))
-            .collect()
-    };
     // Client ids already stored, per unit of the power they name.
     let mut wanted: HashMap<i64, Vec<&str>> = HashMap::new();
     for item in items {
@@ -487,6 +473,8 @@ pub(super) async fn apply(
     // Microseconds: what both backends store, so that an event recorded now and
     // the evaluation now are the same instant when read back.
     let now = write.now().trunc_subsecs(6);
+    // What an earlier call in this write deferred, before reading what it changed.
+    write.flush().await?;
     let slots = read_cases(write, items).await?;
     let known = read_known(write, store, items, &slots).await?;
     let by_number = slots.iter().enumerate().map(|(i, s)| (s.number.clone(), i)).collect();

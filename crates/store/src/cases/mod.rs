@@ -26,6 +26,7 @@ mod handle;
 mod histories;
 mod ingest;
 mod number;
+mod powers;
 mod query;
 mod refresh;
 mod seed;
@@ -47,7 +48,8 @@ pub use query::{
 };
 pub(crate) use seed::{SeedCase, seed};
 
-/// What online handling keeps in memory per store; all of it can be rebuilt.
+/// What online handling keeps in memory per store (and the tokens its clients
+/// send); all of it can be rebuilt.
 #[derive(Debug, Default)]
 pub(crate) struct Caches {
     /// Published flowchart versions prepared for evaluation, by version id.
@@ -58,12 +60,26 @@ pub(crate) struct Caches {
     rules: refresh::RulesCache,
     /// The events of open cases as last committed by the desk.
     histories: histories::Histories,
+    /// Powers with their flowchart version in force and unit code, as last read.
+    powers: powers::PowersCache,
+    /// The API tokens units' systems push with, found valid.
+    pub(crate) tokens: crate::accounts::TokenCache,
 }
 
 impl Caches {
     /// Called after a write that changed the calendar or a setting has committed.
     pub(crate) fn rules_changed(&self) {
         self.rules.changed();
+    }
+
+    /// Called after a write that changed a power, a flowchart or a unit has committed.
+    pub(crate) fn powers_changed(&self) {
+        self.powers.changed();
+    }
+
+    /// Called after a write that changed an API token has committed.
+    pub(crate) fn tokens_changed(&self) {
+        self.tokens.changed();
     }
 }
 

@@ -295,6 +295,7 @@ pub(super) async fn refresh_rows(
     rows: Vec<handling_case::Model>,
     now: DateTime<Utc>,
 ) -> Result<Refreshed, StoreError> {
+    write.flush().await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let events = events_of(write.txn(), &ids).await?;
     let charts = charts_of(store, write, &rows).await?;
@@ -356,7 +357,7 @@ pub(super) fn assess(
 /// Writes the rows of `assessed` and brings the alerts in line with its findings.
 /// Each statement's successor is prepared while the database runs it.
 pub(super) async fn write_back(
-    write: &Write,
+    write: &mut Write,
     assessed: Assessed,
     events: HashMap<i64, Vec<HistoryEvent>>,
     now: DateTime<Utc>,
@@ -381,19 +382,13 @@ pub(super) async fn write_back(
     let (existing, updates) =
         tokio::join!(biased; alerts::existing_of(write.txn(), &evaluated), async { row_updates(backend, &written) });
     let (existing, updates) = (existing?, updates?);
-    let (rows_written, plan) =
-        tokio::join!(biased; execute_all(write.txn(), updates), async { alerts::plan(&evaluated, &existing) });
-    rows_written?;
+    // Nothing in this write reads the rows again: they go with the commit.
+    for update in updates {
+        write.defer(vec![update]);
+    }
+    let plan = alerts::plan(&evaluated, &existing);
     let changes = alerts::carry_out(write, &plan, now).await?;
     Ok(Refreshed { cases: written.into_iter().map(|c| (c.id, c)).collect(), alerts: changes, histories: events })
-}
-
-/// Runs `statements` in order.
-async fn execute_all(conn: &impl ConnectionTrait, statements: Vec<Statement>) -> Result<(), StoreError> {
-    for statement in statements {
-        conn.execute_raw(statement).await?;
-    }
-    Ok(())
 }
 
 /// The columns an evaluation changes, with their values in `row`.

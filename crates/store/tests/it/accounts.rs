@@ -46,6 +46,23 @@ async fn tokens_are_scoped_and_revocable(db: TestDb) {
 }
 both_backends!(tokens_are_scoped_and_revocable);
 
+/// A token found valid is believed for two seconds without asking the database: a
+/// revoke on another server sharing the database stops it within that time, and on
+/// the revoking server at once (the test above).
+async fn a_token_revoked_by_another_server_stops_within_two_seconds(db: TestDb) {
+    demo::build_organization(&db.store).await.unwrap();
+    let system = Principal::system("test");
+    let scjg = org::unit_by_code(&db.store, &system, "SCJG").await.unwrap();
+    let (info, secret) = accounts::create_token(&db.store, &system, scjg.id, "审批系统").await.unwrap();
+    assert!(accounts::principal_for_token(&db.store, &secret).await.unwrap().is_some());
+    let other = sunlight_store::Store::connect_url(&db.url(), 2).await.unwrap();
+    accounts::revoke_token(&other, &system, info.id).await.unwrap();
+    other.close().await.ok();
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    assert!(accounts::principal_for_token(&db.store, &secret).await.unwrap().is_none());
+}
+both_backends!(a_token_revoked_by_another_server_stops_within_two_seconds);
+
 async fn weak_passwords_and_bad_logins_are_refused_per_field(db: TestDb) {
     let system = Principal::system("test");
     let new =

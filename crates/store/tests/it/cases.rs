@@ -321,6 +321,26 @@ async fn a_rule_change_applies_to_the_next_events(db: TestDb) {
 }
 both_backends!(a_rule_change_applies_to_the_next_events);
 
+/// The powers the desk reads are kept between groups, but a flowchart published
+/// for a power applies to the very next case created for it.
+async fn a_new_flowchart_version_applies_to_the_next_case(db: TestDb) {
+    let store = &db.store;
+    let c = county(store).await;
+    let cadre = person(Role::Cadre, c.scjg);
+    let raw = RawNewCase { power: c.licence.code.clone(), ..RawNewCase::default() };
+    let first = cases::create_case(store, &cadre, &raw.parse().unwrap()).await.unwrap();
+    assert_eq!(first.case.flowchart_version_id, c.licence.version_id);
+    let chart = Flowchart::new(generator_flowchart()).unwrap();
+    let system = Principal::system("test");
+    let second_version =
+        sunlight_store::cases::setup::install_flowchart(store, &system, c.licence.power_id, &chart).await.unwrap();
+    assert_ne!(second_version, c.licence.version_id);
+    let second = cases::create_case(store, &cadre, &raw.parse().unwrap()).await.unwrap();
+    assert_eq!(second.case.flowchart_version_id, second_version, "the version in force now");
+    assert_eq!(case_row(store, &first.case.case_number).await.flowchart_version_id, c.licence.version_id);
+}
+both_backends!(a_new_flowchart_version_applies_to_the_next_case);
+
 /// Staff create a case (number drawn, code shown once) and move it to the end; other
 /// units and read-only roles cannot act; bad actions are refused.
 async fn the_online_hall_creates_and_acts_in_scope(db: TestDb) {
