@@ -1,7 +1,10 @@
 //! Accounts, sessions, log-in throttling and API tokens — and turning each into the
 //! [`Principal`] the policy and the repositories act on.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -499,24 +502,24 @@ const TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 /// and looking it up was a database round trip per request.
 #[derive(Debug, Default)]
 pub(crate) struct TokenCache {
-    generation: std::sync::atomic::AtomicU64,
-    kept: std::sync::Mutex<std::collections::HashMap<String, (u64, std::time::Instant, Principal)>>,
+    generation: AtomicU64,
+    kept: Mutex<HashMap<String, (u64, Instant, Principal)>>,
 }
 
 impl TokenCache {
     /// Called after a write that changed a token has committed.
     pub(crate) fn changed(&self) {
-        self.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-        self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner).clear();
     }
 
     fn generation(&self) -> u64 {
-        self.generation.load(std::sync::atomic::Ordering::Acquire)
+        self.generation.load(Ordering::Acquire)
     }
 
     fn get(&self, hash: &str) -> Option<Principal> {
         let generation = self.generation();
-        let kept = self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         kept.get(hash)
             .filter(|(g, at, _)| *g == generation && at.elapsed() < TOKEN_TTL)
             .map(|(_, _, principal)| principal.clone())
@@ -524,7 +527,7 @@ impl TokenCache {
 
     /// Keeps what was read under `generation`, unless a change committed since.
     fn keep(&self, hash: String, generation: u64, principal: &Principal) {
-        let mut kept = self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         if self.generation() != generation {
             return;
         }
@@ -536,7 +539,7 @@ impl TokenCache {
                 return;
             }
         }
-        kept.insert(hash, (generation, std::time::Instant::now(), principal.clone()));
+        kept.insert(hash, (generation, Instant::now(), principal.clone()));
     }
 }
 

@@ -24,6 +24,7 @@ use sunlight_domain::policy::{Action, Principal, Target, authorize};
 
 use super::charts::{self, IN_CHUNK};
 use super::number::{Numbers, hash_code, verification_code};
+use super::powers::PowerInForce;
 use super::refresh::{self, HistoryEvent, Refreshed, Rules};
 use super::{NewCase, Source};
 use crate::entity::{case_event, handling_case, power};
@@ -142,10 +143,8 @@ fn may_handle(principal: &Principal, unit_id: i64) -> bool {
 
 /// What the requests refer to, read in one query each.
 struct Known {
-    powers: HashMap<String, power::Model>,
-    published: HashMap<i64, i64>,
+    powers: HashMap<String, Arc<PowerInForce>>,
     charts: HashMap<i64, Arc<OnlineChart>>,
-    units: HashMap<i64, String>,
     /// (unit, client id) already stored.
     stored_ids: HashSet<(i64, String)>,
 }
@@ -162,20 +161,9 @@ async fn read_known(write: &Write, store: &Store, items: &[Item<'_>], slots: &[S
         .collect();
     codes.sort_unstable();
     codes.dedup();
-    let in_force = store.cases.powers.of(txn, &codes).await?;
-    let mut powers = HashMap::with_capacity(in_force.len());
-    let mut published = HashMap::with_capacity(in_force.len());
-    let mut units = HashMap::new();
-    for (code, p) in in_force {
-        if let Some(version) = p.published {
-            published.insert(p.power.id, version);
-        }
-        if let Some(unit_code) = &p.unit_code {
-            units.insert(p.power.unit_id, unit_code.clone());
-        }
-        powers.insert(code, p.power.clone());
-    }
-    let mut versions: Vec<i64> = published.values().copied().chain(slots.iter().map(|s| s.version_id)).collect();
+    let powers = store.cases.powers.of(txn, &codes).await?;
+    let mut versions: Vec<i64> =
+        powers.values().filter_map(|p| p.published).chain(slots.iter().map(|s| s.version_id)).collect();
     versions.sort_unstable();
     versions.dedup();
     let charts = charts::prepared(store, txn, &versions).await?;
@@ -185,7 +173,7 @@ async fn read_known(write: &Write, store: &Store, items: &[Item<'_>], slots: &[S
         if let Request::Event(e) = &item.request
             && let Some(p) = powers.get(&e.power_code)
         {
-            wanted.entry(p.unit_id).or_default().push(e.client_id.as_str());
+            wanted.entry(p.power.unit_id).or_default().push(e.client_id.as_str());
         }
     }
     let mut stored_ids = HashSet::new();
@@ -201,7 +189,7 @@ async fn read_known(write: &Write, store: &Store, items: &[Item<'_>], slots: &[S
             stored_ids.extend(found.into_iter().map(|id| (unit_id, id)));
         }
     }
-    Ok(Known { powers, published, charts, units, stored_ids })
+    Ok(Known { powers, charts, stored_ids })
 }
 
 /// `SELECT client_event_id` only.
@@ -299,13 +287,14 @@ impl Pass<'_> {
 
     fn event(&mut self, item: usize, principal: &Principal, source: Source, e: &CaseEventInput) -> Outcome {
         let known = self.known;
-        let Some(power) = known
+        let Some(in_force) = known
             .powers
             .get(&e.power_code)
-            .filter(|p| authorize(principal, Action::PushEvents, Target::Unit(p.unit_id)).is_ok())
+            .filter(|p| authorize(principal, Action::PushEvents, Target::Unit(p.power.unit_id)).is_ok())
         else {
             return Outcome::Rejected(RejectReason::UnknownPower);
         };
+        let power = &in_force.power;
         let id_key = (power.unit_id, e.client_id.clone());
         if known.stored_ids.contains(&id_key) || self.seen_ids.contains(&id_key) {
             return Outcome::Duplicate;
@@ -334,7 +323,7 @@ impl Pass<'_> {
             if e.action != CaseAction::Apply {
                 return Outcome::Rejected(RejectReason::UnknownCase);
             }
-            let Some(&version) = known.published.get(&power.id) else {
+            let Some(version) = in_force.published else {
                 return Outcome::Rejected(RejectReason::NoPublishedFlowchart);
             };
             if !self.step_known(version, &e.step) {
@@ -381,14 +370,15 @@ impl Pass<'_> {
         source: Source,
         c: &NewCase,
     ) -> Result<Outcome, StoreError> {
-        let Some(power) = self.known.powers.get(&c.power_code).filter(|p| may_handle(principal, p.unit_id)).cloned()
-        else {
+        let known = self.known;
+        let Some(in_force) = known.powers.get(&c.power_code).filter(|p| may_handle(principal, p.power.unit_id)) else {
             return Ok(Outcome::Rejected(RejectReason::UnknownPower));
         };
-        let Some(&version) = self.known.published.get(&power.id) else {
+        let power = &in_force.power;
+        let Some(version) = in_force.published else {
             return Ok(Outcome::Rejected(RejectReason::NoPublishedFlowchart));
         };
-        let unit_code = self.known.units.get(&power.unit_id).cloned().unwrap_or_else(|| format!("U{}", power.unit_id));
+        let unit_code = in_force.unit_code.clone().unwrap_or_else(|| format!("U{}", power.unit_id));
         let received_at = c.at.map_or(self.now, |t| t.with_timezone(&Utc).trunc_subsecs(6));
         let number = self.numbers.next(conn, &unit_code, received_at).await?;
         let created = Created {
@@ -400,7 +390,7 @@ impl Pass<'_> {
             subject: c.subject.clone(),
             code: verification_code(),
         };
-        let slot = self.new_slot(number, &power, version, created);
+        let slot = self.new_slot(number, power, version, created);
         Ok(self.accept(
             item,
             slot,
