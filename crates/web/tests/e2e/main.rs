@@ -102,7 +102,7 @@ async fn complaint_to_public_reply(b: Browser, app: App) {
     b.type_into(&b.element("#f-comment").await, "经核实，已责令窗口一次性告知所需材料。").await;
     b.click(&b.element("form[action$='/transition'] button[type=submit]").await).await;
     b.wait_for_url("the complaint's page again", |u| u == detail).await;
-    assert!(b.page_text().await.contains("已答复"));
+    b.wait_for_text("the reply's new state", "已答复").await;
 
     b.goto(&app.url("/complaints/status")).await;
     let field = b.element("#f-code").await;

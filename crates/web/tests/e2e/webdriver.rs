@@ -146,6 +146,18 @@ impl Browser {
             .to_owned()
     }
 
+    /// Waits until the page's text contains `needle`: after a form posts back to the
+    /// page it was sent from, the URL does not tell the new page from the old one.
+    pub async fn wait_for_text(&self, what: &str, needle: &str) {
+        for _ in 0..WAIT_STEPS {
+            if self.page_text().await.contains(needle) {
+                return;
+            }
+            tokio::time::sleep(STEP).await;
+        }
+        panic!("the page never showed {what} ({needle:?}): {}", self.page_text().await);
+    }
+
     /// Waits until the current URL's path and query satisfy `want`.
     pub async fn wait_for_url(&self, what: &str, want: impl Fn(&str) -> bool) -> String {
         for _ in 0..WAIT_STEPS {
